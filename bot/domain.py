@@ -1,0 +1,175 @@
+"""The feedback item, the people who work it and the rules of its life cycle. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class State(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class Kind(StrEnum):
+    COMPLAINT = "complaint"
+    BUG = "bug"
+    QUESTION = "question"
+    FEEDBACK = "feedback"
+    PRAISE = "praise"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Platform(StrEnum):
+    """Where an actor acted from; also where a card copy lives."""
+
+    SLACK = "slack"
+    TEAMS = "teams"
+    API = "api"
+    CLI = "cli"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    INGESTED = "ingested"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    HANDED_OFF = "handed_off"
+    COMMENTED = "commented"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    EDITED = "edited"
+
+
+REF_PREFIX = "FB-"
+BODY_MAX_CHARS = 20_000
+
+
+def ref_for(item_id: int) -> str:
+    """The short public reference people type and say: FB-123."""
+    return f"{REF_PREFIX}{item_id}"
+
+
+def id_from_ref(ref: str) -> int | None:
+    """FB-123, fb-123 or plain 123 → 123; anything else → None."""
+    text = ref.strip().upper()
+    if text.startswith(REF_PREFIX):
+        text = text[len(REF_PREFIX) :]
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One person's account on one platform, as the adapter saw it.
+
+    `external_id` is the platform's stable id (Slack `T123:U456`, Teams AAD object id, an API
+    token name, a CLI email). Email links identities on different platforms to one person.
+    """
+
+    platform: Platform
+    external_id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    email: str | None
+    is_lead: bool = False
+    is_exec: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, and from where (so a card can say "Claimed by Ana (in Slack)")."""
+
+    person: Person
+    platform: Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str | None = None
+    email: str | None = None
+    company: str | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A person as shown on an item: the claimer or the closer, with the platform they used."""
+
+    person: Person
+    platform: Platform
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    author: Person
+    platform: Platform
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    id: int
+    source: str
+    external_id: str | None
+    title: str | None
+    body: str
+    kind: Kind
+    severity: Severity
+    tags: tuple[str, ...]
+    product_area: str | None
+    url: str | None
+    customer: Customer
+    received_at: datetime
+    state: State
+    claimed: Holder | None
+    closed: Holder | None
+    resolution: str | None
+    notify_customer: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    comments: tuple[Comment, ...] = field(default=())
+
+    @property
+    def ref(self) -> str:
+        return ref_for(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    feedback_id: int
+    kind: EventKind
+    actor: Person | None
+    platform: Platform
+    at: datetime
+    data: dict[str, object]
+
+
+def can_unclaim(item: Feedback, actor: Actor) -> bool:
+    """Only the holder or a lead may give a claim back."""
+    holder = item.claimed.person.id if item.claimed else None
+    return item.state is State.CLAIMED and (holder == actor.person.id or actor.person.is_lead)
+
+
+def can_hand_off(item: Feedback, actor: Actor) -> bool:
+    """The holder (or a lead) passes an item on; an open item can be handed to someone too."""
+    if item.state is State.OPEN:
+        return True
+    return can_unclaim(item, actor)

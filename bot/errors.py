@@ -1,0 +1,56 @@
+"""Errors the core raises; adapters turn each into an HTTP status, a chat line or an exit code."""
+
+from __future__ import annotations
+
+
+class AllHandsError(Exception):
+    """Base: `message` is safe to show to the person who caused it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(AllHandsError):
+    pass
+
+
+class Conflict(AllHandsError):
+    pass
+
+
+class AlreadyClaimed(Conflict):
+    """Someone else holds the item; `holder` is their display name."""
+
+    def __init__(self, ref: str, holder: str) -> None:
+        super().__init__(f"{ref} is already claimed by {holder}.")
+        self.ref = ref
+        self.holder = holder
+
+
+class Forbidden(AllHandsError):
+    pass
+
+
+class Invalid(AllHandsError):
+    """Input that breaks a rule; `field` names the culprit where there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Unavailable(AllHandsError):
+    """The database or another dependency is down; try again later."""
+
+
+class DeliveryError(Exception):
+    """A chat platform refused or failed an outbound call.
+
+    `retry_after` is seconds to wait before trying again, or None when retrying is pointless
+    (the bot was removed from the channel, the message is gone).
+    """
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

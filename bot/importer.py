@@ -1,0 +1,230 @@
+"""Bulk CSV import: validate each row like an API item, skip bad rows, never import twice.
+
+Rows without an external id get one from their content, so re-running the same file finds
+every row a duplicate. Imported items are history: they get no chat cards.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.domain import EventKind, Identity, Platform, State
+from bot.errors import Invalid
+from bot.intake import FeedbackDraft
+from bot.ports import Clock, SystemClock
+from storage.uow import Database
+
+CHUNK_ROWS = 5_000
+FIELDS = (
+    "external_id",
+    "title",
+    "body",
+    "kind",
+    "severity",
+    "tags",
+    "product_area",
+    "url",
+    "customer_name",
+    "customer_email",
+    "customer_company",
+    "customer_tier",
+    "received_at",
+)
+_CUSTOMER_FIELDS = {"customer_name", "customer_email", "customer_company", "customer_tier"}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`field=column` options; a field not given maps to the column of its own name."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not column:
+            raise Invalid(f"--map takes field=column, got '{pair}'", "map")
+        if name not in FIELDS:
+            raise Invalid(f"--map: unknown field '{name}'; fields are {', '.join(FIELDS)}", "map")
+        mapping[name] = column
+    return mapping
+
+
+class CsvImporter:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock: Clock = clock or SystemClock()
+
+    def run(
+        self,
+        path: Path,
+        source: str,
+        who: Identity,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import `path`; `progress` is told how many more rows were read after each chunk."""
+        report = ImportReport()
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise Invalid(f"{path} is empty", "file")
+            columns = self._columns(header, dict(mapping or {}))
+            chunk: list[dict[str, Any]] = []
+            for line, row in _records(reader):
+                report.rows += 1
+                values = self._validate(row, columns, source, line, report)
+                if values is not None:
+                    chunk.append(values)
+                if report.rows % CHUNK_ROWS == 0:
+                    self._flush(chunk, source, who, dry_run, report)
+                    chunk = []
+                    if progress:
+                        progress(CHUNK_ROWS)
+            self._flush(chunk, source, who, dry_run, report)
+            if progress:
+                progress(report.rows % CHUNK_ROWS)
+        return report
+
+    @staticmethod
+    def _columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
+        positions = {name.strip(): index for index, name in enumerate(header)}
+        columns: dict[str, int] = {}
+        for name in FIELDS:
+            column = mapping.get(name, name)
+            if column in positions:
+                columns[name] = positions[column]
+            elif name in mapping:
+                raise Invalid(f"--map {name}={column}: the file has no column '{column}'", "map")
+        if "body" not in columns:
+            raise Invalid("the file has no 'body' column; say which one with --map body=COLUMN")
+        return columns
+
+    def _validate(
+        self,
+        row: list[str],
+        columns: Mapping[str, int],
+        source: str,
+        line: int,
+        report: ImportReport,
+    ) -> dict[str, Any] | None:
+        raw: dict[str, Any] = {
+            name: row[i].strip() for name, i in columns.items() if i < len(row) and row[i].strip()
+        }
+        customer = {
+            k.removeprefix("customer_"): raw.pop(k) for k in list(raw) if k in _CUSTOMER_FIELDS
+        }
+        if "tags" in raw:
+            raw["tags"] = [t for t in raw["tags"].replace(";", ",").split(",") if t.strip()]
+        received = raw.get("received_at")
+        try:
+            if received:
+                raw["received_at"] = _aware(datetime.fromisoformat(received))
+            draft = FeedbackDraft.model_validate({"source": source, **raw, "customer": customer})
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "row"
+            report.invalid.append((line, f"{where}: {first['msg']}"))
+            return None
+        except ValueError:
+            report.invalid.append((line, f"received_at: '{received}' is not an ISO 8601 time"))
+            return None
+        now = self._clock.now()
+        return {
+            "source": draft.source,
+            "external_id": draft.external_id or _content_id(draft),
+            "title": draft.title,
+            "body": draft.body,
+            "kind": draft.kind.value,
+            "severity": draft.severity.value,
+            "tags": draft.tags,
+            "product_area": draft.product_area,
+            "url": draft.url,
+            "customer_name": draft.customer.name,
+            "customer_email": str(draft.customer.email) if draft.customer.email else None,
+            "customer_company": draft.customer.company,
+            "customer_tier": draft.customer.tier,
+            "received_at": draft.received_at or now,
+            "state": State.OPEN.value,
+            "notify_customer": False,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+
+    def _flush(
+        self,
+        chunk: list[dict[str, Any]],
+        source: str,
+        who: Identity,
+        dry_run: bool,
+        report: ImportReport,
+    ) -> None:
+        if not chunk:
+            return
+        if dry_run:
+            with self._db.read() as uow:
+                known = uow.feedback.known_external_ids(source, [r["external_id"] for r in chunk])
+            fresh = {r["external_id"] for r in chunk} - known
+            report.imported += len(fresh)
+            report.duplicates += len(chunk) - len(fresh)
+            return
+        with self._db.write() as uow:
+            now = self._clock.now()
+            actor = uow.people.resolve(who, now)
+            new_ids = uow.feedback.insert_many(chunk)
+            uow.events.add_many(
+                [
+                    {
+                        "feedback_id": item_id,
+                        "kind": EventKind.INGESTED.value,
+                        "actor_id": actor.id,
+                        "platform": Platform.CLI.value,
+                        "at": now,
+                        "data": {"source": source, "import": True},
+                    }
+                    for item_id in new_ids
+                ]
+            )
+            uow.commit()
+        report.imported += len(new_ids)
+        report.duplicates += len(chunk) - len(new_ids)
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the file line it starts on (quoted fields may span lines)."""
+    start = reader.line_num + 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            yield start, row
+        start = reader.line_num + 1
+
+
+def _aware(value: datetime) -> datetime:
+    """CSV exports often omit the offset; such times are taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _content_id(draft: FeedbackDraft) -> str:
+    parts = [
+        draft.body,
+        draft.title or "",
+        str(draft.customer.email or ""),
+        str(draft.received_at or ""),
+    ]
+    return "sha1:" + hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()

@@ -1,0 +1,70 @@
+"""What a new feedback item must look like, whichever way it arrives (API, CSV, chat)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from bot.domain import BODY_MAX_CHARS, Kind, Severity
+
+_SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_TAG_MAX = 50
+_TAGS_MAX = 20
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(None, max_length=200)
+    email: EmailStr | None = None
+    company: str | None = Field(None, max_length=200)
+    tier: str | None = Field(None, max_length=64)
+
+
+class FeedbackDraft(BaseModel):
+    """A new item before it has an id. Unknown fields are refused, so typos surface at once."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: str = Field(min_length=1, max_length=64)
+    external_id: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = Field(None, max_length=300)
+    body: str = Field(min_length=1, max_length=BODY_MAX_CHARS)
+    kind: Kind = Kind.FEEDBACK
+    severity: Severity = Severity.NORMAL
+    tags: list[str] = Field(default_factory=list, max_length=_TAGS_MAX)
+    product_area: str | None = Field(None, max_length=100)
+    url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    customer: CustomerIn = Field(default_factory=CustomerIn)
+    received_at: datetime | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_is_a_slug(cls, value: str) -> str:
+        value = value.lower()
+        if not _SOURCE.match(value):
+            raise ValueError("use lower-case letters, digits, '.', '_' or '-' (e.g. zendesk)")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _clean_tags(cls, tags: list[str]) -> list[str]:
+        cleaned: list[str] = []
+        for tag in tags:
+            tag = tag.strip().lower().lstrip("#")
+            if not tag:
+                continue
+            if len(tag) > _TAG_MAX:
+                raise ValueError(f"each tag is at most {_TAG_MAX} characters")
+            if tag not in cleaned:
+                cleaned.append(tag)
+        return cleaned
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone offset (RFC 3339), e.g. 2026-01-31T09:00:00Z")
+        return value.astimezone(UTC) if value else None

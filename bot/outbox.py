@@ -1,0 +1,196 @@
+"""Sends what the outbox holds to the chat platforms: persist first, send after, retry on 429.
+
+Per channel, messages go out in the order they were written; a rate-limited channel waits
+for its `Retry-After` without holding up the others. A lease on each taken message lets a
+crashed replica's work be picked up by another after the lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from itertools import groupby
+
+from bot.domain import Event, Feedback, Platform
+from bot.errors import DeliveryError
+from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock
+from bot.service import OutboxAction
+from storage.repositories import CardCopy, OutboxMessage
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    message: OutboxMessage
+    item: Feedback | None
+    copy: CardCopy | None
+    event: Event | None
+
+
+class OutboxWorker:
+    """Drains the outbox; also a `ChangeListener`, so a committed change wakes it at once."""
+
+    def __init__(
+        self,
+        db: Database,
+        posters: Mapping[Platform, ChatPoster],
+        clock: Clock | None = None,
+        *,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 100,
+        idle_poll_seconds: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._posters = dict(posters)
+        self._clock: Clock = clock or SystemClock()
+        self._lease = lease
+        self._batch = batch
+        self._idle_poll = idle_poll_seconds
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._stopping = False
+
+    def item_changed(self, change: Change) -> None:
+        self.wake()
+
+    def wake(self) -> None:
+        """Thread-safe: use cases run in worker threads and call this after commit."""
+        if self._loop is not None and self._wakeup is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        """Drain until `stop()`; sleeps between rounds unless woken."""
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                handled = await self.drain_once()
+            except Exception:
+                log.exception("outbox.drain_failed")
+                handled = 0
+            if handled == 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+
+    async def drain_once(self) -> int:
+        """One round: take due messages, send them channel by channel; returns how many."""
+        if not self._posters:
+            return 0
+        work = await asyncio.to_thread(self._take)
+        by_channel = [
+            list(group)
+            for _, group in groupby(
+                sorted(work, key=lambda w: (w.message.platform, w.message.channel, w.message.id)),
+                key=lambda w: (w.message.platform, w.message.channel),
+            )
+        ]
+        await asyncio.gather(*(self._send_channel(group) for group in by_channel))
+        return len(work)
+
+    def _take(self) -> list[_Work]:
+        with self._db.write() as uow:
+            messages = uow.outbox.lease_due(
+                self._posters, self._clock.now(), self._lease, self._batch
+            )
+            uow.commit()
+        with self._db.read() as uow:
+            works = []
+            for message in messages:
+                item = uow.feedback.get(message.feedback_id) if message.feedback_id else None
+                card_id = message.payload.get("card_id")
+                copy = None
+                if item is not None and isinstance(card_id, int):
+                    copy = next((c for c in uow.cards.for_item(item.id) if c.id == card_id), None)
+                event_id = message.payload.get("event_id")
+                event = uow.events.get(event_id) if isinstance(event_id, int) else None
+                works.append(_Work(message, item, copy, event))
+            return works
+
+    async def _send_channel(self, works: Sequence[_Work]) -> None:
+        rendered: dict[int, CardCopy] = {}  # cards already showing this round's state
+        for index, work in enumerate(works):
+            message = work.message
+            try:
+                posted = await self._deliver(work, rendered)
+            except DeliveryError as error:
+                if error.retry_after is None or message.attempts >= MAX_ATTEMPTS:
+                    log.warning(
+                        "outbox.gave_up id=%s action=%s platform=%s error=%s",
+                        message.id,
+                        message.action,
+                        message.platform,
+                        error,
+                    )
+                    await asyncio.to_thread(self._give_up, message.id, str(error))
+                    continue
+                await asyncio.to_thread(
+                    self._retry_rest, works[index:], error.retry_after, str(error)
+                )
+                return
+            except Exception as error:
+                delay = min(MAX_BACKOFF_SECONDS, 2.0**message.attempts)
+                log.exception("outbox.send_failed id=%s action=%s", message.id, message.action)
+                await asyncio.to_thread(self._retry_rest, works[index:], delay, repr(error))
+                return
+            await asyncio.to_thread(self._done, message, work.copy, posted)
+
+    async def _deliver(self, work: _Work, rendered: dict[int, CardCopy]) -> PostedCard | None:
+        """Perform one message; returns the platform ids when it posted a new card.
+
+        Cards render the item as it is now, so one render per card per round is enough.
+        """
+        poster = self._posters[work.message.platform]
+        item, copy = work.item, work.copy
+        if item is None or copy is None:
+            return None  # the item or its card is gone: nothing left to show
+        copy = rendered.get(copy.id, copy)
+        action = work.message.action
+        if action == OutboxAction.POST_CARD:
+            if copy.message_id is not None:
+                return None
+            posted = await poster.post_card(item, copy.channel, f"allhands-card-{copy.id}")
+            rendered[copy.id] = replace(copy, message_id=posted.message_id, extra=posted.extra)
+            return posted
+        if copy.message_id is None:
+            return None  # the card was never posted; its post renders the current state anyway
+        if action == OutboxAction.UPDATE_CARD and copy.id not in rendered:
+            rendered[copy.id] = copy
+            await poster.update_card(item, copy)
+        elif action == OutboxAction.NOTE and work.event is not None:
+            await poster.post_note(item, copy, work.event)
+        return None
+
+    def _done(
+        self, message: OutboxMessage, copy: CardCopy | None, posted: PostedCard | None
+    ) -> None:
+        with self._db.write() as uow:
+            if posted is not None and copy is not None:
+                uow.cards.mark_posted(copy.id, posted.message_id, posted.extra)
+            uow.outbox.mark_sent(message.id, self._clock.now())
+            uow.commit()
+
+    def _retry_rest(self, works: Sequence[_Work], delay: float, error: str) -> None:
+        """Push this message and the rest of its channel back, keeping their order."""
+        with self._db.write() as uow:
+            when = self._clock.now() + timedelta(seconds=delay)
+            uow.outbox.retry_at([w.message.id for w in works], when, error)
+            uow.commit()
+
+    def _give_up(self, message_id: int, error: str) -> None:
+        with self._db.write() as uow:
+            uow.outbox.give_up(message_id, error)
+            uow.commit()

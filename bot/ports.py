@@ -1,0 +1,69 @@
+"""What the core needs from the outside world, as Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bot.domain import Event, Feedback, Platform
+from storage.repositories import CardCopy
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A committed change to one item, as the event log recorded it."""
+
+    feedback_id: int
+    event_id: int
+
+
+class ChangeListener(Protocol):
+    """Told after every committed change (never before: a rollback must not reach chat)."""
+
+    def item_changed(self, change: Change) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A channel that should show an item's card."""
+
+    platform: Platform
+    channel: str
+
+
+class Router(Protocol):
+    def destinations(self, item: Feedback) -> list[Destination]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PostedCard:
+    """Platform ids of a card once posted, kept so later changes update it in place."""
+
+    message_id: str
+    extra: dict[str, Any]
+
+
+class ChatPoster(Protocol):
+    """One chat platform's outbound side. Raises `bot.errors.DeliveryError` on failure.
+
+    Cards are always rendered from the item as it is now, so a late or repeated call still
+    shows the truth.
+    """
+
+    platform: Platform
+
+    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard: ...
+
+    async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
+
+    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None: ...

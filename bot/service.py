@@ -1,0 +1,463 @@
+"""Use cases: every way an item enters or changes, one method each, each in one transaction.
+
+Each change writes its event row and its outbound chat messages (the outbox) in the same
+transaction, then tells the `ChangeListener` after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain import (
+    Actor,
+    EventKind,
+    Feedback,
+    Identity,
+    Person,
+    Platform,
+    Severity,
+    State,
+    can_hand_off,
+    can_unclaim,
+    id_from_ref,
+)
+from bot.errors import AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
+from bot.intake import FeedbackDraft
+from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
+from storage.repositories import ListFilter
+from storage.uow import Database, UnitOfWork
+
+COMMENT_MAX_CHARS = 4_000
+
+
+class OutboxAction:
+    """What the outbox asks a chat platform to do."""
+
+    POST_CARD = "post_card"
+    UPDATE_CARD = "update_card"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The item after a use case; `changed` is False for a no-op (e.g. claiming your own claim)."""
+
+    item: Feedback
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    item: Feedback
+    created: bool
+
+
+class _IdempotencyRace(Exception):
+    """Another request with the same Idempotency-Key won; ours must roll back."""
+
+    def __init__(self, winner: int) -> None:
+        super().__init__(winner)
+        self.winner = winner
+
+
+def holder_name(person: Person) -> str:
+    return person.name or person.email or f"person {person.id}"
+
+
+class Desk:
+    """The help desk every adapter talks to."""
+
+    def __init__(
+        self,
+        db: Database,
+        router: Router,
+        listener: ChangeListener,
+        clock: Clock | None = None,
+    ) -> None:
+        self.db = db
+        self._router = router
+        self._listener = listener
+        self.clock: Clock = clock or SystemClock()
+
+    # ---- intake -------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        draft: FeedbackDraft,
+        who: Identity,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Ingested:
+        """Create an item, or return the one this (source, external_id) or key produced before."""
+        try:
+            return self._ingest(draft, who, idempotency_key)
+        except _IdempotencyRace as race:
+            return Ingested(self._get_by_id(race.winner), created=False)
+
+    def _ingest(self, draft: FeedbackDraft, who: Identity, key: str | None) -> Ingested:
+        with self.db.write() as uow:
+            if key is not None:
+                previous = uow.feedback.item_for_idempotency_key(who.external_id, key)
+                if previous is not None:
+                    return Ingested(self._load(uow, previous), created=False)
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            new_id = uow.feedback.insert(self._row(draft, now))
+            if new_id is None:
+                assert draft.external_id is not None
+                existing = uow.feedback.id_by_external(draft.source, draft.external_id)
+                assert existing is not None
+                return Ingested(self._load(uow, existing), created=False)
+            if key is not None:
+                winner = uow.feedback.remember_idempotency_key(who.external_id, key, new_id, now)
+                if winner != new_id:
+                    raise _IdempotencyRace(winner)
+            event_id = uow.events.add(
+                new_id, EventKind.INGESTED, actor.id, who.platform, now, {"source": draft.source}
+            )
+            item = self._load(uow, new_id)
+            self._post_cards(uow, item, now)
+            self._commit(uow, Change(new_id, event_id))
+            return Ingested(item, created=True)
+
+    def ingest_many(self, drafts: Sequence[FeedbackDraft], who: Identity) -> list[Ingested]:
+        """Several items in one transaction: all are stored or none is."""
+        results: list[Ingested] = []
+        changes: list[Change] = []
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            for draft in drafts:
+                new_id = uow.feedback.insert(self._row(draft, now))
+                if new_id is None:
+                    assert draft.external_id is not None
+                    existing = uow.feedback.id_by_external(draft.source, draft.external_id)
+                    assert existing is not None
+                    results.append(Ingested(self._load(uow, existing), created=False))
+                    continue
+                event_id = uow.events.add(
+                    new_id,
+                    EventKind.INGESTED,
+                    actor.id,
+                    who.platform,
+                    now,
+                    {"source": draft.source},
+                )
+                item = self._load(uow, new_id)
+                self._post_cards(uow, item, now)
+                changes.append(Change(new_id, event_id))
+                results.append(Ingested(item, created=True))
+            uow.after_commit(lambda: self._announce(changes))
+            uow.commit()
+        return results
+
+    @staticmethod
+    def _row(draft: FeedbackDraft, now: datetime) -> dict[str, Any]:
+        return {
+            "source": draft.source,
+            "external_id": draft.external_id,
+            "title": draft.title,
+            "body": draft.body,
+            "kind": draft.kind.value,
+            "severity": draft.severity.value,
+            "tags": list(draft.tags),
+            "product_area": draft.product_area,
+            "url": draft.url,
+            "customer_name": draft.customer.name,
+            "customer_email": str(draft.customer.email) if draft.customer.email else None,
+            "customer_company": draft.customer.company,
+            "customer_tier": draft.customer.tier,
+            "received_at": draft.received_at or now,
+            "state": State.OPEN.value,
+            "notify_customer": False,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def get(self, ref: str) -> Feedback:
+        item_id = self._id(ref)
+        with self.db.read() as uow:
+            item = uow.feedback.get(item_id, with_comments=True)
+        if item is None:
+            raise NotFound(f"There is no feedback {ref}.")
+        return item
+
+    def search(self, where: ListFilter) -> list[Feedback]:
+        with self.db.read() as uow:
+            return uow.feedback.find(where)
+
+    def item_for_card(self, platform: Platform, message_id: str) -> Feedback | None:
+        """The item a chat message is the card of (for reactions and thread replies)."""
+        with self.db.read() as uow:
+            copy = uow.cards.by_message(platform, message_id)
+            return uow.feedback.get(copy.feedback_id) if copy else None
+
+    def person(self, who: Identity) -> Person:
+        with self.db.write() as uow:
+            person = uow.people.resolve(who, self.clock.now())
+            uow.commit()
+            return person
+
+    # ---- changes ------------------------------------------------------------------------
+
+    def claim(self, ref: str, who: Identity) -> Outcome:
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            values = {
+                "state": State.CLAIMED.value,
+                "claimed_by_id": actor.id,
+                "claimed_platform": who.platform.value,
+                "claimed_at": now,
+            }
+            if uow.feedback.conditional_update(item_id, [State.OPEN], values, now):
+                return self._record(
+                    uow, item_id, EventKind.CLAIMED, Actor(actor, who.platform), now
+                )
+            item = self._load(uow, item_id)
+            if item.claimed and item.state is State.CLAIMED:
+                if item.claimed.person.id == actor.id:
+                    return Outcome(item, changed=False)
+                raise AlreadyClaimed(item.ref, holder_name(item.claimed.person))
+            raise Conflict(f"{item.ref} is closed; reopen it before claiming.")
+
+    def unclaim(self, ref: str, who: Identity) -> Outcome:
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            item = self._load(uow, item_id)
+            if item.state is not State.CLAIMED or item.claimed is None:
+                raise Conflict(f"{item.ref} is not claimed by anyone.")
+            if not can_unclaim(item, actor):
+                raise Forbidden(
+                    f"Only {holder_name(item.claimed.person)} or a lead can unclaim {item.ref}."
+                )
+            values = {
+                "state": State.OPEN.value,
+                "claimed_by_id": None,
+                "claimed_platform": None,
+                "claimed_at": None,
+            }
+            if not uow.feedback.conditional_update(
+                item_id, [State.CLAIMED], values, now, holder_id=item.claimed.person.id
+            ):
+                raise Conflict(f"{item.ref} changed just now; look again.")
+            return self._record(uow, item_id, EventKind.UNCLAIMED, actor, now)
+
+    def hand_off(self, ref: str, who: Identity, to: Identity, note: str | None = None) -> Outcome:
+        """The holder passes the item, with the story so far, to a named colleague."""
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            target = uow.people.resolve(to, now)
+            item = self._load(uow, item_id)
+            if target.id == actor.person.id:
+                raise Invalid("You cannot hand an item off to yourself.", field="to")
+            if item.state is State.CLOSED:
+                raise Conflict(f"{item.ref} is closed; reopen it before handing it off.")
+            if not can_hand_off(item, actor):
+                holder = holder_name(item.claimed.person) if item.claimed else "nobody"
+                raise Forbidden(f"Only {holder} or a lead can hand off {item.ref}.")
+            values = {
+                "state": State.CLAIMED.value,
+                "claimed_by_id": target.id,
+                "claimed_platform": to.platform.value,
+                "claimed_at": now,
+            }
+            holder_id = item.claimed.person.id if item.claimed else None
+            if not uow.feedback.conditional_update(
+                item_id, [item.state], values, now, holder_id=holder_id
+            ):
+                raise Conflict(f"{item.ref} changed just now; look again.")
+            data = {"to_id": target.id, "to_name": holder_name(target), "note": note or ""}
+            return self._record(uow, item_id, EventKind.HANDED_OFF, actor, now, data)
+
+    def close(
+        self,
+        ref: str,
+        who: Identity,
+        resolution: str | None = None,
+        *,
+        notify_customer: bool = False,
+    ) -> Outcome:
+        item_id = self._id(ref)
+        resolution = (resolution or "").strip() or None
+        if resolution and len(resolution) > COMMENT_MAX_CHARS:
+            raise Invalid(f"A resolution is at most {COMMENT_MAX_CHARS} characters.", "resolution")
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            values = {
+                "state": State.CLOSED.value,
+                "closed_by_id": actor.id,
+                "closed_platform": who.platform.value,
+                "closed_at": now,
+                "resolution": resolution,
+                "notify_customer": notify_customer,
+            }
+            if uow.feedback.conditional_update(item_id, [State.OPEN, State.CLAIMED], values, now):
+                data = {"resolution": resolution or "", "notify_customer": notify_customer}
+                return self._record(
+                    uow, item_id, EventKind.CLOSED, Actor(actor, who.platform), now, data
+                )
+            item = self._load(uow, item_id)
+            closer = holder_name(item.closed.person) if item.closed else "someone"
+            raise Conflict(f"{item.ref} is already closed by {closer}.")
+
+    def reopen(self, ref: str, who: Identity) -> Outcome:
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            values = {
+                "state": State.OPEN.value,
+                "claimed_by_id": None,
+                "claimed_platform": None,
+                "claimed_at": None,
+                "closed_by_id": None,
+                "closed_platform": None,
+                "closed_at": None,
+                "resolution": None,
+                "notify_customer": False,
+            }
+            if uow.feedback.conditional_update(item_id, [State.CLOSED], values, now):
+                return self._record(
+                    uow, item_id, EventKind.REOPENED, Actor(actor, who.platform), now
+                )
+            item = self._load(uow, item_id)
+            raise Conflict(f"{item.ref} is not closed (it is {item.state.value}).")
+
+    def comment(
+        self, ref: str, who: Identity, text: str, *, external_id: str | None = None
+    ) -> Outcome:
+        """Add to the discussion; the same chat message (external_id) is stored once."""
+        text = text.strip()
+        if not text:
+            raise Invalid("A comment needs some text.", "text")
+        if len(text) > COMMENT_MAX_CHARS:
+            raise Invalid(f"A comment is at most {COMMENT_MAX_CHARS} characters.", "text")
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            self._load(uow, item_id)
+            if not uow.feedback.add_comment(
+                item_id, actor.id, who.platform, text, now, external_id
+            ):
+                return Outcome(self._load(uow, item_id), changed=False)
+            data = {"text": text[:500]}
+            return self._record(
+                uow, item_id, EventKind.COMMENTED, Actor(actor, who.platform), now, data
+            )
+
+    def follow_comment_edit(self, platform: Platform, external_id: str, text: str | None) -> bool:
+        """A chat message that is a comment was edited (text) or deleted (None)."""
+        with self.db.write() as uow:
+            item_id = uow.feedback.edit_comment(platform, external_id, text, self.clock.now())
+            uow.commit()
+            return item_id is not None
+
+    def edit(
+        self,
+        ref: str,
+        who: Identity,
+        *,
+        severity: Severity | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Outcome:
+        item_id = self._id(ref)
+        with self.db.write() as uow:
+            now = self.clock.now()
+            actor = uow.people.resolve(who, now)
+            item = self._load(uow, item_id)
+            values: dict[str, Any] = {}
+            data: dict[str, Any] = {}
+            if severity is not None and severity is not item.severity:
+                values["severity"] = severity.value
+                data["severity"] = [item.severity.value, severity.value]
+            if tags is not None:
+                cleaned = FeedbackDraft(source="x", body="x", tags=list(tags)).tags
+                if tuple(cleaned) != item.tags:
+                    values["tags"] = cleaned
+                    data["tags"] = [list(item.tags), cleaned]
+            if not values:
+                return Outcome(item, changed=False)
+            if not uow.feedback.conditional_update(item_id, list(State), values, now):
+                raise NotFound(f"There is no feedback {ref}.")
+            return self._record(
+                uow, item_id, EventKind.EDITED, Actor(actor, who.platform), now, data
+            )
+
+    # ---- plumbing -----------------------------------------------------------------------
+
+    @staticmethod
+    def _id(ref: str) -> int:
+        item_id = id_from_ref(ref)
+        if item_id is None:
+            raise Invalid(f"'{ref}' is not a feedback reference like FB-12.", "ref")
+        return item_id
+
+    @staticmethod
+    def _load(uow: UnitOfWork, item_id: int) -> Feedback:
+        item = uow.feedback.get(item_id)
+        if item is None:
+            raise NotFound(f"There is no feedback FB-{item_id}.")
+        return item
+
+    def _get_by_id(self, item_id: int) -> Feedback:
+        with self.db.read() as uow:
+            return self._load(uow, item_id)
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        item_id: int,
+        kind: EventKind,
+        actor: Actor,
+        now: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> Outcome:
+        event_id = uow.events.add(item_id, kind, actor.person.id, actor.platform, now, data)
+        item = self._load(uow, item_id)
+        for copy in uow.cards.for_item(item_id):
+            payload = {"card_id": copy.id}
+            uow.outbox.enqueue(
+                copy.platform, copy.channel, OutboxAction.UPDATE_CARD, item_id, payload, now
+            )
+            if kind is not EventKind.COMMENTED or copy.platform is not actor.platform:
+                note = {"card_id": copy.id, "event_id": event_id}
+                uow.outbox.enqueue(
+                    copy.platform, copy.channel, OutboxAction.NOTE, item_id, note, now
+                )
+        self._commit(uow, Change(item_id, event_id))
+        return Outcome(item, changed=True)
+
+    def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
+        for destination in self._router.destinations(item):
+            card_id = uow.cards.add_pending(item.id, destination.platform, destination.channel, now)
+            if card_id is not None:
+                uow.outbox.enqueue(
+                    destination.platform,
+                    destination.channel,
+                    OutboxAction.POST_CARD,
+                    item.id,
+                    {"card_id": card_id},
+                    now,
+                )
+
+    def _commit(self, uow: UnitOfWork, change: Change) -> None:
+        uow.after_commit(lambda: self._announce([change]))
+        uow.commit()
+
+    def _announce(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            self._listener.item_changed(change)

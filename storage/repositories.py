@@ -1,0 +1,686 @@
+"""Queries. Each repository works inside the caller's session and returns domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, Table, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain import (
+    Comment,
+    Customer,
+    Event,
+    EventKind,
+    Feedback,
+    Holder,
+    Identity,
+    Kind,
+    Person,
+    Platform,
+    Severity,
+    State,
+)
+from storage.models import (
+    ApiTokenRow,
+    CardMessageRow,
+    CommentRow,
+    EventRow,
+    FeedbackRow,
+    IdempotencyKeyRow,
+    IdentityRow,
+    InboundDeliveryRow,
+    JobRunRow,
+    OutboxRow,
+    PersonRow,
+)
+
+
+def insert_for(session: Session, table: Table) -> Any:
+    """A dialect-specific INSERT, so callers can say ON CONFLICT DO NOTHING on both engines."""
+    dialect = session.get_bind().dialect.name
+    statement: Insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(row.id, row.name, row.email, row.is_lead, row.is_exec)
+
+
+class PeopleRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, person_id: int) -> Person:
+        row = self._session.get(PersonRow, person_id)
+        assert row is not None, f"person {person_id} vanished"
+        return _person(row)
+
+    def by_email(self, email: str) -> Person | None:
+        row = self._session.scalar(select(PersonRow).where(PersonRow.email == email.lower()))
+        return _person(row) if row else None
+
+    def identities(self, person_id: int) -> list[Identity]:
+        rows = self._session.scalars(select(IdentityRow).where(IdentityRow.person_id == person_id))
+        return [Identity(Platform(r.platform), r.external_id, r.name) for r in rows]
+
+    def resolve(self, identity: Identity, now: datetime) -> Person:
+        """The person behind an identity, created on first sight and linked by email.
+
+        Safe under concurrency: both inserts ignore conflicts and re-read the winner's row.
+        """
+        found = self._session.execute(
+            select(IdentityRow, PersonRow)
+            .join(PersonRow, PersonRow.id == IdentityRow.person_id)
+            .where(
+                IdentityRow.platform == identity.platform.value,
+                IdentityRow.external_id == identity.external_id,
+            )
+        ).first()
+        if found is not None:
+            ident, person = found
+            if identity.email and not person.email:
+                self._claim_email(person, identity.email)
+            if identity.name and identity.name != ident.name:
+                ident.name = identity.name
+                ident.updated_at = now
+            return _person(person)
+        person_id = self._person_for(identity, now)
+        self._session.execute(
+            insert_for(self._session, _table(IdentityRow))
+            .values(
+                person_id=person_id,
+                platform=identity.platform.value,
+                external_id=identity.external_id,
+                name=identity.name,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        )
+        winner = self._session.scalar(
+            select(IdentityRow.person_id).where(
+                IdentityRow.platform == identity.platform.value,
+                IdentityRow.external_id == identity.external_id,
+            )
+        )
+        assert winner is not None
+        return self.get(winner)
+
+    def _person_for(self, identity: Identity, now: datetime) -> int:
+        email = identity.email.lower() if identity.email else None
+        if email:
+            self._session.execute(
+                insert_for(self._session, _table(PersonRow))
+                .values(
+                    name=identity.name, email=email, is_lead=False, is_exec=False, created_at=now
+                )
+                .on_conflict_do_nothing(index_elements=["email"])
+            )
+            person_id = self._session.scalar(select(PersonRow.id).where(PersonRow.email == email))
+            assert person_id is not None
+            return person_id
+        row = PersonRow(
+            name=identity.name, email=None, is_lead=False, is_exec=False, created_at=now
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def _claim_email(self, person: PersonRow, email: str) -> None:
+        if self.by_email(email) is None:
+            person.email = email.lower()
+
+    def ensure(self, name: str, email: str, now: datetime) -> Person:
+        """A person known only by email (a lead or exec configured before they ever chatted)."""
+        existing = self.by_email(email)
+        if existing:
+            return existing
+        return self.get(self._person_for(Identity(Platform.SYSTEM, email, name, email), now))
+
+    def set_flags(
+        self, person_id: int, *, is_lead: bool | None = None, is_exec: bool | None = None
+    ) -> None:
+        row = self._session.get(PersonRow, person_id)
+        assert row is not None
+        if is_lead is not None:
+            row.is_lead = is_lead
+        if is_exec is not None:
+            row.is_exec = is_exec
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    state: State | None = None
+    source: str | None = None
+    since: datetime | None = None
+    after_id: int | None = None
+    limit: int = 50
+    claimed_by: int | None = None
+    oldest_first: bool = False
+
+
+class FeedbackRepository:
+    def __init__(self, session: Session, people: PeopleRepository) -> None:
+        self._session = session
+        self._people = people
+
+    def insert(self, values: dict[str, Any]) -> int | None:
+        """Insert one item; None when (source, external_id) exists already."""
+        statement = insert_for(self._session, _table(FeedbackRow)).values(**values)
+        if values.get("external_id") is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=["source", "external_id"])
+        new_id = self._session.scalar(statement.returning(FeedbackRow.id))
+        return int(new_id) if new_id is not None else None
+
+    def insert_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Bulk insert, skipping duplicates; returns the ids of the rows really inserted."""
+        if not rows:
+            return []
+        statement = (
+            insert_for(self._session, _table(FeedbackRow))
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(FeedbackRow.id)
+        )
+        return [int(i) for i in self._session.scalars(statement, list(rows))]
+
+    def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]:
+        found = self._session.scalars(
+            select(FeedbackRow.external_id).where(
+                FeedbackRow.source == source, FeedbackRow.external_id.in_(list(external_ids))
+            )
+        )
+        return {e for e in found if e is not None}
+
+    def id_by_external(self, source: str, external_id: str) -> int | None:
+        return self._session.scalar(
+            select(FeedbackRow.id).where(
+                FeedbackRow.source == source, FeedbackRow.external_id == external_id
+            )
+        )
+
+    def get(self, item_id: int, *, with_comments: bool = False) -> Feedback | None:
+        row = self._session.get(FeedbackRow, item_id)
+        if row is None:
+            return None
+        comments = self.comments(item_id) if with_comments else ()
+        return self._to_domain(row, tuple(comments))
+
+    def find(self, where: ListFilter) -> list[Feedback]:
+        query = select(FeedbackRow)
+        if where.state:
+            query = query.where(FeedbackRow.state == where.state.value)
+        if where.source:
+            query = query.where(FeedbackRow.source == where.source)
+        if where.since:
+            query = query.where(FeedbackRow.received_at >= where.since)
+        if where.claimed_by is not None:
+            query = query.where(FeedbackRow.claimed_by_id == where.claimed_by)
+        if where.after_id is not None:
+            query = query.where(FeedbackRow.id > where.after_id)
+        order = FeedbackRow.received_at if where.oldest_first else FeedbackRow.id
+        query = query.order_by(order, FeedbackRow.id).limit(where.limit)
+        return [self._to_domain(row, ()) for row in self._session.scalars(query)]
+
+    def conditional_update(
+        self,
+        item_id: int,
+        from_states: Iterable[State],
+        values: dict[str, Any],
+        now: datetime,
+        *,
+        holder_id: int | None = None,
+    ) -> bool:
+        """One UPDATE guarded by the current state (and holder); the row count says who won."""
+        guard: ColumnElement[bool] = FeedbackRow.state.in_([s.value for s in from_states])
+        if holder_id is not None:
+            guard = and_(guard, FeedbackRow.claimed_by_id == holder_id)
+        result = self._session.execute(
+            update(FeedbackRow)
+            .where(FeedbackRow.id == item_id, guard)
+            .values(**values, updated_at=now, version=FeedbackRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.expire_all()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def add_comment(
+        self,
+        item_id: int,
+        author_id: int,
+        platform: Platform,
+        text: str,
+        at: datetime,
+        external_id: str | None,
+    ) -> bool:
+        """Store one comment; False when that chat message was stored already."""
+        statement = insert_for(self._session, _table(CommentRow)).values(
+            feedback_id=item_id,
+            author_id=author_id,
+            platform=platform.value,
+            external_id=external_id,
+            text=text,
+            deleted=False,
+            at=at,
+        )
+        if external_id is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        return self._session.scalar(statement.returning(CommentRow.id)) is not None
+
+    def edit_comment(
+        self, platform: Platform, external_id: str, text: str | None, at: datetime
+    ) -> int | None:
+        """Follow an edit (new text) or a deletion (None) in chat; the item id, if it was known."""
+        row = self._session.scalar(
+            select(CommentRow).where(
+                CommentRow.platform == platform.value, CommentRow.external_id == external_id
+            )
+        )
+        if row is None:
+            return None
+        if text is None:
+            row.deleted = True
+        else:
+            row.text = text
+        row.edited_at = at
+        return row.feedback_id
+
+    def comments(self, item_id: int) -> list[Comment]:
+        rows = self._session.scalars(
+            select(CommentRow)
+            .where(CommentRow.feedback_id == item_id, CommentRow.deleted.is_(False))
+            .order_by(CommentRow.at, CommentRow.id)
+        )
+        return [
+            Comment(self._people.get(r.author_id), Platform(r.platform), r.text, r.at) for r in rows
+        ]
+
+    def remember_idempotency_key(
+        self, token_name: str, key: str, item_id: int, now: datetime
+    ) -> int:
+        """Bind a key to an item; returns the item the key was bound to first."""
+        self._session.execute(
+            insert_for(self._session, _table(IdempotencyKeyRow))
+            .values(token_name=token_name, key=key, feedback_id=item_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["token_name", "key"])
+        )
+        return self.item_for_idempotency_key(token_name, key) or item_id
+
+    def item_for_idempotency_key(self, token_name: str, key: str) -> int | None:
+        return self._session.scalar(
+            select(IdempotencyKeyRow.feedback_id).where(
+                IdempotencyKeyRow.token_name == token_name, IdempotencyKeyRow.key == key
+            )
+        )
+
+    def _holder(
+        self, person_id: int | None, platform: str | None, at: datetime | None
+    ) -> Holder | None:
+        if person_id is None or at is None:
+            return None
+        return Holder(self._people.get(person_id), Platform(platform or Platform.SYSTEM), at)
+
+    def _to_domain(self, row: FeedbackRow, comments: tuple[Comment, ...]) -> Feedback:
+        return Feedback(
+            id=row.id,
+            source=row.source,
+            external_id=row.external_id,
+            title=row.title,
+            body=row.body,
+            kind=Kind(row.kind),
+            severity=Severity(row.severity),
+            tags=tuple(row.tags or ()),
+            product_area=row.product_area,
+            url=row.url,
+            customer=Customer(
+                row.customer_name, row.customer_email, row.customer_company, row.customer_tier
+            ),
+            received_at=row.received_at,
+            state=State(row.state),
+            claimed=self._holder(row.claimed_by_id, row.claimed_platform, row.claimed_at),
+            closed=self._holder(row.closed_by_id, row.closed_platform, row.closed_at),
+            resolution=row.resolution,
+            notify_customer=row.notify_customer,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            comments=comments,
+        )
+
+
+class EventRepository:
+    def __init__(self, session: Session, people: PeopleRepository) -> None:
+        self._session = session
+        self._people = people
+
+    def add(
+        self,
+        item_id: int,
+        kind: EventKind,
+        actor_id: int | None,
+        platform: Platform,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        row = EventRow(
+            feedback_id=item_id,
+            kind=kind.value,
+            actor_id=actor_id,
+            platform=platform.value,
+            at=at,
+            data=data or {},
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._session.execute(_table(EventRow).insert(), list(rows))
+
+    def get(self, event_id: int) -> Event | None:
+        row = self._session.get(EventRow, event_id)
+        return self._to_domain(row) if row else None
+
+    def for_item(self, item_id: int) -> list[Event]:
+        rows = self._session.scalars(
+            select(EventRow).where(EventRow.feedback_id == item_id).order_by(EventRow.id)
+        )
+        return [self._to_domain(r) for r in rows]
+
+    def count(self, item_id: int, kind: EventKind) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count()).where(
+                    EventRow.feedback_id == item_id, EventRow.kind == kind.value
+                )
+            )
+            or 0
+        )
+
+    def _to_domain(self, row: EventRow) -> Event:
+        actor = self._people.get(row.actor_id) if row.actor_id is not None else None
+        return Event(
+            row.id,
+            row.feedback_id,
+            EventKind(row.kind),
+            actor,
+            Platform(row.platform),
+            row.at,
+            row.data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CardCopy:
+    """Where one copy of an item's card lives."""
+
+    id: int
+    feedback_id: int
+    platform: Platform
+    channel: str
+    message_id: str | None
+    extra: dict[str, Any]
+
+
+class CardRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_pending(
+        self, item_id: int, platform: Platform, channel: str, now: datetime
+    ) -> int | None:
+        """Reserve a card copy before it is posted; None when that copy exists already."""
+        card_id: int | None = self._session.scalar(
+            insert_for(self._session, _table(CardMessageRow))
+            .values(
+                feedback_id=item_id,
+                platform=platform.value,
+                channel=channel,
+                message_id=None,
+                extra={},
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["feedback_id", "platform", "channel"])
+            .returning(CardMessageRow.id)
+        )
+        return card_id
+
+    def for_item(self, item_id: int) -> list[CardCopy]:
+        rows = self._session.scalars(
+            select(CardMessageRow)
+            .where(CardMessageRow.feedback_id == item_id)
+            .order_by(CardMessageRow.id)
+        )
+        return [self._to_copy(r) for r in rows]
+
+    def get(self, item_id: int, platform: Platform, channel: str) -> CardCopy | None:
+        row = self._session.scalar(
+            select(CardMessageRow).where(
+                CardMessageRow.feedback_id == item_id,
+                CardMessageRow.platform == platform.value,
+                CardMessageRow.channel == channel,
+            )
+        )
+        return self._to_copy(row) if row else None
+
+    def by_message(self, platform: Platform, message_id: str) -> CardCopy | None:
+        row = self._session.scalar(
+            select(CardMessageRow).where(
+                CardMessageRow.platform == platform.value, CardMessageRow.message_id == message_id
+            )
+        )
+        return self._to_copy(row) if row else None
+
+    def mark_posted(self, copy_id: int, message_id: str, extra: dict[str, Any]) -> None:
+        self._session.execute(
+            update(CardMessageRow)
+            .where(CardMessageRow.id == copy_id)
+            .values(message_id=message_id, extra=extra)
+        )
+
+    @staticmethod
+    def _to_copy(row: CardMessageRow) -> CardCopy:
+        return CardCopy(
+            row.id, row.feedback_id, Platform(row.platform), row.channel, row.message_id, row.extra
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    platform: Platform
+    channel: str
+    action: str
+    feedback_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enqueue(
+        self,
+        platform: Platform,
+        channel: str,
+        action: str,
+        feedback_id: int | None,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        self._session.add(
+            OutboxRow(
+                platform=platform.value,
+                channel=channel,
+                action=action,
+                feedback_id=feedback_id,
+                payload=payload,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                failed=False,
+            )
+        )
+
+    def lease_due(
+        self, platforms: Iterable[Platform], now: datetime, lease: timedelta, limit: int
+    ) -> list[OutboxMessage]:
+        """Take the oldest due messages of each channel for `lease`; other replicas skip them.
+
+        A channel whose oldest pending message is not due yet is left alone entirely, so a
+        rate-limited channel keeps its order.
+        """
+        pending = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False))
+        wanted = [p.value for p in platforms]
+        blocked = (
+            select(OutboxRow.platform, OutboxRow.channel)
+            .where(pending, OutboxRow.next_attempt_at > now, OutboxRow.platform.in_(wanted))
+            .distinct()
+        )
+        blocked_channels = {(p, c) for p, c in self._session.execute(blocked)}
+        query = (
+            select(OutboxRow)
+            .where(pending, OutboxRow.next_attempt_at <= now, OutboxRow.platform.in_(wanted))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = [
+            r
+            for r in self._session.scalars(query)
+            if (r.platform, r.channel) not in blocked_channels
+        ]
+        for row in rows:
+            row.next_attempt_at = now + lease
+            row.attempts += 1
+        return [
+            OutboxMessage(
+                r.id,
+                Platform(r.platform),
+                r.channel,
+                r.action,
+                r.feedback_id,
+                r.payload,
+                r.attempts,
+            )
+            for r in rows
+        ]
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now)
+        )
+
+    def retry_at(self, message_ids: Iterable[int], when: datetime, error: str) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(message_ids)))
+            .values(next_attempt_at=when, last_error=error[:2000])
+        )
+
+    def give_up(self, message_id: int, error: str) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(failed=True, last_error=error[:2000])
+        )
+
+    def pending(self) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count()).where(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False))
+            )
+            or 0
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, name: str, token_hash: str, now: datetime) -> bool:
+        inserted = self._session.scalar(
+            insert_for(self._session, _table(ApiTokenRow))
+            .values(name=name, token_hash=token_hash, created_at=now, revoked_at=None)
+            .on_conflict_do_nothing()
+            .returning(ApiTokenRow.id)
+        )
+        return inserted is not None
+
+    def name_for_hash(self, token_hash: str) -> str | None:
+        return self._session.scalar(
+            select(ApiTokenRow.name).where(
+                ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None)
+            )
+        )
+
+    def all(self) -> list[TokenInfo]:
+        rows = self._session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.name))
+        return [TokenInfo(r.name, r.created_at, r.revoked_at) for r in rows]
+
+    def revoke(self, name: str, now: datetime) -> bool:
+        result = self._session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.name == name, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+class JobRepository:
+    """Claims that make a job, or a platform delivery, happen once across every replica."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim_run(self, job: str, key: str, owner: str, now: datetime) -> bool:
+        inserted = self._session.scalar(
+            insert_for(self._session, _table(JobRunRow))
+            .values(job=job, key=key, owner=owner, started_at=now, finished_at=None)
+            .on_conflict_do_nothing(index_elements=["job", "key"])
+            .returning(JobRunRow.job)
+        )
+        return inserted is not None
+
+    def finish_run(self, job: str, key: str, now: datetime) -> None:
+        self._session.execute(
+            update(JobRunRow)
+            .where(JobRunRow.job == job, JobRunRow.key == key)
+            .values(finished_at=now)
+        )
+
+    def release_run(self, job: str, key: str) -> None:
+        """Give an unfinished run back, so a later attempt may claim it."""
+        self._session.execute(
+            _table(JobRunRow)
+            .delete()
+            .where(JobRunRow.job == job, JobRunRow.key == key, JobRunRow.finished_at.is_(None))
+        )
+
+    def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool:
+        """True the first time a platform delivery id is seen; False for every retry."""
+        inserted = self._session.scalar(
+            insert_for(self._session, _table(InboundDeliveryRow))
+            .values(platform=platform.value, delivery_id=delivery_id, at=now)
+            .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
+            .returning(InboundDeliveryRow.delivery_id)
+        )
+        return inserted is not None
