@@ -1,0 +1,131 @@
+"""Composition root: builds the core, the chat adapters and the one server. No business logic.
+
+`allhands ...` and `python app.py ...` both land in `main()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import click
+from aiohttp import web
+
+from bot.config import describe_environment
+from bot.domain import Platform
+from bot.outbox import OutboxWorker
+from bot.ports import ChatPoster
+from bot.wiring import Core
+from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
+from handlers.chat import ChatAdapter
+from handlers.cli import cli
+from handlers.cli.main import ConfigError, Context
+from storage.db import schema_problem, upgrade
+
+log = logging.getLogger("allhands")
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str]]:
+    """The enabled chat adapters, and one line per platform saying whether it is on and why."""
+    adapters: list[ChatAdapter] = []
+    lines = [
+        "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)",
+        "Teams: off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)",
+    ]
+    return adapters, lines
+
+
+def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
+    """The one aiohttp application: ingest API, health, and every chat adapter's routes."""
+    app = web.Application(middlewares=[problem_middleware], client_max_size=BATCH_LIMIT_BYTES)
+    Health(core.desk).mount(app)
+    IngestApi(core.desk, core.tokens).mount(app)
+    posters: dict[Platform, ChatPoster] = {}
+    for adapter in adapters:
+        adapter.mount(app)
+        posters[adapter.platform] = adapter.poster
+    outbox = OutboxWorker(core.db, posters, core.clock)
+    core.listeners.add(outbox)
+
+    async def lifecycle(_: web.Application) -> AsyncIterator[None]:
+        for adapter in adapters:
+            await adapter.start()
+        tasks = [_background(outbox.run)]
+        yield
+        outbox.stop()
+        for adapter in adapters:
+            await adapter.stop()
+        await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        core.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def _background(run: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+    return asyncio.get_running_loop().create_task(run())
+
+
+def _environment_help() -> str:
+    rows = "\n".join(f"  {name:<24} {text}" for name, _, text in describe_environment())
+    return f"\b\nEnvironment variables:\n{rows}"
+
+
+@click.command("serve", epilog=_environment_help())
+@click.option("--dev", is_flag=True, help="Local mode: SQLite, auto-migrate, prints an API token.")
+@click.option("--host", help="Bind address (overrides ALLHANDS_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (overrides ALLHANDS_PORT).")
+@click.pass_obj
+def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
+    """Run the server: ingest API, Slack, Teams, health and the outbox, in one process."""
+    settings = ctx.settings
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    core = ctx.core_unchecked
+    problem = schema_problem(core.db.engine)
+    if problem and dev:
+        upgrade(settings.database_url)
+        click.echo(f"dev mode: migrated the database ({problem.split(':')[0]})")
+    elif problem:
+        raise ConfigError(problem)
+    adapters, lines = chat_adapters(core, dev=dev)
+    for line in lines:
+        click.echo(line)
+    if dev:
+        _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
+    app = build_server(core, adapters)
+    web.run_app(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        print=lambda text: click.echo(text.strip()),
+    )
+
+
+def _announce_dev_token(core: Core, base: str) -> None:
+    name = f"dev-{core.clock.now():%Y%m%d%H%M%S}"
+    token = core.tokens.create(name)
+    click.echo(
+        "dev mode: SQLite, no chat credentials needed; every change is logged, and cards go "
+        "only to the chat platforms that are on.\n"
+        f"dev mode: API token '{name}' for this run:\n  {token}\n"
+        f"  try: curl -X POST {base}/api/v1/feedback -H 'Authorization: Bearer {token}' "
+        '-H \'Content-Type: application/json\' -d \'{"source":"email","body":"Hello"}\''
+    )
+
+
+cli.add_command(serve)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

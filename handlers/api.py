@@ -1,0 +1,325 @@
+"""HTTP ingest API (`/api/v1`), health checks, and the error middleware every route shares.
+
+Errors are RFC 9457 problem details naming the field at fault; nothing answers a bare 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.domain import Identity, Platform, State
+from bot.errors import AllHandsError, Conflict, Forbidden, Invalid, NotFound
+from bot.intake import FeedbackDraft
+from bot.service import Desk
+from bot.tokens import Tokens
+from handlers.api_schema import BatchIn, CommentIn, openapi_document
+from handlers.item_json import item_json
+from storage.db import schema_problem
+from storage.repositories import ListFilter
+from storage.uow import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+ITEM_LIMIT_BYTES = 256 * 1024
+BATCH_LIMIT_BYTES = 8 * 1024 * 1024
+PAGE_MAX = 200
+RETRY_AFTER_SECONDS = 5
+
+
+class Problem(Exception):
+    """An HTTP error answered as application/problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        body: dict[str, Any] = {
+            "type": f"urn:allhands:problem:{self.slug}",
+            "title": self.slug.replace("-", " ").capitalize(),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["field"] = self.errors[0]["field"]
+            body["errors"] = self.errors
+        return web.json_response(
+            body, status=self.status, headers=self.headers, content_type="application/problem+json"
+        )
+
+
+def _from_core(error: AllHandsError) -> Problem:
+    if isinstance(error, NotFound):
+        return Problem(404, "not-found", error.message)
+    if isinstance(error, Conflict):
+        return Problem(409, "conflict", error.message)
+    if isinstance(error, Forbidden):
+        return Problem(403, "forbidden", error.message)
+    if isinstance(error, Invalid):
+        errors = [{"field": error.field or "body", "message": error.message}]
+        return Problem(422, "invalid-fields", error.message, errors=errors)
+    return Problem(400, "bad-request", error.message)
+
+
+_STATUS_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
+
+
+@web.middleware
+async def problem_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Turns every failure into a problem response; only routes under /api/ and health use it."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem.response()
+    except AllHandsError as error:
+        return _from_core(error).response()
+    except DatabaseUnavailable:
+        log.warning("database.unavailable path=%s", request.path)
+        return Problem(
+            503,
+            "unavailable",
+            "The database is unavailable; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ).response()
+    except web.HTTPException as http:
+        if http.status < 400 or not request.path.startswith("/api/"):
+            raise
+        slug = _STATUS_SLUGS.get(http.status, "http-error")
+        return Problem(http.status, slug, http.reason).response()
+    except Exception:
+        if not request.path.startswith("/api/"):
+            raise
+        log.exception("api.unhandled path=%s", request.path)
+        return Problem(500, "internal-error", "Something went wrong on our side.").response()
+
+
+def _invalid(error: ValidationError, prefix: str = "") -> Problem:
+    errors = [
+        {
+            "field": prefix + ".".join(str(p) for p in e["loc"]) if e["loc"] else prefix or "body",
+            "message": e["msg"],
+        }
+        for e in error.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return Problem(422, "invalid-fields", detail, errors=errors)
+
+
+class IngestApi:
+    """The `/api/v1` routes."""
+
+    def __init__(self, desk: Desk, tokens: Tokens) -> None:
+        self._desk = desk
+        self._tokens = tokens
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/api/v1/feedback", self.create)
+        app.router.add_post("/api/v1/feedback/batch", self.create_batch)
+        app.router.add_get("/api/v1/feedback", self.list)
+        app.router.add_get("/api/v1/feedback/{ref}", self.show)
+        app.router.add_post("/api/v1/feedback/{ref}/comments", self.add_comment)
+        app.router.add_get("/api/v1/openapi.json", self.openapi)
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(openapi_document())
+
+    async def create(self, request: web.Request) -> web.Response:
+        token = await self._authenticate(request)
+        payload = await _json_body(request, ITEM_LIMIT_BYTES)
+        try:
+            draft = FeedbackDraft.model_validate(payload)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= 200:
+            raise Problem(
+                400,
+                "bad-header",
+                "Idempotency-Key must be 1 to 200 characters.",
+                errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
+            )
+        result = await asyncio.to_thread(
+            self._desk.ingest, draft, _api_identity(token), idempotency_key=key
+        )
+        location = f"/api/v1/feedback/{result.item.ref}"
+        return web.json_response(
+            item_json(result.item),
+            status=201 if result.created else 200,
+            headers={"Location": location},
+        )
+
+    async def create_batch(self, request: web.Request) -> web.Response:
+        token = await self._authenticate(request)
+        payload = await _json_body(request, BATCH_LIMIT_BYTES)
+        try:
+            batch = BatchIn.model_validate(payload)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        drafts: list[FeedbackDraft] = []
+        errors: list[dict[str, str]] = []
+        for index, raw in enumerate(batch.items):
+            try:
+                drafts.append(FeedbackDraft.model_validate(raw))
+            except ValidationError as error:
+                errors.extend(_invalid(error, f"items.{index}.").errors)
+        if errors:
+            detail = f"{len(errors)} problem(s) in the batch; nothing was stored"
+            raise Problem(422, "invalid-fields", detail, errors=errors)
+        results = await asyncio.to_thread(self._desk.ingest_many, drafts, _api_identity(token))
+        body = {
+            "results": [
+                {
+                    "index": i,
+                    "status": "created" if r.created else "existing",
+                    "item": item_json(r.item),
+                }
+                for i, r in enumerate(results)
+            ]
+        }
+        return web.json_response(body, status=200)
+
+    async def show(self, request: web.Request) -> web.Response:
+        await self._authenticate(request)
+        item = await asyncio.to_thread(self._desk.get, request.match_info["ref"])
+        return web.json_response(item_json(item, with_comments=True))
+
+    async def list(self, request: web.Request) -> web.Response:
+        await self._authenticate(request)
+        where = _list_filter(request.query)
+        items = await asyncio.to_thread(self._desk.search, where)
+        next_cursor = _cursor(items[-1].id) if len(items) == where.limit else None
+        return web.json_response(
+            {"items": [item_json(i) for i in items], "next_cursor": next_cursor}
+        )
+
+    async def add_comment(self, request: web.Request) -> web.Response:
+        token = await self._authenticate(request)
+        payload = await _json_body(request, ITEM_LIMIT_BYTES)
+        try:
+            comment = CommentIn.model_validate(payload)
+        except ValidationError as error:
+            raise _invalid(error) from None
+        ref = request.match_info["ref"]
+        await asyncio.to_thread(self._desk.comment, ref, _api_identity(token), comment.text)
+        item = await asyncio.to_thread(self._desk.get, ref)
+        return web.json_response(
+            item_json(item, with_comments=True),
+            status=201,
+            headers={"Location": f"/api/v1/feedback/{item.ref}"},
+        )
+
+    async def _authenticate(self, request: web.Request) -> str:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        name = None
+        if scheme.lower() == "bearer" and token.strip():
+            name = await asyncio.to_thread(self._tokens.authenticate, token.strip())
+        if name is None:
+            detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
+            raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+        return name
+
+
+def _api_identity(token_name: str) -> Identity:
+    return Identity(Platform.API, token_name, token_name)
+
+
+async def _json_body(request: web.Request, limit: int) -> Any:
+    """The parsed JSON body; 415, 413 and 400 for the wrong type, size or syntax."""
+    if request.content_type != "application/json":
+        raise Problem(415, "unsupported-media-type", "Send the body as application/json.")
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise Problem(400, "malformed-json", f"The body is not valid JSON: {error}") from None
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def _after_id(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind == "id" and value.isdigit():
+            return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise Invalid("cursor is not one this API returned", "cursor")
+
+
+def _list_filter(query: Any) -> ListFilter:
+    state = query.get("state")
+    if state is not None and state not in {s.value for s in State}:
+        raise Invalid("state must be open, claimed or closed", "state")
+    since = None
+    if "since" in query:
+        try:
+            since = datetime.fromisoformat(query["since"])
+        except ValueError:
+            raise Invalid("since must be an RFC 3339 time", "since") from None
+        if since.tzinfo is None:
+            raise Invalid("since needs a time zone offset, e.g. Z", "since")
+    limit_text = query.get("limit", "50")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_MAX:
+        raise Invalid(f"limit must be a whole number from 1 to {PAGE_MAX}", "limit")
+    return ListFilter(
+        state=State(state) if state else None,
+        source=query.get("source") or None,
+        since=since,
+        after_id=_after_id(query["cursor"]) if query.get("cursor") else None,
+        limit=int(limit_text),
+    )
+
+
+class Health:
+    """`/healthz`: the process answers. `/readyz`: the database answers and fits this code."""
+
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/healthz", self.alive)
+        app.router.add_get("/readyz", self.ready)
+
+    async def alive(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def ready(self, request: web.Request) -> web.Response:
+        try:
+            problem = await asyncio.to_thread(schema_problem, self._desk.db.engine)
+        except Exception as error:
+            problem = f"database unreachable ({type(error).__name__})"
+        if problem:
+            return web.json_response({"status": "unavailable", "reason": problem}, status=503)
+        return web.json_response({"status": "ready"})

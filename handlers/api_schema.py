@@ -1,0 +1,284 @@
+"""Request models of the ingest API and the OpenAPI document built from the same models.
+
+Request schemas come from the pydantic models the handlers validate with, so the document
+cannot drift from the behaviour.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain import Kind, Severity, State
+from bot.intake import FeedbackDraft
+from bot.service import COMMENT_MAX_CHARS
+
+BATCH_MAX_ITEMS = 500
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=COMMENT_MAX_CHARS)
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=BATCH_MAX_ITEMS)
+
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_PERSON = {
+    "type": ["object", "null"],
+    "required": ["name", "email", "platform"],
+    "properties": {
+        "name": {"type": "string"},
+        "email": _NULLABLE_STRING,
+        "platform": {"type": "string"},
+    },
+}
+_ITEM = {
+    "type": "object",
+    "required": [
+        "ref",
+        "source",
+        "external_id",
+        "title",
+        "body",
+        "kind",
+        "severity",
+        "tags",
+        "product_area",
+        "url",
+        "customer",
+        "received_at",
+        "state",
+        "claimed_by",
+        "closed_by",
+        "resolution",
+        "created_at",
+        "updated_at",
+    ],
+    "properties": {
+        "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
+        "source": {"type": "string"},
+        "external_id": _NULLABLE_STRING,
+        "title": _NULLABLE_STRING,
+        "body": {"type": "string"},
+        "kind": {"enum": [k.value for k in Kind]},
+        "severity": {"enum": [s.value for s in Severity]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "product_area": _NULLABLE_STRING,
+        "url": _NULLABLE_STRING,
+        "customer": {
+            "type": "object",
+            "required": ["name", "email", "company", "tier"],
+            "properties": dict.fromkeys(("name", "email", "company", "tier"), _NULLABLE_STRING),
+        },
+        "received_at": _TIME,
+        "state": {"enum": [s.value for s in State]},
+        "claimed_by": _PERSON,
+        "closed_by": _PERSON,
+        "resolution": _NULLABLE_STRING,
+        "created_at": _TIME,
+        "updated_at": _TIME,
+        "comments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["author", "platform", "text", "at"],
+                "properties": {
+                    "author": {"type": "object"},
+                    "platform": {"type": "string"},
+                    "text": {"type": "string"},
+                    "at": _TIME,
+                },
+            },
+        },
+    },
+}
+_PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    return {
+        str(status): {
+            "description": "Problem details (RFC 9457)",
+            "content": {"application/problem+json": {"schema": _ref("Problem")}},
+        }
+        for status in statuses
+    }
+
+
+def _schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(ref_template="#/components/schemas/{model}")
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    draft = _schema_of(FeedbackDraft)
+    components: dict[str, Any] = dict(draft.pop("$defs", {}))
+    components |= {
+        "FeedbackIn": draft,
+        "CommentIn": _schema_of(CommentIn),
+        "Item": _ITEM,
+        "Problem": _PROBLEM,
+        "BatchIn": {
+            "type": "object",
+            "required": ["items"],
+            "additionalProperties": False,
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": BATCH_MAX_ITEMS,
+                    "items": _ref("FeedbackIn"),
+                }
+            },
+        },
+    }
+    item_response = {"content": _json(_ref("Item"))}
+    write_errors = _problems(400, 401, 413, 415, 422, 503)
+    ref_param = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "All Hands ingest API", "version": "1"},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/feedback": {
+                "post": {
+                    "summary": "Submit one feedback item",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                        }
+                    ],
+                    "requestBody": {"required": True, "content": _json(_ref("FeedbackIn"))},
+                    "responses": {
+                        "201": {"description": "Created", **item_response},
+                        "200": {"description": "Seen before: the existing item", **item_response},
+                        **write_errors,
+                    },
+                },
+                "get": {
+                    "summary": "List items, oldest first, with cursor pagination",
+                    "parameters": [
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "schema": {"enum": [s.value for s in State]},
+                        },
+                        {"name": "source", "in": "query", "schema": {"type": "string"}},
+                        {"name": "since", "in": "query", "schema": _TIME},
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of items",
+                            "content": _json(
+                                {
+                                    "type": "object",
+                                    "required": ["items", "next_cursor"],
+                                    "properties": {
+                                        "items": {"type": "array", "items": _ref("Item")},
+                                        "next_cursor": _NULLABLE_STRING,
+                                    },
+                                }
+                            ),
+                        },
+                        **_problems(401, 422, 503),
+                    },
+                },
+            },
+            "/api/v1/feedback/batch": {
+                "post": {
+                    "summary": "Submit up to 500 items; all are validated before any is stored",
+                    "requestBody": {"required": True, "content": _json(_ref("BatchIn"))},
+                    "responses": {
+                        "200": {
+                            "description": "One result per item, in order",
+                            "content": _json(
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "results": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "index": {"type": "integer"},
+                                                    "status": {"enum": ["created", "existing"]},
+                                                    "item": _ref("Item"),
+                                                },
+                                            },
+                                        }
+                                    },
+                                }
+                            ),
+                        },
+                        **write_errors,
+                    },
+                }
+            },
+            "/api/v1/feedback/{ref}": {
+                "get": {
+                    "summary": "One item with its discussion",
+                    "parameters": [ref_param],
+                    "responses": {
+                        "200": {"description": "The item", **item_response},
+                        **_problems(401, 404, 422, 503),
+                    },
+                }
+            },
+            "/api/v1/feedback/{ref}/comments": {
+                "post": {
+                    "summary": "Add a comment to the discussion",
+                    "parameters": [ref_param],
+                    "requestBody": {"required": True, "content": _json(_ref("CommentIn"))},
+                    "responses": {
+                        "201": {"description": "The item with its comments", **item_response},
+                        **_problems(400, 401, 404, 413, 415, 422, 503),
+                    },
+                }
+            },
+        },
+    }

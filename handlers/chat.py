@@ -1,0 +1,24 @@
+"""What the server needs from each chat platform adapter (Slack, Teams)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.domain import Platform
+from bot.ports import ChatPoster
+
+
+class ChatAdapter(Protocol):
+    platform: Platform
+    poster: ChatPoster
+
+    def mount(self, app: web.Application) -> None:
+        """Add the adapter's inbound routes (events, interactivity) to the one server."""
+
+    async def start(self) -> None:
+        """Begin background work (e.g. a Socket Mode connection); called once the loop runs."""
+
+    async def stop(self) -> None:
+        """Stop background work; called on shutdown."""

@@ -1,0 +1,5 @@
+"""The `allhands` command line."""
+
+from handlers.cli.main import cli
+
+__all__ = ["cli"]

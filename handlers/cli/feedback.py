@@ -1,0 +1,127 @@
+"""`allhands feedback list|show|claim|unclaim|close|reopen`, acting as a named person."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot.domain import Feedback, State
+from bot.service import Outcome, holder_name
+from handlers.cli.main import Context, cli_identity
+from handlers.item_json import item_json
+from storage.repositories import ListFilter
+
+AS_OPTION = click.option(
+    "--as", "as_email", required=True, metavar="EMAIL", help="Act as this person."
+)
+
+
+@click.group()
+def feedback() -> None:
+    """Work feedback items from the terminal."""
+
+
+def _line(item: Feedback) -> str:
+    holder = f" · {holder_name(item.claimed.person)}" if item.claimed else ""
+    title = item.title or item.body.splitlines()[0]
+    return f"{item.ref}\t{item.state.value}{holder}\t{item.severity.value}\t{title[:80]}"
+
+
+def _report(outcome: Outcome, verb: str) -> None:
+    if outcome.changed:
+        click.echo(f"{outcome.item.ref} {verb}.")
+    else:
+        click.echo(f"{outcome.item.ref}: nothing to do, it was {verb} already.")
+
+
+@feedback.command("list")
+@click.option("--state", type=click.Choice([s.value for s in State]))
+@click.option("--source")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def feedback_list(
+    ctx: Context, state: str | None, source: str | None, limit: int, as_json: bool
+) -> None:
+    """List items (oldest first)."""
+    where = ListFilter(state=State(state) if state else None, source=source, limit=limit)
+    items = ctx.core.desk.search(where)
+    if as_json:
+        click.echo(json.dumps([item_json(i) for i in items], indent=2))
+    for item in [] if as_json else items:
+        click.echo(_line(item))
+
+
+@feedback.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def feedback_show(ctx: Context, ref: str, as_json: bool) -> None:
+    """One item with its discussion."""
+    item = ctx.core.desk.get(ref)
+    if as_json:
+        click.echo(json.dumps(item_json(item, with_comments=True), indent=2))
+        return
+    click.echo(_line(item))
+    click.echo(item.body)
+    for comment in item.comments:
+        click.echo(f"  {comment.author.name} ({comment.platform.value}): {comment.text}")
+
+
+NOTE_OPTION = click.option("--note", help="Added to the discussion (for close: the resolution).")
+
+
+def _act(ctx: Context, ref: str, as_email: str, note: str | None, verb: str) -> None:
+    desk, who = ctx.core.desk, cli_identity(as_email)
+    if verb == "closed":
+        outcome = desk.close(ref, who, note)
+    else:
+        change = {"claimed": desk.claim, "unclaimed": desk.unclaim, "reopened": desk.reopen}[verb]
+        outcome = change(ref, who)
+        if note:
+            desk.comment(ref, who, note)
+    _report(outcome, verb)
+
+
+@feedback.command("claim")
+@click.argument("ref")
+@AS_OPTION
+@NOTE_OPTION
+@click.pass_obj
+def feedback_claim(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
+    """Take an item: you are the one helping this customer now."""
+    _act(ctx, ref, as_email, note, "claimed")
+
+
+@feedback.command("unclaim")
+@click.argument("ref")
+@AS_OPTION
+@NOTE_OPTION
+@click.pass_obj
+def feedback_unclaim(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
+    """Give an item back to the queue."""
+    _act(ctx, ref, as_email, note, "unclaimed")
+
+
+@feedback.command("close")
+@click.argument("ref")
+@AS_OPTION
+@NOTE_OPTION
+@click.pass_obj
+def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
+    """Close an item; --note is the resolution (what was done for the customer)."""
+    _act(ctx, ref, as_email, note, "closed")
+
+
+@feedback.command("reopen")
+@click.argument("ref")
+@AS_OPTION
+@NOTE_OPTION
+@click.pass_obj
+def feedback_reopen(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
+    """Reopen a closed item."""
+    _act(ctx, ref, as_email, note, "reopened")
+
+
+COMMANDS = [feedback]
