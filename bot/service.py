@@ -6,6 +6,7 @@ transaction, then tells the `ChangeListener` after commit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,11 +99,17 @@ class Desk:
             return Ingested(self._get_by_id(race.winner), created=False)
 
     def _ingest(self, draft: FeedbackDraft, who: Identity, key: str | None) -> Ingested:
+        request_hash = hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
         with self.db.write() as uow:
             if key is not None:
-                previous = uow.feedback.item_for_idempotency_key(who.external_id, key)
+                previous = uow.feedback.idempotency_key(who.external_id, key)
                 if previous is not None:
-                    return Ingested(self._load(uow, previous), created=False)
+                    if previous[1] != request_hash:
+                        raise Conflict(
+                            "This Idempotency-Key was used for a different request; "
+                            "use a new key for new feedback."
+                        )
+                    return Ingested(self._load(uow, previous[0]), created=False)
             now = self.clock.now()
             actor = uow.people.resolve(who, now)
             new_id = uow.feedback.insert(self._row(draft, now))
@@ -112,7 +119,9 @@ class Desk:
                 assert existing is not None
                 return Ingested(self._load(uow, existing), created=False)
             if key is not None:
-                winner = uow.feedback.remember_idempotency_key(who.external_id, key, new_id, now)
+                winner = uow.feedback.remember_idempotency_key(
+                    who.external_id, key, request_hash, new_id, now
+                )
                 if winner != new_id:
                     raise _IdempotencyRace(winner)
             event_id = uow.events.add(

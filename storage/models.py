@@ -175,6 +175,7 @@ class IdempotencyKeyRow(Base):
 
     token_name: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
 

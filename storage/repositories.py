@@ -304,22 +304,31 @@ class FeedbackRepository:
         ]
 
     def remember_idempotency_key(
-        self, token_name: str, key: str, item_id: int, now: datetime
+        self, token_name: str, key: str, request_hash: str, item_id: int, now: datetime
     ) -> int:
         """Bind a key to an item; returns the item the key was bound to first."""
         self._session.execute(
             insert_for(self._session, _table(IdempotencyKeyRow))
-            .values(token_name=token_name, key=key, feedback_id=item_id, created_at=now)
+            .values(
+                token_name=token_name,
+                key=key,
+                request_hash=request_hash,
+                feedback_id=item_id,
+                created_at=now,
+            )
             .on_conflict_do_nothing(index_elements=["token_name", "key"])
         )
-        return self.item_for_idempotency_key(token_name, key) or item_id
+        bound = self.idempotency_key(token_name, key)
+        return bound[0] if bound else item_id
 
-    def item_for_idempotency_key(self, token_name: str, key: str) -> int | None:
-        return self._session.scalar(
-            select(IdempotencyKeyRow.feedback_id).where(
+    def idempotency_key(self, token_name: str, key: str) -> tuple[int, str] | None:
+        """(item id, request hash) a key was first used for, if it was."""
+        row = self._session.execute(
+            select(IdempotencyKeyRow.feedback_id, IdempotencyKeyRow.request_hash).where(
                 IdempotencyKeyRow.token_name == token_name, IdempotencyKeyRow.key == key
             )
-        )
+        ).first()
+        return (row[0], row[1]) if row else None
 
     def _holder(
         self, person_id: int | None, platform: str | None, at: datetime | None

@@ -220,6 +220,7 @@ def upgrade() -> None:
         "idempotency_keys",
         sa.Column("token_name", sa.String(length=100), nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column(
             "feedback_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),

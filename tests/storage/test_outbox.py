@@ -1,0 +1,140 @@
+"""The outbox: persisted first, sent in order per channel, waits on 429, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.domain import Event, Feedback, Platform
+from bot.errors import DeliveryError
+from bot.intake import FeedbackDraft
+from bot.outbox import OutboxWorker
+from bot.ports import PostedCard
+from bot.routing import StaticRouter
+from bot.service import Desk
+from storage.repositories import CardCopy
+from storage.uow import Database
+from tests.conftest import RecordingListener, person
+from tests.support import FakeClock
+
+LEASE = timedelta(seconds=60)  # the worker's default lease
+
+
+@dataclass
+class RecordingPoster:
+    """A chat platform stand-in that records calls and fails on demand."""
+
+    platform: Platform = Platform.SLACK
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
+    posted: int = 0
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+        self._maybe_fail()
+        self.posted += 1
+        self.calls.append(("post", item.ref, item.state.value))
+        return PostedCard(f"{channel}:{self.posted}", {"key": dedup_key})
+
+    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+        self._maybe_fail()
+        self.calls.append(("update", item.ref, item.state.value))
+
+    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+        self._maybe_fail()
+        self.calls.append(("note", item.ref, event.kind.value))
+
+
+def _setup(database: Database, clock: FakeClock) -> tuple[Desk, RecordingPoster, OutboxWorker]:
+    desk = Desk(database, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
+    poster = RecordingPoster()
+    return desk, poster, OutboxWorker(database, {Platform.SLACK: poster}, clock)
+
+
+def _ingest(desk: Desk, n: int = 1) -> str:
+    draft = FeedbackDraft(source="email", body=f"Complaint {n}", external_id=f"e{n}")
+    return desk.ingest(draft, person("api", Platform.API)).item.ref
+
+
+def _drain(worker: OutboxWorker) -> int:
+    return asyncio.run(worker.drain_once())
+
+
+def test_card_is_posted_then_updated_in_place_with_a_note(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock)
+    ref = _ingest(desk)
+    desk.claim(ref, person("ana"))
+    _drain(worker)
+    # one render shows the latest state; the note says what happened
+    assert poster.calls == [("post", ref, "claimed"), ("note", ref, "claimed")]
+    desk.close(ref, person("ana"), "done")
+    _drain(worker)
+    assert poster.calls[2:] == [("update", ref, "closed"), ("note", ref, "closed")]
+    with database.read() as uow:
+        assert uow.outbox.pending() == 0
+        assert uow.cards.for_item(desk.get(ref).id)[0].message_id == "C1:1"
+
+
+def test_rate_limited_channel_waits_and_keeps_its_order(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock)
+    first, second = _ingest(desk, 1), _ingest(desk, 2)
+    poster.failures.append(DeliveryError("ratelimited", retry_after=30))
+    _drain(worker)
+    assert poster.calls == []
+    clock.advance(seconds=10)
+    assert _drain(worker) == 0  # still inside Retry-After
+    clock.advance(seconds=21)
+    _drain(worker)
+    assert poster.calls == [("post", first, "open"), ("post", second, "open")]
+
+
+def test_permanent_failure_is_given_up_and_the_channel_goes_on(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock)
+    _ingest(desk, 1)
+    second = _ingest(desk, 2)
+    poster.failures.append(DeliveryError("channel_not_found", retry_after=None))
+    _drain(worker)
+    assert poster.calls == [("post", second, "open")]
+    with database.read() as uow:
+        assert uow.outbox.pending() == 0
+
+
+def test_a_crash_after_sending_is_retried_with_the_same_dedup_key(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock)
+    _ingest(desk)
+    with database.write() as uow:  # a replica took the message, then died before recording it
+        taken = uow.outbox.lease_due([Platform.SLACK], clock.now(), LEASE, 10)
+        uow.commit()
+    assert len(taken) == 1
+    assert _drain(worker) == 0  # leased: nobody else sends it meanwhile
+    clock.advance(seconds=61)
+    _drain(worker)
+    assert [c[0] for c in poster.calls] == ["post"]
+    with database.read() as uow:
+        copy = uow.cards.for_item(taken[0].feedback_id or 0)[0]
+    assert copy.extra == {"key": f"allhands-card-{copy.id}"}
+
+
+def test_two_workers_never_send_the_same_message(database: Database, clock: FakeClock) -> None:
+    desk, poster, worker = _setup(database, clock)
+    other = OutboxWorker(database, {Platform.SLACK: poster}, clock)
+    refs = [_ingest(desk, n) for n in range(20)]
+
+    async def both() -> None:
+        await asyncio.gather(worker.drain_once(), other.drain_once())
+
+    asyncio.run(both())
+    asyncio.run(both())
+    assert sorted(c[1] for c in poster.calls) == sorted(refs)
