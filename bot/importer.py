@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.domain import EventKind, Identity, Platform, State
+from bot.domain import Identity, Platform
 from bot.errors import Invalid
-from bot.intake import FeedbackDraft
+from bot.intake import FeedbackDraft, draft_row
 from bot.ports import Clock, SystemClock
 from storage.uow import Database
 
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 10_000
 FIELDS = (
     "external_id",
     "title",
@@ -79,6 +79,7 @@ class CsvImporter:
     ) -> ImportReport:
         """Import `path`; `progress` is told how many more rows were read after each chunk."""
         report = ImportReport()
+        now = self._clock.now()
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
@@ -88,7 +89,7 @@ class CsvImporter:
             chunk: list[dict[str, Any]] = []
             for line, row in _records(reader):
                 report.rows += 1
-                values = self._validate(row, columns, source, line, report)
+                values = self._validate(row, columns, source, line, now, report)
                 if values is not None:
                     chunk.append(values)
                 if report.rows % CHUNK_ROWS == 0:
@@ -121,6 +122,7 @@ class CsvImporter:
         columns: Mapping[str, int],
         source: str,
         line: int,
+        now: datetime,
         report: ImportReport,
     ) -> dict[str, Any] | None:
         raw: dict[str, Any] = {
@@ -144,28 +146,7 @@ class CsvImporter:
         except ValueError:
             report.invalid.append((line, f"received_at: '{received}' is not an ISO 8601 time"))
             return None
-        now = self._clock.now()
-        return {
-            "source": draft.source,
-            "external_id": draft.external_id or _content_id(draft),
-            "title": draft.title,
-            "body": draft.body,
-            "kind": draft.kind.value,
-            "severity": draft.severity.value,
-            "tags": draft.tags,
-            "product_area": draft.product_area,
-            "url": draft.url,
-            "customer_name": draft.customer.name,
-            "customer_email": str(draft.customer.email) if draft.customer.email else None,
-            "customer_company": draft.customer.company,
-            "customer_tier": draft.customer.tier,
-            "received_at": draft.received_at or now,
-            "state": State.OPEN.value,
-            "notify_customer": False,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
+        return draft_row(draft, now, external_id=draft.external_id or _content_id(draft))
 
     def _flush(
         self,
@@ -187,23 +168,18 @@ class CsvImporter:
         with self._db.write() as uow:
             now = self._clock.now()
             actor = uow.people.resolve(who, now)
-            new_ids = uow.feedback.insert_many(chunk)
-            uow.events.add_many(
-                [
-                    {
-                        "feedback_id": item_id,
-                        "kind": EventKind.INGESTED.value,
-                        "actor_id": actor.id,
-                        "platform": Platform.CLI.value,
-                        "at": now,
-                        "data": {"source": source, "import": True},
-                    }
-                    for item_id in new_ids
-                ]
+            imported = uow.feedback.insert_many(chunk)
+            uow.events.add_ingested(
+                source,
+                [row["external_id"] for row in chunk],
+                actor.id,
+                Platform.CLI,
+                now,
+                {"source": source, "import": True},
             )
             uow.commit()
-        report.imported += len(new_ids)
-        report.duplicates += len(chunk) - len(new_ids)
+        report.imported += imported
+        report.duplicates += len(chunk) - imported
 
 
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:

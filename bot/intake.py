@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.domain import BODY_MAX_CHARS, Kind, Severity
+from bot.domain import BODY_MAX_CHARS, Kind, Severity, State
 
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+# A syntax check only: customer addresses come from helpdesks that verified them already.
+EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 _TAG_MAX = 50
 _TAGS_MAX = 20
 
@@ -18,7 +21,7 @@ class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(None, max_length=200)
-    email: EmailStr | None = None
+    email: str | None = Field(None, max_length=320, pattern=EMAIL_PATTERN)
     company: str | None = Field(None, max_length=200)
     tier: str | None = Field(None, max_length=64)
 
@@ -68,3 +71,30 @@ class FeedbackDraft(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone offset (RFC 3339), e.g. 2026-01-31T09:00:00Z")
         return value.astimezone(UTC) if value else None
+
+
+def draft_row(
+    draft: FeedbackDraft, now: datetime, external_id: str | None = None
+) -> dict[str, Any]:
+    """The stored columns of a new, open item made from `draft`."""
+    return {
+        "source": draft.source,
+        "external_id": external_id or draft.external_id,
+        "title": draft.title,
+        "body": draft.body,
+        "kind": draft.kind.value,
+        "severity": draft.severity.value,
+        "tags": draft.tags,
+        "product_area": draft.product_area,
+        "url": draft.url,
+        "customer_name": draft.customer.name,
+        "customer_email": draft.customer.email,
+        "customer_company": draft.customer.company,
+        "customer_tier": draft.customer.tier,
+        "received_at": draft.received_at or now,
+        "state": State.OPEN.value,
+        "notify_customer": False,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }

@@ -26,7 +26,7 @@ from bot.domain import (
     id_from_ref,
 )
 from bot.errors import AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
-from bot.intake import FeedbackDraft
+from bot.intake import FeedbackDraft, draft_row
 from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
 from storage.repositories import ListFilter
 from storage.uow import Database, UnitOfWork
@@ -112,7 +112,7 @@ class Desk:
                     return Ingested(self._load(uow, previous[0]), created=False)
             now = self.clock.now()
             actor = uow.people.resolve(who, now)
-            new_id = uow.feedback.insert(self._row(draft, now))
+            new_id = uow.feedback.insert(draft_row(draft, now))
             if new_id is None:
                 assert draft.external_id is not None
                 existing = uow.feedback.id_by_external(draft.source, draft.external_id)
@@ -140,7 +140,7 @@ class Desk:
             now = self.clock.now()
             actor = uow.people.resolve(who, now)
             for draft in drafts:
-                new_id = uow.feedback.insert(self._row(draft, now))
+                new_id = uow.feedback.insert(draft_row(draft, now))
                 if new_id is None:
                     assert draft.external_id is not None
                     existing = uow.feedback.id_by_external(draft.source, draft.external_id)
@@ -162,30 +162,6 @@ class Desk:
             uow.after_commit(lambda: self._announce(changes))
             uow.commit()
         return results
-
-    @staticmethod
-    def _row(draft: FeedbackDraft, now: datetime) -> dict[str, Any]:
-        return {
-            "source": draft.source,
-            "external_id": draft.external_id,
-            "title": draft.title,
-            "body": draft.body,
-            "kind": draft.kind.value,
-            "severity": draft.severity.value,
-            "tags": list(draft.tags),
-            "product_area": draft.product_area,
-            "url": draft.url,
-            "customer_name": draft.customer.name,
-            "customer_email": str(draft.customer.email) if draft.customer.email else None,
-            "customer_company": draft.customer.company,
-            "customer_tier": draft.customer.tier,
-            "received_at": draft.received_at or now,
-            "state": State.OPEN.value,
-            "notify_customer": False,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
 
     # ---- reading ------------------------------------------------------------------------
 

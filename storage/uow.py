@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -28,11 +31,17 @@ class DatabaseUnavailable(Exception):
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` ends it; leaving without commit rolls back."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        writer_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._writer_lock = writer_lock or nullcontext()
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
+        self._writer_lock.__enter__()
         self.session = self._sessions()
         self.people = PeopleRepository(self.session)
         self.feedback = FeedbackRepository(self.session, self.people)
@@ -50,8 +59,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._writer_lock.__exit__(None, None, None)
         if isinstance(exc, OperationalError | InterfaceError):
             raise DatabaseUnavailable(type(exc.orig).__name__) from exc
 
@@ -67,15 +79,21 @@ class UnitOfWork:
 
 
 class Database:
-    """Hands out units of work; `read()` ones skip SQLite's write lock."""
+    """Hands out units of work; `read()` ones skip SQLite's write lock.
+
+    SQLite admits one writer at a time and makes the others poll with growing sleeps, which
+    turns a burst of concurrent writes into long tails; so this process's SQLite writers
+    queue on a plain lock instead and SQLite's busy timeout only arbitrates between processes.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = session_factory(engine)
         self._reader = session_factory(engine.execution_options(**{READ_ONLY: True}))
+        self._writer_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     def write(self) -> UnitOfWork:
-        return UnitOfWork(self._writer)
+        return UnitOfWork(self._writer, self._writer_lock)
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self._reader)

@@ -1,4 +1,4 @@
-"""The ingest API: happy paths, every error status, and responses that match the OpenAPI document."""
+"""The ingest API: happy paths, every error status, responses that match the OpenAPI document."""
 
 from __future__ import annotations
 

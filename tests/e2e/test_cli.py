@@ -1,0 +1,168 @@
+"""The `allhands` command line, run as the operator would (in-process, real database)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from app import cli
+from tests.support import needs_realdata, realdata_path
+
+
+def run(db_url: str, *args: str, **env: str) -> Result:
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), env={"ALLHANDS_DATABASE_URL": db_url, **env})
+
+
+def test_token_create_prints_the_token_alone_on_the_last_line(db_url: str) -> None:
+    created = run(db_url, "token", "create", "--name", "zendesk")
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("ah_")
+    assert len(token) > 40
+    listed = run(db_url, "token", "list")
+    assert "zendesk" in listed.stdout
+    assert token not in listed.stdout
+    assert run(db_url, "token", "revoke", "zendesk").exit_code == 0
+    assert "revoked" in run(db_url, "token", "list").stdout
+    again = run(db_url, "token", "revoke", "zendesk")
+    assert again.exit_code == 1
+    assert again.stderr.strip() == "allhands: There is no active token named zendesk."
+
+
+def test_feedback_verbs_act_as_a_named_person(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("body,external_id\nThe export button is broken,x1\n")
+    assert run(db_url, "import", str(path), "--source", "email").exit_code == 0
+    claimed = run(db_url, "feedback", "claim", "FB-1", "--as", "ana@example.com", "--note", "on it")
+    assert claimed.exit_code == 0, claimed.output
+    assert claimed.stdout.strip() == "FB-1 claimed."
+    taken = run(db_url, "feedback", "claim", "FB-1", "--as", "bo@example.com")
+    assert taken.exit_code == 1
+    assert taken.stderr.strip() == "allhands: FB-1 is already claimed by ana."
+    closed = run(
+        db_url, "feedback", "close", "FB-1", "--as", "ana@example.com", "--note", "Fixed in 2.3"
+    )
+    assert closed.exit_code == 0
+    shown = json.loads(run(db_url, "feedback", "show", "FB-1", "--json").stdout)
+    assert shown["state"] == "closed"
+    assert shown["resolution"] == "Fixed in 2.3"
+    assert shown["closed_by"] == {"name": "ana", "email": "ana@example.com", "platform": "cli"}
+    assert [c["text"] for c in shown["comments"]] == ["on it"]
+    assert run(db_url, "feedback", "reopen", "FB-1", "--as", "bo@example.com").exit_code == 0
+    assert "FB-1\topen" in run(db_url, "feedback", "list").stdout
+    assert run(db_url, "feedback", "unclaim", "FB-1", "--as", "bo@example.com").exit_code == 1
+    assert run(db_url, "feedback", "claim", "FB-1", "--as", "not-an-email").exit_code == 1
+
+
+def test_import_reports_invalid_rows_with_line_numbers_and_is_idempotent(
+    db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        "id,text,stars,when\n"
+        "r1,Great app,5,2026-01-01T10:00:00Z\n"
+        'r2,"Crashes on\nstartup",1,2026-01-02\n'
+        "r3,,3,2026-01-03\n"
+        "r4,Slow sync,2,last tuesday\n"
+    )
+    args = (
+        "import",
+        str(path),
+        "--source",
+        "appstore",
+        "--map",
+        "external_id=id",
+        "--map",
+        "body=text",
+        "--map",
+        "received_at=when",
+    )
+    first = run(db_url, *args)
+    assert first.exit_code == 0, first.output
+    assert "4 rows: imported 2, duplicates 0, invalid 2" in first.stdout
+    assert "line 5: body:" in first.stdout
+    assert "line 6: received_at: 'last tuesday'" in first.stdout
+    second = run(db_url, *args)
+    assert "4 rows: imported 0, duplicates 2, invalid 2" in second.stdout
+    dry = run(db_url, *args, "--dry-run")
+    assert "would import 0, duplicates 2" in dry.stdout
+    bad_map = run(db_url, "import", str(path), "--source", "appstore", "--map", "colour=text")
+    assert bad_map.exit_code == 1
+    assert "unknown field 'colour'" in bad_map.stderr
+
+
+def test_invalid_configuration_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = run(f"sqlite:///{tmp_path}/x.db", "token", "list", ALLHANDS_PORT="not-a-port")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "ALLHANDS_PORT" in result.stderr
+
+
+def test_serve_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    result = run(f"sqlite:///{tmp_path}/empty.db", "serve")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "allhands: the database is empty: run `allhands db upgrade`"
+    assert run(f"sqlite:///{tmp_path}/empty.db", "db", "upgrade").exit_code == 0
+    assert "database: 0001" in run(f"sqlite:///{tmp_path}/empty.db", "db", "current").stdout
+
+
+def test_serve_help_lists_every_environment_variable() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    for name in (
+        "ALLHANDS_DATABASE_URL",
+        "ALLHANDS_HOST",
+        "ALLHANDS_PORT",
+        "SLACK_BOT_TOKEN",
+        "MicrosoftAppId",
+    ):
+        assert name in result.stdout
+
+
+@pytest.mark.slow
+def test_hundred_thousand_rows_import_once_then_all_duplicates(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["external_id", "body", "severity", "tags", "customer_email"])
+        for n in range(100_000):
+            writer.writerow(
+                [f"row-{n}", f"Feedback number {n}", "normal", "bulk;csv", f"c{n}@example.com"]
+            )
+    first = run(db_url, "import", str(path), "--source", "legacy")
+    assert first.exit_code == 0, first.output
+    assert "100000 rows: imported 100000, duplicates 0, invalid 0" in first.stdout
+    assert "Importing" in first.stderr
+    second = run(db_url, "import", str(path), "--source", "legacy")
+    assert "100000 rows: imported 0, duplicates 100000, invalid 0" in second.stdout
+
+
+@needs_realdata
+def test_real_customer_messages_import_from_banking77(db_url: str) -> None:
+    path = realdata_path("feedback", "banking77_test.csv")
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    result = run(
+        db_url,
+        "import",
+        str(path),
+        "--source",
+        "banking77",
+        "--map",
+        "body=text",
+        "--map",
+        "tags=category",
+    )
+    assert result.exit_code == 0, result.output
+    distinct = len({row["text"].strip() for row in rows})
+    assert (
+        f"{len(rows)} rows: imported {distinct}, duplicates {len(rows) - distinct}, invalid 0"
+        in result.stdout
+    )
+    shown = json.loads(run(db_url, "feedback", "show", "FB-1", "--json").stdout)
+    assert shown["body"] == rows[0]["text"]
+    assert shown["tags"] == [rows[0]["category"]]
