@@ -25,7 +25,7 @@ from bot.domain import (
     can_unclaim,
     id_from_ref,
 )
-from bot.errors import AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
+from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft, draft_row
 from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
 from storage.repositories import ListFilter
@@ -48,6 +48,13 @@ class Outcome:
 
     item: Feedback
     changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    draft: FeedbackDraft
+    who: Identity
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,75 +100,89 @@ class Desk:
         idempotency_key: str | None = None,
     ) -> Ingested:
         """Create an item, or return the one this (source, external_id) or key produced before."""
-        try:
-            return self._ingest(draft, who, idempotency_key)
-        except _IdempotencyRace as race:
-            return Ingested(self._get_by_id(race.winner), created=False)
+        result = self.ingest_each([IngestRequest(draft, who, idempotency_key)])[0]
+        if isinstance(result, AllHandsError):
+            raise result
+        return result
 
-    def _ingest(self, draft: FeedbackDraft, who: Identity, key: str | None) -> Ingested:
-        request_hash = hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
-        with self.db.write() as uow:
-            if key is not None:
-                previous = uow.feedback.idempotency_key(who.external_id, key)
-                if previous is not None:
-                    if previous[1] != request_hash:
-                        raise Conflict(
-                            "This Idempotency-Key was used for a different request; "
-                            "use a new key for new feedback."
-                        )
-                    return Ingested(self._load(uow, previous[0]), created=False)
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
-            new_id = uow.feedback.insert(draft_row(draft, now))
-            if new_id is None:
-                assert draft.external_id is not None
-                existing = uow.feedback.id_by_external(draft.source, draft.external_id)
-                assert existing is not None
-                return Ingested(self._load(uow, existing), created=False)
-            if key is not None:
-                winner = uow.feedback.remember_idempotency_key(
-                    who.external_id, key, request_hash, new_id, now
-                )
-                if winner != new_id:
-                    raise _IdempotencyRace(winner)
-            event_id = uow.events.add(
-                new_id, EventKind.INGESTED, actor.id, who.platform, now, {"source": draft.source}
-            )
-            item = self._load(uow, new_id)
-            self._post_cards(uow, item, now)
-            self._commit(uow, Change(new_id, event_id))
-            return Ingested(item, created=True)
+    def ingest_each(self, requests: Sequence[IngestRequest]) -> list[Ingested | AllHandsError]:
+        """Independent requests in one transaction (group commit); one's error fails no other."""
+        try:
+            return self._ingest_together(requests, all_or_nothing=False)
+        except _IdempotencyRace as race:
+            if len(requests) == 1:
+                return [Ingested(self._get_by_id(race.winner), created=False)]
+            return [self.ingest_each([request])[0] for request in requests]
 
     def ingest_many(self, drafts: Sequence[FeedbackDraft], who: Identity) -> list[Ingested]:
         """Several items in one transaction: all are stored or none is."""
-        results: list[Ingested] = []
+        requests = [IngestRequest(draft, who) for draft in drafts]
+        results = self._ingest_together(requests, all_or_nothing=True)
+        return [result for result in results if isinstance(result, Ingested)]
+
+    def _ingest_together(
+        self, requests: Sequence[IngestRequest], *, all_or_nothing: bool
+    ) -> list[Ingested | AllHandsError]:
+        results: list[Ingested | AllHandsError] = []
         changes: list[Change] = []
         with self.db.write() as uow:
             now = self.clock.now()
-            actor = uow.people.resolve(who, now)
-            for draft in drafts:
-                new_id = uow.feedback.insert(draft_row(draft, now))
-                if new_id is None:
-                    assert draft.external_id is not None
-                    existing = uow.feedback.id_by_external(draft.source, draft.external_id)
-                    assert existing is not None
-                    results.append(Ingested(self._load(uow, existing), created=False))
+            actors: dict[Identity, Person] = {}
+            for request in requests:
+                try:
+                    ingested, change = self._ingest_one(uow, request, now, actors)
+                except AllHandsError as error:
+                    if all_or_nothing:
+                        raise
+                    results.append(error)
                     continue
-                event_id = uow.events.add(
-                    new_id,
-                    EventKind.INGESTED,
-                    actor.id,
-                    who.platform,
-                    now,
-                    {"source": draft.source},
-                )
-                item = self._load(uow, new_id)
-                self._post_cards(uow, item, now)
-                changes.append(Change(new_id, event_id))
-                results.append(Ingested(item, created=True))
+                results.append(ingested)
+                if change is not None:
+                    changes.append(change)
             uow.after_commit(lambda: self._announce(changes))
             uow.commit()
         return results
+
+    def _ingest_one(
+        self,
+        uow: UnitOfWork,
+        request: IngestRequest,
+        now: datetime,
+        actors: dict[Identity, Person],
+    ) -> tuple[Ingested, Change | None]:
+        draft, who, key = request.draft, request.who, request.idempotency_key
+        request_hash = ""
+        if key is not None:
+            request_hash = hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+            previous = uow.feedback.idempotency_key(who.external_id, key)
+            if previous is not None:
+                if previous[1] != request_hash:
+                    raise Conflict(
+                        "This Idempotency-Key was used for a different request; "
+                        "use a new key for new feedback."
+                    )
+                return Ingested(self._load(uow, previous[0]), created=False), None
+        if who not in actors:
+            actors[who] = uow.people.resolve(who, now)
+        values = draft_row(draft, now)
+        new_id = uow.feedback.insert(values)
+        if new_id is None:
+            assert draft.external_id is not None
+            existing = uow.feedback.id_by_external(draft.source, draft.external_id)
+            assert existing is not None
+            return Ingested(self._load(uow, existing), created=False), None
+        if key is not None:
+            winner = uow.feedback.remember_idempotency_key(
+                who.external_id, key, request_hash, new_id, now
+            )
+            if winner != new_id:
+                raise _IdempotencyRace(winner)
+        event_id = uow.events.add(
+            new_id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
+        )
+        item = uow.feedback.as_inserted(new_id, values)
+        self._post_cards(uow, item, now)
+        return Ingested(item, created=True), Change(new_id, event_id)
 
     # ---- reading ------------------------------------------------------------------------
 

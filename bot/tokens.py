@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 
 from bot.errors import Conflict, Invalid, NotFound
 from bot.ports import Clock, SystemClock
@@ -21,9 +22,20 @@ def hash_token(token: str) -> str:
 
 
 class Tokens:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    """Creates and checks API tokens.
+
+    A valid token is remembered for `cache_seconds`, so busy clients do not cost a database
+    read per request; revoking here forgets it at once, revoking from another process (the
+    CLI, another replica) takes effect within `cache_seconds`.
+    """
+
+    def __init__(
+        self, db: Database, clock: Clock | None = None, *, cache_seconds: float = 5.0
+    ) -> None:
         self._db = db
         self._clock: Clock = clock or SystemClock()
+        self._cache_seconds = cache_seconds
+        self._valid: dict[str, tuple[str, float]] = {}
 
     def create(self, name: str) -> str:
         if not _NAME.match(name):
@@ -48,10 +60,20 @@ class Tokens:
             if not uow.tokens.revoke(name, self._clock.now()):
                 raise NotFound(f"There is no active token named {name}.")
             uow.commit()
+        self._valid = {h: v for h, v in self._valid.items() if v[0] != name}
+
+    def cached(self, token: str) -> str | None:
+        """The token's name if it was valid moments ago; None means "ask `authenticate`"."""
+        hit = self._valid.get(hash_token(token))
+        return hit[0] if hit and hit[1] > time.monotonic() else None
 
     def authenticate(self, token: str) -> str | None:
         """The token's name, or None when it is unknown or revoked."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
+        token_hash = hash_token(token)
         with self._db.read() as uow:
-            return uow.tokens.name_for_hash(hash_token(token))
+            name = uow.tokens.name_for_hash(token_hash)
+        if name is not None:
+            self._valid[token_hash] = (name, time.monotonic() + self._cache_seconds)
+        return name

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 
 from bot.domain import Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, Forbidden, Invalid, NotFound
+from bot.ingest_queue import IngestQueue
 from bot.intake import FeedbackDraft
-from bot.service import Desk
+from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
@@ -135,6 +136,7 @@ class IngestApi:
     def __init__(self, desk: Desk, tokens: Tokens) -> None:
         self._desk = desk
         self._tokens = tokens
+        self._queue = IngestQueue(desk)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/v1/feedback", self.create)
@@ -162,9 +164,7 @@ class IngestApi:
                 "Idempotency-Key must be 1 to 200 characters.",
                 errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
             )
-        result = await asyncio.to_thread(
-            self._desk.ingest, draft, _api_identity(token), idempotency_key=key
-        )
+        result = await self._queue.ingest(IngestRequest(draft, _api_identity(token), key))
         location = f"/api/v1/feedback/{result.item.ref}"
         return web.json_response(
             item_json(result.item),
@@ -236,8 +236,11 @@ class IngestApi:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         name = None
-        if scheme.lower() == "bearer" and token.strip():
-            name = await asyncio.to_thread(self._tokens.authenticate, token.strip())
+        token = token.strip()
+        if scheme.lower() == "bearer" and token:
+            name = self._tokens.cached(token) or await asyncio.to_thread(
+                self._tokens.authenticate, token
+            )
         if name is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})

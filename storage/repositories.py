@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -85,7 +86,7 @@ def bulk_insert_ignoring(
     converters = [
         (index, _reusing(convert))
         for index, name in enumerate(order)
-        if (convert := table.c[name].type.bind_processor(dialect)) is not None
+        if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     converted: list[list[Any]] = []
     for row in rows:
@@ -115,6 +116,22 @@ def _reusing(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return last[1]
 
     return cached
+
+
+_PREPARED: dict[tuple[str, str], Any] = {}
+
+
+def prepared(session: Session, name: str, build: Callable[[Session], Any]) -> Any:
+    """A statement built once per dialect and reused, for hot paths.
+
+    Reusing one statement object lets SQLAlchemy skip rebuilding it and recomputing its cache
+    key on every call, which is most of the cost of a small INSERT.
+    """
+    key = (session.get_bind().dialect.name, name)
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = _PREPARED[key] = build(session)
+    return statement
 
 
 def _table(model: type[Any]) -> Table:
@@ -245,10 +262,16 @@ class FeedbackRepository:
 
     def insert(self, values: dict[str, Any]) -> int | None:
         """Insert one item; None when (source, external_id) exists already."""
-        statement = insert_for(self._session, _table(FeedbackRow)).values(**values)
-        if values.get("external_id") is not None:
-            statement = statement.on_conflict_do_nothing(index_elements=["source", "external_id"])
-        new_id = self._session.scalar(statement.returning(FeedbackRow.id))
+        statement = prepared(
+            self._session,
+            "feedback.insert",
+            lambda session: (
+                insert_for(session, _table(FeedbackRow))
+                .on_conflict_do_nothing(index_elements=["source", "external_id"])
+                .returning(FeedbackRow.id)
+            ),
+        )
+        new_id = self._session.connection().execute(statement, values).scalar()
         return int(new_id) if new_id is not None else None
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> int:
@@ -271,6 +294,21 @@ class FeedbackRepository:
                 FeedbackRow.source == source, FeedbackRow.external_id == external_id
             )
         )
+
+    def as_inserted(self, item_id: int, values: dict[str, Any]) -> Feedback:
+        """The item just inserted with `values`, without reading it back."""
+        row: Any = SimpleNamespace(
+            id=item_id,
+            claimed_by_id=None,
+            closed_by_id=None,
+            resolution=None,
+            claimed_platform=None,
+            closed_platform=None,
+            claimed_at=None,
+            closed_at=None,
+            **values,
+        )
+        return self._to_domain(row, ())
 
     def get(self, item_id: int, *, with_comments: bool = False) -> Feedback | None:
         row = self._session.get(FeedbackRow, item_id)
@@ -444,17 +482,28 @@ class EventRepository:
         at: datetime,
         data: dict[str, Any] | None = None,
     ) -> int:
-        row = EventRow(
-            feedback_id=item_id,
-            kind=kind.value,
-            actor_id=actor_id,
-            platform=platform.value,
-            at=at,
-            data=data or {},
+        statement = prepared(
+            self._session,
+            "events.insert",
+            lambda _: _table(EventRow).insert().returning(EventRow.id),
         )
-        self._session.add(row)
-        self._session.flush()
-        return row.id
+        event_id = (
+            self._session.connection()
+            .execute(
+                statement,
+                {
+                    "feedback_id": item_id,
+                    "kind": kind.value,
+                    "actor_id": actor_id,
+                    "platform": platform.value,
+                    "at": at,
+                    "data": data or {},
+                },
+            )
+            .scalar()
+        )
+        assert event_id is not None
+        return int(event_id)
 
     def add_ingested(
         self,
