@@ -1,0 +1,67 @@
+"""Group commit: concurrent ingests share transactions, yet each gets its own answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.domain import Platform
+from bot.errors import Conflict
+from bot.ingest_queue import IngestQueue
+from bot.intake import FeedbackDraft
+from bot.service import Desk, IngestRequest
+from storage.repositories import ListFilter
+from tests.conftest import person
+
+API = person("zendesk", Platform.API)
+
+
+def _request(body: str, external_id: str | None = None, key: str | None = None) -> IngestRequest:
+    return IngestRequest(
+        FeedbackDraft(source="zendesk", body=body, external_id=external_id), API, key
+    )
+
+
+async def test_concurrent_requests_share_batches_and_keep_their_own_results(desk: Desk) -> None:
+    batches: list[int] = []
+    original = desk.ingest_each
+
+    def counting(requests):  # type: ignore[no-untyped-def]
+        batches.append(len(requests))
+        return original(requests)
+
+    desk.ingest_each = counting  # type: ignore[method-assign]
+    queue = IngestQueue(desk, max_batch=10)
+    requests = [_request(f"item {n}", external_id=f"e{n % 25}") for n in range(50)]
+    results = await asyncio.gather(*(queue.ingest(r) for r in requests))
+
+    assert len(batches) < 50  # requests that arrived together were written together
+    assert max(batches) <= 10
+    assert sum(r.created for r in results) == 25
+    for request, result in zip(requests, results, strict=True):
+        assert result.item.external_id == request.draft.external_id
+    assert len(desk.search(ListFilter(limit=100))) == 25
+
+
+async def test_one_bad_request_does_not_fail_its_batch(desk: Desk) -> None:
+    queue = IngestQueue(desk)
+    await queue.ingest(_request("first", key="k"))
+    outcomes = await asyncio.gather(
+        queue.ingest(_request("other text, same key", key="k")),
+        queue.ingest(_request("fine")),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], Conflict)
+    assert not isinstance(outcomes[1], BaseException)
+    assert outcomes[1].created
+
+
+async def test_a_database_failure_reaches_every_waiting_request(desk: Desk) -> None:
+    def broken(requests):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
+
+    desk.ingest_each = broken  # type: ignore[method-assign]
+    queue = IngestQueue(desk)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await asyncio.gather(queue.ingest(_request("a")), queue.ingest(_request("b")))
