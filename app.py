@@ -20,8 +20,10 @@ from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
 from handlers.chat import ChatAdapter
+from handlers.webhooks import HttpWebhookSender
 from handlers.cli import cli
 from handlers.cli.main import ConfigError, Context
+from handlers.teams.adapter import TeamsAdapter
 from storage.db import schema_problem, upgrade
 
 log = logging.getLogger("allhands")
@@ -34,8 +36,16 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
     adapters: list[ChatAdapter] = []
     lines = [
         "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)",
-        "Teams: off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)",
     ]
+    try:
+        teams = TeamsAdapter.from_settings(core.settings, core, dev=dev)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if teams is None:
+        lines.append("Teams: off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)")
+    else:
+        adapters.append(teams)
+        lines.append(f"Teams: {teams.mode}")
     return adapters, lines
 
 
@@ -48,7 +58,8 @@ def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
     for adapter in adapters:
         adapter.mount(app)
         posters[adapter.platform] = adapter.poster
-    outbox = OutboxWorker(core.db, posters, core.clock)
+    webhook_sender = HttpWebhookSender(core.clock)
+    outbox = OutboxWorker(core.db, posters, core.clock, webhooks=(webhook_sender, core.webhooks))
     core.listeners.add(outbox)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
@@ -60,6 +71,7 @@ def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
         for adapter in adapters:
             await adapter.stop()
         await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        await webhook_sender.close()
         core.close()
 
     app.cleanup_ctx.append(lifecycle)

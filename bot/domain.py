@@ -29,13 +29,14 @@ class Severity(StrEnum):
 
 
 class Platform(StrEnum):
-    """Where an actor acted from; also where a card copy lives."""
+    """Where an actor acted from; also where outbound messages go (cards, webhooks)."""
 
     SLACK = "slack"
     TEAMS = "teams"
     API = "api"
     CLI = "cli"
     SYSTEM = "system"
+    WEBHOOK = "webhook"
 
 
 class EventKind(StrEnum):

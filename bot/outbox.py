@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,8 +18,9 @@ from itertools import groupby
 
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
-from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock
+from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
 from bot.service import OutboxAction
+from bot.webhooks import WebhookDirectory
 from storage.repositories import CardCopy, OutboxMessage
 from storage.uow import Database
 
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_SECONDS = 300.0
+
+
+def _backoff(attempts: int) -> float:
+    """2 s, 4 s, 8 s … up to five minutes between attempts."""
+    return min(MAX_BACKOFF_SECONDS, 2.0**attempts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +52,15 @@ class OutboxWorker:
         posters: Mapping[Platform, ChatPoster],
         clock: Clock | None = None,
         *,
+        webhooks: tuple[WebhookSender, WebhookDirectory] | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         idle_poll_seconds: float = 1.0,
     ) -> None:
         self._db = db
         self._posters = dict(posters)
+        self._webhooks = webhooks
+        self._targets = [*self._posters, *([Platform.WEBHOOK] if webhooks else [])]
         self._clock: Clock = clock or SystemClock()
         self._lease = lease
         self._batch = batch
@@ -88,7 +98,7 @@ class OutboxWorker:
 
     async def drain_once(self) -> int:
         """One round: take due messages, send them channel by channel; returns how many."""
-        if not self._posters:
+        if not self._targets:
             return 0
         work = await asyncio.to_thread(self._take)
         by_channel = [
@@ -104,7 +114,7 @@ class OutboxWorker:
     def _take(self) -> list[_Work]:
         with self._db.write() as uow:
             messages = uow.outbox.lease_due(
-                self._posters, self._clock.now(), self._lease, self._batch
+                self._targets, self._clock.now(), self._lease, self._batch
             )
             uow.commit()
         with self._db.read() as uow:
@@ -137,12 +147,11 @@ class OutboxWorker:
                     )
                     await asyncio.to_thread(self._give_up, message.id, str(error))
                     continue
-                await asyncio.to_thread(
-                    self._retry_rest, works[index:], error.retry_after, str(error)
-                )
+                delay = error.retry_after or _backoff(message.attempts)
+                await asyncio.to_thread(self._retry_rest, works[index:], delay, str(error))
                 return
             except Exception as error:
-                delay = min(MAX_BACKOFF_SECONDS, 2.0**message.attempts)
+                delay = _backoff(message.attempts)
                 log.exception("outbox.send_failed id=%s action=%s", message.id, message.action)
                 await asyncio.to_thread(self._retry_rest, works[index:], delay, repr(error))
                 return
@@ -153,6 +162,9 @@ class OutboxWorker:
 
         Cards render the item as it is now, so one render per card per round is enough.
         """
+        if work.message.platform is Platform.WEBHOOK:
+            await self._send_webhook(work.message)
+            return None
         poster = self._posters[work.message.platform]
         item, copy = work.item, work.copy
         if item is None or copy is None:
@@ -173,6 +185,15 @@ class OutboxWorker:
         elif action == OutboxAction.NOTE and work.event is not None:
             await poster.post_note(item, copy, work.event)
         return None
+
+    async def _send_webhook(self, message: OutboxMessage) -> None:
+        assert self._webhooks is not None
+        sender, directory = self._webhooks
+        hook = directory.named(message.channel)
+        if hook is None:
+            return  # the lead removed this webhook meanwhile
+        body = json.dumps(message.payload, separators=(",", ":")).encode()
+        await sender.deliver(hook.url, hook.secret, str(message.id), body)
 
     def _done(
         self, message: OutboxMessage, copy: CardCopy | None, posted: PostedCard | None

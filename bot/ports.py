@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.digest_model import Digest
 from bot.domain import Event, Feedback, Platform
 from storage.repositories import CardCopy
 
@@ -67,3 +68,24 @@ class ChatPoster(Protocol):
     async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
 
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None: ...
+
+
+class WebhookSender(Protocol):
+    """Delivers one signed webhook; raises `bot.errors.DeliveryError` when it did not land."""
+
+    async def deliver(self, url: str, secret: str, delivery_id: str, body: bytes) -> None: ...
+
+
+class DigestPublisher(Protocol):
+    """One chat platform's way to deliver the daily digest (`bot.digest_model.Digest`).
+
+    `chart` is the PNG from `bot.digest_chart`. Raises `bot.errors.DeliveryError` on failure.
+    """
+
+    platform: Platform
+
+    async def post_to_channel(self, channel: str, digest: Digest, chart: bytes) -> None: ...
+
+    async def send_to_person(self, email: str, digest: Digest, chart: bytes) -> bool:
+        """A direct message; False when nobody with this email is known on the platform."""
+        ...

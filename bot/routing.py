@@ -1,16 +1,86 @@
-"""Which channels show an item's card."""
+"""Which channels show an item's card: ordered rules, first match wins, then a default."""
 
 from __future__ import annotations
 
-from bot.domain import Feedback, Platform
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.admin import CachedSetting, DestinationIn, RouteRule, RoutesConfig
+from bot.domain import Feedback, Kind, Platform, Severity
 from bot.ports import Destination
+from storage.uow import Database
+
+DEFAULT_RULE = "default"
+
+
+class Routable(Protocol):
+    """What routing looks at; a stored item and a draft both have it."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def kind(self) -> Kind: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def product_area(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    rule: str
+    destinations: list[Destination]
+
+
+def _destinations(configured: Sequence[DestinationIn]) -> list[Destination]:
+    return [Destination(Platform(d.platform), d.channel) for d in configured]
+
+
+def _matches(rule: RouteRule, item: Routable) -> bool:
+    """Every criterion the rule names must hold; an empty criterion is not checked."""
+    if rule.sources and item.source.lower() not in rule.sources:
+        return False
+    if rule.kinds and item.kind not in rule.kinds:
+        return False
+    if rule.severities and item.severity not in rule.severities:
+        return False
+    if rule.tags and not set(rule.tags) & {t.lower() for t in item.tags}:
+        return False
+    if rule.product_areas and (item.product_area or "").lower() not in rule.product_areas:
+        return False
+    if rule.keywords:
+        text = f"{item.title or ''}\n{item.body}".lower()
+        return any(re.search(rf"\b{re.escape(k)}\b", text) for k in rule.keywords)
+    return True
+
+
+class RouteTable:
+    def __init__(self, config: RoutesConfig, fallback: Sequence[Destination]) -> None:
+        self._config = config
+        self._fallback = list(fallback)
+
+    def decide(self, item: Routable) -> Decision:
+        for rule in self._config.rules:
+            if _matches(rule, item):
+                return Decision(rule.name, _destinations(rule.destinations))
+        if self._config.default:
+            return Decision(DEFAULT_RULE, _destinations(self._config.default))
+        return Decision(DEFAULT_RULE, list(self._fallback))
 
 
 class StaticRouter:
     """Every item to one Slack and/or one Teams channel, as the environment configures."""
 
     def __init__(self, slack_channel: str = "", teams_channel: str = "") -> None:
-        self._destinations = [
+        self.destinations_all = [
             Destination(platform, channel)
             for platform, channel in (
                 (Platform.SLACK, slack_channel),
@@ -20,4 +90,23 @@ class StaticRouter:
         ]
 
     def destinations(self, item: Feedback) -> list[Destination]:
-        return list(self._destinations)
+        return list(self.destinations_all)
+
+
+class ConfiguredRouter:
+    """Routes leads set in chat (from the database); the environment's channels by default."""
+
+    def __init__(self, db: Database, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
+        self._routes = CachedSetting(db, "routes")
+        self._fallback = fallback
+        self._enabled = set(enabled)
+
+    def decide(self, item: Routable) -> Decision:
+        config = self._routes.value()
+        assert isinstance(config, RoutesConfig)
+        decision = RouteTable(config, self._fallback.destinations_all).decide(item)
+        kept = [d for d in decision.destinations if d.platform in self._enabled]
+        return Decision(decision.rule, kept)
+
+    def destinations(self, item: Feedback) -> list[Destination]:
+        return self.decide(item).destinations

@@ -28,10 +28,25 @@ from bot.domain import (
 from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft, draft_row
 from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
+from bot.webhooks import WebhookDirectory, webhook_body
 from storage.repositories import ListFilter
 from storage.uow import Database, UnitOfWork
 
 COMMENT_MAX_CHARS = 4_000
+
+
+# An item reopened is open again with nobody on it and no resolution.
+REOPENED_VALUES: dict[str, Any] = {
+    "state": State.OPEN.value,
+    "claimed_by_id": None,
+    "claimed_platform": None,
+    "claimed_at": None,
+    "closed_by_id": None,
+    "closed_platform": None,
+    "closed_at": None,
+    "resolution": None,
+    "notify_customer": False,
+}
 
 
 class OutboxAction:
@@ -40,6 +55,7 @@ class OutboxAction:
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
     NOTE = "note"
+    WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +100,10 @@ class Desk:
         router: Router,
         listener: ChangeListener,
         clock: Clock | None = None,
+        webhooks: WebhookDirectory | None = None,
     ) -> None:
         self.db = db
+        self._webhooks = webhooks
         self._router = router
         self._listener = listener
         self.clock: Clock = clock or SystemClock()
@@ -113,6 +131,22 @@ class Desk:
             if len(requests) == 1:
                 return [Ingested(self._get_by_id(race.winner), created=False)]
             return [self.ingest_each([request])[0] for request in requests]
+
+    def _seen_again(
+        self, uow: UnitOfWork, item_id: int, draft: FeedbackDraft, actor: Actor, now: datetime
+    ) -> tuple[Ingested, Change | None]:
+        """The source sent an item it sent before: the customer wrote again about a closed
+        item (a new body) reopens it, with their new words in the discussion."""
+        item = self._load(uow, item_id)
+        if item.state is not State.CLOSED or draft.body == item.body:
+            return Ingested(item, created=False), None
+        if not uow.feedback.conditional_update(item_id, [State.CLOSED], REOPENED_VALUES, now):
+            return Ingested(self._load(uow, item_id), created=False), None
+        text = f"The customer wrote again: {draft.body}"[:COMMENT_MAX_CHARS]
+        uow.feedback.add_comment(item_id, actor.person.id, actor.platform, text, now, None)
+        data = {"reason": "the customer wrote again"}
+        reopened, change = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
+        return Ingested(reopened, created=False), change
 
     def ingest_many(self, drafts: Sequence[FeedbackDraft], who: Identity) -> list[Ingested]:
         """Several items in one transaction: all are stored or none is."""
@@ -170,7 +204,7 @@ class Desk:
             assert draft.external_id is not None
             existing = uow.feedback.id_by_external(draft.source, draft.external_id)
             assert existing is not None
-            return Ingested(self._load(uow, existing), created=False), None
+            return self._seen_again(uow, existing, draft, Actor(actors[who], who.platform), now)
         if key is not None:
             winner = uow.feedback.remember_idempotency_key(
                 who.external_id, key, request_hash, new_id, now
@@ -203,6 +237,28 @@ class Desk:
         with self.db.read() as uow:
             copy = uow.cards.by_message(platform, message_id)
             return uow.feedback.get(copy.feedback_id) if copy else None
+
+    def counts(self) -> dict[State, int]:
+        """How many items are in each state right now."""
+        with self.db.read() as uow:
+            return uow.feedback.count_by_state()
+
+    def helped_since(self, person: Person, since: datetime) -> int:
+        """How many customers' items this person closed since `since`."""
+        with self.db.read() as uow:
+            return uow.events.items_closed_by(person.id, since)
+
+    def identities(self, person: Person) -> list[Identity]:
+        """The person's accounts on every platform (to mention them in each one's own way)."""
+        with self.db.read() as uow:
+            return uow.people.identities(person.id)
+
+    def first_delivery(self, platform: Platform, delivery_id: str) -> bool:
+        """True the first time a platform delivers this id; False for its retries and copies."""
+        with self.db.write() as uow:
+            first = uow.jobs.first_delivery(platform, delivery_id[:300], self.clock.now())
+            uow.commit()
+            return first
 
     def person(self, who: Identity) -> Person:
         with self.db.write() as uow:
@@ -324,18 +380,7 @@ class Desk:
         with self.db.write() as uow:
             now = self.clock.now()
             actor = uow.people.resolve(who, now)
-            values = {
-                "state": State.OPEN.value,
-                "claimed_by_id": None,
-                "claimed_platform": None,
-                "claimed_at": None,
-                "closed_by_id": None,
-                "closed_platform": None,
-                "closed_at": None,
-                "resolution": None,
-                "notify_customer": False,
-            }
-            if uow.feedback.conditional_update(item_id, [State.CLOSED], values, now):
+            if uow.feedback.conditional_update(item_id, [State.CLOSED], REOPENED_VALUES, now):
                 return self._record(
                     uow, item_id, EventKind.REOPENED, Actor(actor, who.platform), now
                 )
@@ -432,6 +477,20 @@ class Desk:
         now: datetime,
         data: dict[str, Any] | None = None,
     ) -> Outcome:
+        item, change = self._log_change(uow, item_id, kind, actor, now, data)
+        self._commit(uow, change)
+        return Outcome(item, changed=True)
+
+    def _log_change(
+        self,
+        uow: UnitOfWork,
+        item_id: int,
+        kind: EventKind,
+        actor: Actor,
+        now: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> tuple[Feedback, Change]:
+        """The event row and everything it sends (card updates, notes, webhooks), uncommitted."""
         event_id = uow.events.add(item_id, kind, actor.person.id, actor.platform, now, data)
         item = self._load(uow, item_id)
         for copy in uow.cards.for_item(item_id):
@@ -444,8 +503,13 @@ class Desk:
                 uow.outbox.enqueue(
                     copy.platform, copy.channel, OutboxAction.NOTE, item_id, note, now
                 )
-        self._commit(uow, Change(item_id, event_id))
-        return Outcome(item, changed=True)
+        if self._webhooks is not None:
+            for hook in self._webhooks.subscribed(kind):
+                body = webhook_body(kind, item, actor.person, actor.platform, now, data or {})
+                uow.outbox.enqueue(
+                    Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
+                )
+        return item, Change(item_id, event_id)
 
     def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
         for destination in self._router.destinations(item):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.admin import Admin
 from bot.config import Settings
+from bot.domain import Platform
 from bot.notify import Broadcast, LogChanges
 from bot.ports import Clock, SystemClock
-from bot.routing import StaticRouter
+from bot.routing import ConfiguredRouter, StaticRouter
 from bot.service import Desk
 from bot.tokens import Tokens
+from bot.webhooks import WebhookDirectory
 from storage.db import create_db_engine
 from storage.uow import Database
 
@@ -22,18 +25,38 @@ class Core:
     tokens: Tokens
     listeners: Broadcast
     clock: Clock
+    admin: Admin
+    router: ConfiguredRouter
+    webhooks: WebhookDirectory
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Core:
         clock = clock or SystemClock()
         db = Database(create_db_engine(settings.database_url))
         listeners = Broadcast([LogChanges()])
-        router = StaticRouter(
-            slack_channel=settings.slack_channel if settings.slack_enabled else "",
-            teams_channel=settings.teams_channel if settings.teams_enabled else "",
+        fallback = StaticRouter(settings.slack_channel, settings.teams_channel)
+        enabled = [
+            platform
+            for platform, on in (
+                (Platform.SLACK, settings.slack_enabled),
+                (Platform.TEAMS, settings.teams_enabled),
+            )
+            if on
+        ]
+        router = ConfiguredRouter(db, fallback, enabled)
+        webhooks = WebhookDirectory(db)
+        desk = Desk(db, router, listeners, clock, webhooks)
+        return cls(
+            settings,
+            db,
+            desk,
+            Tokens(db, clock),
+            listeners,
+            clock,
+            Admin(db, clock),
+            router,
+            webhooks,
         )
-        desk = Desk(db, router, listeners, clock)
-        return cls(settings, db, desk, Tokens(db, clock), listeners, clock)
 
     def close(self) -> None:
         self.db.dispose()

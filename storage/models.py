@@ -227,6 +227,51 @@ class InboundDeliveryRow(Base):
     at: Mapped[datetime] = mapped_column(index=True)
 
 
+class TeamsConversationRow(Base):
+    """A Teams conversation the bot was installed in: the reference proactive cards start from."""
+
+    __tablename__ = "teams_conversations"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    reference: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class TeamsUserRow(Base):
+    """A Teams user's chat id (29:...) by AAD object id, so a card can refresh for its claimer."""
+
+    __tablename__ = "teams_users"
+
+    aad_object_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class ConfigRow(Base):
+    """One configuration value set from chat or the CLI; read by every replica."""
+
+    __tablename__ = "config"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Append-only record of configuration changes: who, when, old and new value."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    old: Mapped[dict[str, Any]]
+    new: Mapped[dict[str, Any]]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class JobRunRow(Base):
     """A scheduled job's run for one key (date, target): the row decides which replica runs it."""
 

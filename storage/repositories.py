@@ -40,8 +40,10 @@ from bot.domain import (
 )
 from storage.models import (
     ApiTokenRow,
+    AuditRow,
     CardMessageRow,
     CommentRow,
+    ConfigRow,
     EventRow,
     FeedbackRow,
     IdempotencyKeyRow,
@@ -212,9 +214,11 @@ class PeopleRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["email"])
             )
-            person_id = self._session.scalar(select(PersonRow.id).where(PersonRow.email == email))
-            assert person_id is not None
-            return person_id
+            person = self._session.scalar(select(PersonRow).where(PersonRow.email == email))
+            assert person is not None
+            if person.name == email.split("@")[0] and identity.name:
+                person.name = identity.name  # known by email only so far: take the chat name
+            return person.id
         row = PersonRow(
             name=identity.name, email=None, is_lead=False, is_exec=False, created_at=now
         )
@@ -232,6 +236,13 @@ class PeopleRepository:
         if existing:
             return existing
         return self.get(self._person_for(Identity(Platform.SYSTEM, email, name, email), now))
+
+    def flagged(self, *, leads: bool = False, execs: bool = False) -> list[Person]:
+        """Everyone who is a lead (or an exec)."""
+        query = select(PersonRow).order_by(func.lower(PersonRow.name))
+        query = query.where(PersonRow.is_lead.is_(True)) if leads else query
+        query = query.where(PersonRow.is_exec.is_(True)) if execs else query
+        return [_person(row) for row in self._session.scalars(query)]
 
     def set_flags(
         self, person_id: int, *, is_lead: bool | None = None, is_exec: bool | None = None
@@ -332,6 +343,14 @@ class FeedbackRepository:
         order = FeedbackRow.received_at if where.oldest_first else FeedbackRow.id
         query = query.order_by(order, FeedbackRow.id).limit(where.limit)
         return [self._to_domain(row, ()) for row in self._session.scalars(query)]
+
+    def count_by_state(self) -> dict[State, int]:
+        rows = self._session.execute(
+            select(FeedbackRow.state, func.count()).group_by(FeedbackRow.state)
+        )
+        counts = dict.fromkeys(State, 0)
+        counts.update({State(state): int(n) for state, n in rows})
+        return counts
 
     def conditional_update(
         self,
@@ -546,6 +565,19 @@ class EventRepository:
         )
         return [self._to_domain(r) for r in rows]
 
+    def items_closed_by(self, actor_id: int, since: datetime) -> int:
+        """How many different items this person closed since `since` (a reopen does not undo it)."""
+        return int(
+            self._session.scalar(
+                select(func.count(func.distinct(EventRow.feedback_id))).where(
+                    EventRow.actor_id == actor_id,
+                    EventRow.kind == EventKind.CLOSED.value,
+                    EventRow.at >= since,
+                )
+            )
+            or 0
+        )
+
     def count(self, item_id: int, kind: EventKind) -> int:
         return int(
             self._session.scalar(
@@ -655,6 +687,14 @@ class OutboxMessage:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class FailedMessage:
+    id: int
+    channel: str
+    payload: dict[str, Any]
+    error: str
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -746,6 +786,23 @@ class OutboxRepository:
             .values(failed=True, last_error=error[:2000])
         )
 
+    def failed(self, platform: str) -> list[FailedMessage]:
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.platform == platform, OutboxRow.failed.is_(True))
+            .order_by(OutboxRow.id)
+        )
+        return [FailedMessage(r.id, r.channel, r.payload, r.last_error or "") for r in rows]
+
+    def retry_failed(self, message_id: int, now: datetime) -> bool:
+        """Queue a given-up message again from its first attempt."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.failed.is_(True))
+            .values(failed=False, attempts=0, next_attempt_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     def pending(self) -> int:
         return int(
             self._session.scalar(
@@ -834,3 +891,74 @@ class JobRepository:
             .returning(InboundDeliveryRow.delivery_id)
         )
         return inserted is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    key: str
+    old: dict[str, Any]
+    new: dict[str, Any]
+    actor: Person | None
+    platform: Platform
+    at: datetime
+
+
+class ConfigRepository:
+    """Configuration values by key, each change audited in the same transaction."""
+
+    def __init__(self, session: Session, people: PeopleRepository) -> None:
+        self._session = session
+        self._people = people
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._session.get(ConfigRow, key)
+        return dict(row.value) if row else None
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        return {row.key: dict(row.value) for row in self._session.scalars(select(ConfigRow))}
+
+    def put(
+        self,
+        key: str,
+        value: dict[str, Any],
+        actor_id: int | None,
+        platform: Platform,
+        now: datetime,
+        redact: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    ) -> dict[str, Any]:
+        """Set `key`; returns the old value ({} when unset). Writes the audit row too, through
+        `redact`, so secrets never reach the audit trail."""
+        row = self._session.get(ConfigRow, key, with_for_update=True)
+        old = dict(row.value) if row else {}
+        if row is None:
+            self._session.add(ConfigRow(key=key, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+        self._session.add(
+            AuditRow(
+                key=key,
+                old=redact(old),
+                new=redact(value),
+                actor_id=actor_id,
+                platform=platform.value,
+                at=now,
+            )
+        )
+        self._session.flush()
+        return old
+
+    def audit(self, limit: int = 50) -> list[AuditEntry]:
+        rows = self._session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+        return [
+            AuditEntry(
+                r.id,
+                r.key,
+                r.old,
+                r.new,
+                self._people.get(r.actor_id) if r.actor_id is not None else None,
+                Platform(r.platform),
+                r.at,
+            )
+            for r in rows
+        ]

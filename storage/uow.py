@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import READ_ONLY, session_factory
 from storage.repositories import (
     CardRepository,
+    ConfigRepository,
     EventRepository,
     FeedbackRepository,
     JobRepository,
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.jobs = JobRepository(self.session)
+        self.config = ConfigRepository(self.session, self.people)
         self._after_commit = []
         return self
 

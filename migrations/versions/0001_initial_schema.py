@@ -18,6 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "config",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_config")),
+    )
+    op.create_table(
         "api_tokens",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -48,6 +55,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job", "key", name=op.f("pk_job_runs")),
     )
     op.create_table(
+        "teams_conversations",
+        sa.Column("id", sa.String(length=300), nullable=False),
+        sa.Column("team_id", sa.String(length=300), nullable=True),
+        sa.Column("reference", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams_conversations")),
+    )
+    with op.batch_alter_table("teams_conversations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_teams_conversations_team_id"), ["team_id"], unique=False
+        )
+
+    op.create_table(
+        "teams_users",
+        sa.Column("aad_object_id", sa.String(length=100), nullable=False),
+        sa.Column("user_id", sa.String(length=300), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("aad_object_id", name=op.f("pk_teams_users")),
+    )
+    op.create_table(
         "people",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -58,6 +85,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("email", name=op.f("uq_people_email")),
     )
+    op.create_table(
+        "audit",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("old", sa.JSON(), nullable=False),
+        sa.Column("new", sa.JSON(), nullable=False),
+        sa.Column("actor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["people.id"], name=op.f("fk_audit_actor_id_people")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit")),
+    )
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_at"), ["at"], unique=False)
+
     op.create_table(
         "feedback",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -263,6 +305,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_at"))
+    op.drop_table("audit")
+    op.drop_table("config")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_pending")
         batch_op.drop_index(batch_op.f("ix_outbox_feedback_id"))
@@ -292,6 +338,11 @@ def downgrade() -> None:
 
     op.drop_table("feedback")
     op.drop_table("people")
+    op.drop_table("teams_users")
+    with op.batch_alter_table("teams_conversations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_teams_conversations_team_id"))
+
+    op.drop_table("teams_conversations")
     op.drop_table("job_runs")
     with op.batch_alter_table("inbound_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_deliveries_at"))

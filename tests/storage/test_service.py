@@ -135,3 +135,18 @@ def test_listener_hears_only_committed_changes(desk: Desk, listener: RecordingLi
     with pytest.raises(AlreadyClaimed):
         desk.claim(ref, BO)
     assert len(listener.changes) == 2
+
+
+def test_a_source_writing_again_about_a_closed_item_reopens_it(desk: Desk) -> None:
+    zendesk = person("zendesk", Platform.API)
+    first = FeedbackDraft(source="zendesk", external_id="t-9", body="Login fails")
+    ref = desk.ingest(first, zendesk).item.ref
+    desk.close(ref, ANA, "Reset the password")
+    assert desk.ingest(first, zendesk).item.state is State.CLOSED  # a plain retry changes nothing
+    again = desk.ingest(first.model_copy(update={"body": "Still cannot log in"}), zendesk)
+    assert not again.created
+    assert (again.item.ref, again.item.state, again.item.resolution) == (ref, State.OPEN, None)
+    assert [c.text for c in desk.get(ref).comments] == [
+        "The customer wrote again: Still cannot log in"
+    ]
+    assert _events(desk, ref)[-1] is EventKind.REOPENED

@@ -1,0 +1,70 @@
+"""Outbound webhooks: tell the systems customers came from when their feedback moves.
+
+Deliveries travel through the outbox like chat messages (persisted with the change, retried
+with backoff, in order per webhook); the body is fixed when the change commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from bot.admin import WEBHOOK_EVENTS, CachedSetting, Webhook, WebhooksConfig
+from bot.domain import EventKind, Feedback, Person, Platform
+from storage.uow import Database
+
+SIGNATURE_HEADER = "X-AllHands-Signature"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as receivers verify it."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def webhook_body(
+    kind: EventKind,
+    item: Feedback,
+    actor: Person,
+    platform: Platform,
+    at: datetime,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "event": f"feedback.{kind.value}",
+        "at": at.isoformat(),
+        "actor": {"name": actor.name, "email": actor.email, "platform": platform.value},
+        "feedback": {
+            "ref": item.ref,
+            "source": item.source,
+            "external_id": item.external_id,
+            "state": item.state.value,
+            "title": item.title,
+            "resolution": item.resolution,
+            "notify_customer": item.notify_customer,
+            "customer_email": item.customer.email,
+        },
+        "data": data,
+    }
+
+
+class WebhookDirectory:
+    """The webhooks leads configured, as every replica currently sees them."""
+
+    def __init__(self, db: Database) -> None:
+        self._setting = CachedSetting(db, "webhooks")
+
+    def _hooks(self) -> list[Webhook]:
+        config = self._setting.value()
+        assert isinstance(config, WebhooksConfig)
+        return config.hooks
+
+    def subscribed(self, kind: EventKind) -> list[Webhook]:
+        if kind.value not in WEBHOOK_EVENTS:
+            return []
+        return [hook for hook in self._hooks() if kind.value in hook.events]
+
+    def named(self, name: str) -> Webhook | None:
+        return next((hook for hook in self._hooks() if hook.name == name), None)
