@@ -48,7 +48,13 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     EDITED = "edited"
+    NUDGED = "nudged"
+    ESCALATED = "escalated"
+    REMINDED = "reminded"
 
+
+# The bot itself, when it acts on its own (nudges, reminders).
+SYSTEM_IDENTITY_ID = "allhands"
 
 REF_PREFIX = "FB-"
 BODY_MAX_CHARS = 20_000

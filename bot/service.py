@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import (
+    SYSTEM_IDENTITY_ID,
     Actor,
     EventKind,
     Feedback,
@@ -409,6 +410,23 @@ class Desk:
             return self._record(
                 uow, item_id, EventKind.COMMENTED, Actor(actor, who.platform), now, data
             )
+
+    def system_note(
+        self, item_id: int, kind: EventKind, data: dict[str, Any], once: tuple[str, str]
+    ) -> bool:
+        """The bot's own event on an item (a nudge, a reminder), recorded once per `once` key
+        however many replicas try; False when it was recorded before."""
+        with self.db.write() as uow:
+            now = self.clock.now()
+            if not uow.jobs.claim_run(*once, owner="desk", now=now):
+                return False
+            bot = uow.people.resolve(
+                Identity(Platform.SYSTEM, SYSTEM_IDENTITY_ID, "All Hands"), now
+            )
+            uow.jobs.finish_run(*once, now=now)
+            _, change = self._log_change(uow, item_id, kind, Actor(bot, Platform.SYSTEM), now, data)
+            self._commit(uow, change)
+            return True
 
     def follow_comment_edit(self, platform: Platform, external_id: str, text: str | None) -> bool:
         """A chat message that is a comment was edited (text) or deleted (None)."""

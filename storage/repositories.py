@@ -578,6 +578,19 @@ class EventRepository:
             or 0
         )
 
+    def latest(self, item_ids: Sequence[int], kinds: Sequence[EventKind]) -> dict[int, Event]:
+        """Each item's most recent event of these kinds."""
+        newest = (
+            select(func.max(EventRow.id))
+            .where(
+                EventRow.feedback_id.in_(list(item_ids)),
+                EventRow.kind.in_([k.value for k in kinds]),
+            )
+            .group_by(EventRow.feedback_id)
+        )
+        rows = self._session.scalars(select(EventRow).where(EventRow.id.in_(newest)))
+        return {row.feedback_id: self._to_domain(row) for row in rows}
+
     def count(self, item_id: int, kind: EventKind) -> int:
         return int(
             self._session.scalar(
