@@ -15,15 +15,20 @@ from aiohttp import web
 
 from bot.config import describe_environment
 from bot.domain import Platform
+from bot.metrics import CountChanges
 from bot.outbox import OutboxWorker
 from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
 from handlers.chat import ChatAdapter
-from handlers.webhooks import HttpWebhookSender
 from handlers.cli import cli
 from handlers.cli.main import ConfigError, Context
+from handlers.digest import server_jobs
+from handlers.observability import MIDDLEWARES, Metrics, configure_logging
+from handlers.rate_limit import TokenBuckets
+from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter
+from handlers.webhooks import HttpWebhookSender
 from storage.db import schema_problem, upgrade
 
 log = logging.getLogger("allhands")
@@ -34,9 +39,16 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str]]:
     """The enabled chat adapters, and one line per platform saying whether it is on and why."""
     adapters: list[ChatAdapter] = []
-    lines = [
-        "Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)",
-    ]
+    lines: list[str] = []
+    try:
+        slack = SlackAdapter.from_settings(core.settings, core)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if slack is None:
+        lines.append("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)")
+    else:
+        adapters.append(slack)
+        lines.append(f"Slack: {slack.mode}")
     try:
         teams = TeamsAdapter.from_settings(core.settings, core, dev=dev)
     except ValueError as error:
@@ -51,9 +63,13 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
 
 def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
     """The one aiohttp application: ingest API, health, and every chat adapter's routes."""
-    app = web.Application(middlewares=[problem_middleware], client_max_size=BATCH_LIMIT_BYTES)
+    app = web.Application(
+        middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
+    )
     Health(core.desk).mount(app)
-    IngestApi(core.desk, core.tokens).mount(app)
+    Metrics(core.db, core.clock).mount(app)
+    limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
+    IngestApi(core.desk, core.tokens, limits).mount(app)
     posters: dict[Platform, ChatPoster] = {}
     for adapter in adapters:
         adapter.mount(app)
@@ -61,13 +77,16 @@ def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
     webhook_sender = HttpWebhookSender(core.clock)
     outbox = OutboxWorker(core.db, posters, core.clock, webhooks=(webhook_sender, core.webhooks))
     core.listeners.add(outbox)
+    core.listeners.add(CountChanges())
+    jobs = server_jobs(core)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         for adapter in adapters:
             await adapter.start()
-        tasks = [_background(outbox.run)]
+        tasks = [_background(outbox.run), _background(jobs.run)]
         yield
         outbox.stop()
+        jobs.stop()
         for adapter in adapters:
             await adapter.stop()
         await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
@@ -95,9 +114,7 @@ def _environment_help() -> str:
 def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
     """Run the server: ingest API, Slack, Teams, health and the outbox, in one process."""
     settings = ctx.settings
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     core = ctx.core_unchecked
     problem = schema_problem(core.db.engine)
     if problem and dev:

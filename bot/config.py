@@ -6,8 +6,13 @@ operator sees the same words everywhere.
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.digest_period import DigestPlan, parse_weekdays, split_list
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
 
@@ -36,6 +41,24 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(
         "INFO", validation_alias="ALLHANDS_LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR."
+    )
+    log_format: str = Field(
+        "text",
+        pattern=r"^(json|text)$",
+        validation_alias="ALLHANDS_LOG_FORMAT",
+        description="text (for people) or json (one object per line, with request ids).",
+    )
+    api_rate: float = Field(
+        50.0,
+        gt=0,
+        validation_alias="ALLHANDS_API_RATE",
+        description="Ingest API requests per second allowed per token, per replica.",
+    )
+    api_burst: int = Field(
+        200,
+        ge=1,
+        validation_alias="ALLHANDS_API_BURST",
+        description="Ingest API requests a token may send at once before the rate applies.",
     )
 
     slack_bot_token: SecretStr | None = Field(
@@ -89,6 +112,87 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_TEAMS_CHANNEL",
         description="Teams channel conversation id that receives feedback cards.",
     )
+    teams_reactions: str = Field(
+        "",
+        validation_alias="ALLHANDS_TEAMS_REACTIONS",
+        description="Teams reactions that act on a card, e.g. like=claim (comma-separated; "
+        "actions: claim, unclaim, close, reopen). Default: none, reactions only react.",
+    )
+
+    # ---- daily digest ----------------------------------------------------------------------
+    timezone: str = Field(
+        "UTC",
+        validation_alias="ALLHANDS_TIMEZONE",
+        description="Company time zone (IANA name, e.g. Europe/Berlin): digest days and time.",
+    )
+    digest_time: str = Field(
+        "09:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        validation_alias="ALLHANDS_DIGEST_TIME",
+        description="Local time (HH:MM) the daily digest goes out.",
+    )
+    digest_days: str = Field(
+        "mon-fri",
+        validation_alias="ALLHANDS_DIGEST_DAYS",
+        description="Days the digest goes out: ranges and lists such as mon-fri or mon,wed,fri.",
+    )
+    digest_grace_hours: float = Field(
+        6.0,
+        ge=0,
+        le=23,
+        validation_alias="ALLHANDS_DIGEST_GRACE_HOURS",
+        description="After downtime, a missed digest is still sent this many hours late.",
+    )
+    digest_slack_channels: str = Field(
+        "",
+        validation_alias="ALLHANDS_DIGEST_SLACK_CHANNELS",
+        description="Slack channel ids (comma-separated) that get the daily digest.",
+    )
+    digest_teams_channels: str = Field(
+        "",
+        validation_alias="ALLHANDS_DIGEST_TEAMS_CHANNELS",
+        description="Teams channel conversation ids (comma-separated) that get the digest.",
+    )
+    execs: str = Field(
+        "",
+        validation_alias="ALLHANDS_EXECS",
+        description="Executives' emails (comma-separated): each gets the digest as a direct "
+        "message on Slack and Teams.",
+    )
+    digest_mask_customers: bool = Field(
+        True,
+        validation_alias="ALLHANDS_DIGEST_MASK_CUSTOMERS",
+        description="Show customers in digest quotes by initials only (true/false).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone name, e.g. Europe/Berlin") from None
+        return value
+
+    @field_validator("digest_days")
+    @classmethod
+    def _known_days(cls, value: str) -> str:
+        parse_weekdays(value)
+        return value
+
+    @property
+    def digest_plan(self) -> DigestPlan:
+        return DigestPlan(
+            zone=ZoneInfo(self.timezone),
+            send_at=time.fromisoformat(self.digest_time),
+            weekdays=parse_weekdays(self.digest_days),
+            grace=timedelta(hours=self.digest_grace_hours),
+            mask_customers=self.digest_mask_customers,
+        )
+
+    @property
+    def exec_emails(self) -> list[str]:
+        return split_list(self.execs, lower=True)
 
     @field_validator("log_level")
     @classmethod

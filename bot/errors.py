@@ -48,9 +48,13 @@ class DeliveryError(Exception):
     """A chat platform refused or failed an outbound call.
 
     `retry_after` is seconds to wait before trying again, or None when retrying is pointless
-    (the bot was removed from the channel, the message is gone).
+    (the bot was removed from the channel, the message is gone). `rate_limited` marks a 429,
+    so the metrics tell rate limits apart from outages.
     """
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None, *, rate_limited: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.rate_limited = rate_limited

@@ -7,6 +7,7 @@ other, or a run repeated after a restart, never nudge twice.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,3 +80,13 @@ class Nudger:
                     FollowUp(item, EventKind.REMINDED, last.id, {"hours": hours, "holder": holder})
                 )
         return due
+
+
+class NudgeJob:
+    """The scheduler's hook: looks for due follow-ups on every beat."""
+
+    def __init__(self, nudger: Nudger) -> None:
+        self._nudger = nudger
+
+    async def run_due(self, now: datetime) -> None:
+        await asyncio.to_thread(self._nudger.run)

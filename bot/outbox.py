@@ -18,6 +18,7 @@ from itertools import groupby
 
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
+from bot.metrics import count_rate_limited
 from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
 from bot.service import OutboxAction
 from bot.webhooks import WebhookDirectory
@@ -137,6 +138,8 @@ class OutboxWorker:
             try:
                 posted = await self._deliver(work, rendered)
             except DeliveryError as error:
+                if error.rate_limited:
+                    count_rate_limited(message.platform)
                 if error.retry_after is None or message.attempts >= MAX_ATTEMPTS:
                     log.warning(
                         "outbox.gave_up id=%s action=%s platform=%s error=%s",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.digest_model import Digest
-from bot.domain import Event, Feedback, Platform
+from bot.domain import Event, EventKind, Feedback, Platform
 from storage.repositories import CardCopy
 
 
@@ -26,6 +26,7 @@ class Change:
 
     feedback_id: int
     event_id: int
+    kind: EventKind
 
 
 class ChangeListener(Protocol):

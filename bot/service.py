@@ -217,7 +217,7 @@ class Desk:
         )
         item = uow.feedback.as_inserted(new_id, values)
         self._post_cards(uow, item, now)
-        return Ingested(item, created=True), Change(new_id, event_id)
+        return Ingested(item, created=True), Change(new_id, event_id, EventKind.INGESTED)
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -527,7 +527,7 @@ class Desk:
                 uow.outbox.enqueue(
                     Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
                 )
-        return item, Change(item_id, event_id)
+        return item, Change(item_id, event_id, kind)
 
     def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
         for destination in self._router.destinations(item):

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
+from handlers.rate_limit import TokenBuckets
 from storage.db import schema_problem
 from storage.repositories import ListFilter
 from storage.uow import DatabaseUnavailable
@@ -133,9 +135,10 @@ def _invalid(error: ValidationError, prefix: str = "") -> Problem:
 class IngestApi:
     """The `/api/v1` routes."""
 
-    def __init__(self, desk: Desk, tokens: Tokens) -> None:
+    def __init__(self, desk: Desk, tokens: Tokens, limits: TokenBuckets) -> None:
         self._desk = desk
         self._tokens = tokens
+        self._limits = limits
         self._queue = IngestQueue(desk)
 
     def mount(self, app: web.Application) -> None:
@@ -244,6 +247,14 @@ class IngestApi:
         if name is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+        wait = self._limits.take(name)
+        if wait > 0:
+            raise Problem(
+                429,
+                "rate-limited",
+                f"Too many requests for token '{name}'; slow down.",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         return name
 
 

@@ -165,7 +165,7 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     item_response = {"content": _json(_ref("Item"))}
-    write_errors = _problems(400, 401, 413, 415, 422, 503)
+    write_errors = _problems(400, 401, 413, 415, 422, 429, 503)
     ref_param = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "openapi": "3.1.0",
@@ -192,6 +192,7 @@ def openapi_document() -> dict[str, Any]:
                         "201": {"description": "Created", **item_response},
                         "200": {"description": "Seen before: the existing item", **item_response},
                         **write_errors,
+                        **_problems(409),
                     },
                 },
                 "get": {
@@ -225,7 +226,7 @@ def openapi_document() -> dict[str, Any]:
                                 }
                             ),
                         },
-                        **_problems(401, 422, 503),
+                        **_problems(401, 422, 429, 503),
                     },
                 },
             },
@@ -265,7 +266,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [ref_param],
                     "responses": {
                         "200": {"description": "The item", **item_response},
-                        **_problems(401, 404, 422, 503),
+                        **_problems(401, 404, 422, 429, 503),
                     },
                 }
             },
@@ -276,7 +277,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": _json(_ref("CommentIn"))},
                     "responses": {
                         "201": {"description": "The item with its comments", **item_response},
-                        **_problems(400, 401, 404, 413, 415, 422, 503),
+                        **_problems(400, 401, 404, 413, 415, 422, 429, 503),
                     },
                 }
             },

@@ -37,7 +37,7 @@ class HttpWebhookSender:
             return
         if status in _RETRYABLE or status >= 500:
             wait = float(retry_after) if retry_after.isdigit() else 0
-            raise DeliveryError(f"webhook answered {status}", wait)
+            raise DeliveryError(f"webhook answered {status}", wait, rate_limited=status == 429)
         raise DeliveryError(f"webhook answered {status}; not retried", None)
 
     async def close(self) -> None:

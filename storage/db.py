@@ -16,6 +16,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Execution option that marks a connection as read-only, so SQLite may skip the write lock.
 READ_ONLY = "allhands_read_only"
 
+# While PostgreSQL is down, requests should fail fast (503) rather than queue for a connection.
+PG_CONNECT_TIMEOUT_SECONDS = 5
+PG_POOL_TIMEOUT_SECONDS = 5
+
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers.
@@ -27,8 +31,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     pooled = "poolclass" not in kwargs
     if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
         if pooled:
             kwargs.setdefault("pool_pre_ping", True)
+            kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT_SECONDS)
             kwargs.setdefault("pool_size", 10)
             kwargs.setdefault("max_overflow", 20)
         return create_engine(url, **kwargs)

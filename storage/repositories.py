@@ -824,6 +824,15 @@ class OutboxRepository:
             or 0
         )
 
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and when the oldest of them was written."""
+        count, oldest = self._session.execute(
+            select(func.count(), func.min(OutboxRow.created_at)).where(
+                OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False)
+            )
+        ).one()
+        return int(count), oldest
+
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:

@@ -93,9 +93,9 @@ def cli(ctx: click.Context) -> None:
 
 def register() -> None:
     """Attach the sub-commands (kept in their own modules)."""
-    from handlers.cli import db, feedback, importer, tokens
+    from handlers.cli import admin, db, digest, feedback, importer, teams, tokens
 
-    for module in (db, feedback, importer, tokens):
+    for module in (admin, db, digest, feedback, importer, teams, tokens):
         for command in module.COMMANDS:
             cli.add_command(command)
 

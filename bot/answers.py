@@ -1,0 +1,80 @@
+"""Plain-text answers to the leads' chat commands, shared by the Slack and Teams adapters.
+
+Text only (with `*bold*` where it helps): each adapter escapes and wraps it for its platform.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.admin import Admin, RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
+from bot.domain import Kind, Severity
+from bot.intake import FeedbackDraft
+from bot.rota import next_up, on_now
+from bot.routing import ConfiguredRouter
+
+AUDIT_LINES = 15
+
+
+def routes_test(router: ConfiguredRouter, text: str) -> str:
+    """Where feedback with this text would go, and which rule decided (`/allhands routes test`)."""
+    draft = FeedbackDraft(
+        source="chat", body=text or "(empty)", kind=Kind.FEEDBACK, severity=Severity.NORMAL
+    )
+    decision = router.decide(draft)
+    where = ", ".join(f"{d.platform.value} {d.channel}" for d in decision.destinations) or "nowhere"
+    return f"Rule *{decision.rule}* decides: {where}."
+
+
+def audit(admin: Admin) -> str:
+    entries = admin.audit(AUDIT_LINES)
+    if not entries:
+        return "No configuration changes yet."
+    lines = []
+    for entry in entries:
+        who = entry.actor.name if entry.actor else "the operator"
+        when = f"{entry.at:%Y-%m-%d %H:%M} UTC"
+        change = f"{_short(entry.old)} → {_short(entry.new)}"
+        lines.append(f"{when} · {who} ({entry.platform.value}) changed *{entry.key}*: {change}")
+    return "\n".join(lines)
+
+
+def rota(config: RotaConfig, now: datetime, zone: ZoneInfo) -> str:
+    if not config.shifts:
+        return "No rota yet: a lead can set one with `config`."
+    current = on_now(config, now, zone)
+    upcoming = next_up(config, now, zone)
+    now_text = ", ".join(", ".join(s.shift.emails) for s in current) or "nobody"
+    lines = [f"On support now: {now_text}."]
+    if upcoming:
+        lines.append(f"Next: {', '.join(upcoming.shift.emails)} from {upcoming.start:%a %H:%M}.")
+    return "\n".join(lines)
+
+
+def settings_summary(admin: Admin) -> str:
+    """What is configured now (`config` for everyone; only leads may change it)."""
+    routes = admin.read("routes")
+    timeouts = admin.read("timeouts")
+    assert isinstance(routes, RoutesConfig)
+    assert isinstance(timeouts, TimeoutsConfig)
+    leads = ", ".join(p.name for p in admin.people("lead")) or "none"
+    execs = ", ".join(p.name for p in admin.people("exec")) or "none"
+    minutes = ", ".join(f"{s.value} {m} min" for s, m in timeouts.claim_minutes.items())
+    return "\n".join(
+        [
+            f"*Leads:* {leads}   *Executives:* {execs}",
+            f"*Routes:* {len(routes.rules)} rule(s), then "
+            + (
+                ", ".join(f"{d.platform} {d.channel}" for d in routes.default)
+                or "the install's channels"
+            ),
+            f"*Claim timeouts:* {minutes}; reminders after {timeouts.untouched_hours} h untouched",
+        ]
+    )
+
+
+def _short(value: dict[str, object]) -> str:
+    text = json.dumps(redact_secrets(value), separators=(",", ":"))
+    return text if len(text) <= 120 else text[:119] + "…"

@@ -1,0 +1,157 @@
+"""Builds the daily digest as a view model (`bot.digest_model.Digest`) from the event log.
+
+Numbers are exact: a handful of grouped queries over `events` (see `storage.digest_queries`),
+bucketed by local day in Python-computed UTC bounds. Text analysis (themes, sentiment, quotes)
+reads the items themselves; past `THEME_SAMPLE` arrivals in the 14-day themes window it reads
+an even sample of them and scales its counts back up, so a flood day still builds in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from bot.digest_model import (
+    Count,
+    Counts,
+    DayVolume,
+    Digest,
+    Helper,
+    OpenItem,
+)
+from bot.digest_period import DigestPlan, local_midnight
+from bot.digest_quotes import mix, pick_quotes, score
+from bot.digest_render import shorten
+from bot.digest_themes import Windows, find_themes
+from bot.domain import EventKind, Feedback, Kind, State
+from storage.digest_queries import DigestQueries, HelperRow
+from storage.repositories import ListFilter
+from storage.uow import Database
+
+CHART_DAYS = 14
+TRAILING_DAYS = 7
+THEME_SAMPLE = 2_000
+OLDEST_OPEN = 5
+LEADERBOARD = 10
+TITLE_CHARS = 150
+
+
+class _Days:
+    """Per-day series over the window: arrivals by kind, claims, closes, backlog at day end."""
+
+    def __init__(self, queries: DigestQueries, first_day: date, count: int, plan: DigestPlan):
+        self.days = [first_day + timedelta(days=i) for i in range(count)]
+        self.bounds = [
+            local_midnight(first_day + timedelta(days=i), plan.zone) for i in range(count + 1)
+        ]
+        arrivals = queries.arrivals_by_day(self.bounds)
+        moves = queries.transitions_by_day(
+            self.bounds, [EventKind.CLAIMED, EventKind.CLOSED, EventKind.REOPENED]
+        )
+        self.by_kind = [{k: arrivals.get((i, k.value), 0) for k in Kind} for i in range(count)]
+        self.new = [sum(kinds.values()) for kinds in self.by_kind]
+        self.claimed = [moves.get((i, EventKind.CLAIMED), 0) for i in range(count)]
+        self.closed = [moves.get((i, EventKind.CLOSED), 0) for i in range(count)]
+        reopened = [moves.get((i, EventKind.REOPENED), 0) for i in range(count)]
+        level = queries.backlog_at(self.bounds[0])
+        self.backlog: list[int] = []
+        for i in range(count):
+            level += self.new[i] - self.closed[i] + reopened[i]
+            self.backlog.append(level)
+
+    def flow(self, series: list[int], period_days: int) -> Count:
+        """The period's total beside the 7 days before it, per day, times the period's days."""
+        trailing = series[-period_days - TRAILING_DAYS : -period_days]
+        average = sum(trailing) / TRAILING_DAYS * period_days
+        return Count(sum(series[-period_days:]), round(average, 1))
+
+    def level(self, period_days: int) -> Count:
+        trailing = self.backlog[-period_days - TRAILING_DAYS : -period_days]
+        return Count(self.backlog[-1], round(sum(trailing) / TRAILING_DAYS, 1))
+
+    def chart(self) -> tuple[DayVolume, ...]:
+        return tuple(
+            DayVolume(day, kinds, backlog)
+            for day, kinds, backlog in list(
+                zip(self.days, self.by_kind, self.backlog, strict=True)
+            )[-CHART_DAYS:]
+        )
+
+
+def build_digest(db: Database, plan: DigestPlan, digest_day: date, now: datetime) -> Digest:
+    """The digest sent on local `digest_day`, covering `plan.period(digest_day)`."""
+    period = plan.period(digest_day)
+    window_days = max(CHART_DAYS, period.days + TRAILING_DAYS)
+    with db.read() as uow:
+        queries = DigestQueries(uow.session)
+        days = _Days(queries, period.last_day - timedelta(days=window_days - 1), window_days, plan)
+        week_start, last_week_start = days.bounds[-8], days.bounds[-15]
+        month_start = local_midnight(period.last_day.replace(day=1), plan.zone)
+        helper_rows = queries.helpers(week_start, period.start, period.end)
+        distinct_month = queries.distinct_actors(month_start, period.end)
+        to_claim = queries.minutes_since_arrival(EventKind.CLAIMED, period.start, period.end)
+        to_close = queries.minutes_since_arrival(EventKind.CLOSED, period.start, period.end)
+        stride = max(1, math.ceil(sum(days.new[-CHART_DAYS:]) / THEME_SAMPLE))
+        rows = queries.arrivals(last_week_start, period.end, stride)
+        oldest = uow.feedback.find(
+            ListFilter(state=State.OPEN, oldest_first=True, limit=OLDEST_OPEN)
+        )
+    themes = find_themes(rows, Windows(period.start, week_start, last_week_start), stride)
+    scored = score([row for row in rows if row.arrived >= period.start])
+    return Digest(
+        period=period,
+        generated_at=now,
+        counts=Counts(
+            new=days.flow(days.new, period.days),
+            claimed=days.flow(days.claimed, period.days),
+            closed=days.flow(days.closed, period.days),
+            still_open=days.level(period.days),
+        ),
+        themes=themes,
+        sentiment=mix(scored, stride),
+        quotes=pick_quotes(scored, themes, mask=plan.mask_customers),
+        oldest_open=tuple(_open_item(item, now) for item in oldest),
+        helpers=_leaderboard(r for r in helper_rows if r.in_period),
+        helpers_week=_leaderboard(helper_rows),
+        distinct_helpers_month=distinct_month,
+        median_minutes_to_claim=_median(to_claim),
+        median_minutes_to_close=_median(to_close),
+        volume=days.chart(),
+        sampled=stride > 1,
+    )
+
+
+def _leaderboard(rows: Iterable[HelperRow]) -> tuple[Helper, ...]:
+    """People by claims plus closes, most first; thanks go to everyone listed."""
+    tally: dict[int, dict[EventKind, int]] = defaultdict(lambda: defaultdict(int))
+    names: dict[int, tuple[str, str | None]] = {}
+    for row in rows:
+        tally[row.person_id][row.kind] += row.count
+        names[row.person_id] = (row.name, row.email)
+    helpers = [
+        Helper(names[pid][0], names[pid][1], kinds[EventKind.CLAIMED], kinds[EventKind.CLOSED])
+        for pid, kinds in tally.items()
+    ]
+    helpers.sort(key=lambda h: (-h.total, -h.closed, h.name.lower()))
+    return tuple(helpers[:LEADERBOARD])
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _open_item(item: Feedback, now: datetime) -> OpenItem:
+    title = item.title or item.body.strip().splitlines()[0]
+    return OpenItem(
+        id=item.id,
+        ref=item.ref,
+        title=shorten(" ".join(title.split()), TITLE_CHARS),
+        kind=item.kind,
+        severity=item.severity,
+        source=item.source,
+        received_at=item.received_at,
+        waiting_minutes=max(0, int((now - item.received_at).total_seconds() // 60)),
+    )

@@ -1,0 +1,144 @@
+"""Sends one day's digest to its targets, each exactly once across every replica.
+
+Before sending to a target the sender claims the row (job "digest", key "DATE:TARGET") in
+`job_runs`; only the replica whose insert won sends, and it marks the row finished afterwards.
+A failed send gives the row back, so the next heartbeat (still inside the grace window) tries
+again. A replica that dies between claim and send leaves the row claimed: that target misses
+one digest rather than ever getting two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.config import Settings
+from bot.digest import build_digest
+from bot.digest_chart import render_chart
+from bot.digest_model import Digest
+from bot.digest_period import DigestPlan, split_list
+from bot.domain import Platform
+from bot.errors import DeliveryError, Invalid
+from bot.ports import Clock, DigestPublisher
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
+
+JOB = "digest"
+CHAT_PLATFORMS = (Platform.SLACK, Platform.TEAMS)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A channel on one platform, or a person (by email) to message directly there."""
+
+    platform: Platform
+    address: str
+    person: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform.value}:{'dm:' if self.person else ''}{self.address}"
+
+    @staticmethod
+    def parse(text: str) -> list[Target]:
+        """`slack:C123`, `teams:19:abc@thread.tacv2`, or an email (a DM on both platforms)."""
+        text = text.strip()
+        platform, _, address = text.partition(":")
+        if platform in (Platform.SLACK, Platform.TEAMS) and address:
+            return [Target(Platform(platform), address)]
+        if "@" in text and ":" not in text:
+            return [Target(p, text.lower(), person=True) for p in CHAT_PLATFORMS]
+        raise Invalid(f"'{text}' is not slack:CHANNEL, teams:CONVERSATION or an email", "to")
+
+
+def configured_targets(settings: Settings) -> list[Target]:
+    """The digest channels, then every executive on both platforms."""
+    return (
+        [Target(Platform.SLACK, c) for c in split_list(settings.digest_slack_channels)]
+        + [Target(Platform.TEAMS, c) for c in split_list(settings.digest_teams_channels)]
+        + [Target(p, email, person=True) for email in settings.exec_emails for p in CHAT_PLATFORMS]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    target: Target
+    status: str  # sent, already sent, failed, unknown person, platform off
+
+
+class DigestSender:
+    def __init__(
+        self,
+        db: Database,
+        publishers: Mapping[Platform, DigestPublisher],
+        plan: DigestPlan,
+        clock: Clock,
+        owner: str,
+    ) -> None:
+        self._db = db
+        self._publishers = dict(publishers)
+        self._plan = plan
+        self._clock = clock
+        self._owner = owner
+
+    async def send(
+        self, day: date, targets: Sequence[Target], *, force: bool = False
+    ) -> list[Delivery]:
+        """Send the digest of local `day` to every target not yet served (all with `force`)."""
+        results: list[Delivery] = []
+        mine: list[Target] = []
+        for target in targets:
+            if target.platform not in self._publishers:
+                results.append(Delivery(target, "platform off"))
+            elif await asyncio.to_thread(self._claim, day, target) or force:
+                mine.append(target)
+            else:
+                results.append(Delivery(target, "already sent"))
+        if mine:
+            digest = await asyncio.to_thread(
+                build_digest, self._db, self._plan, day, self._clock.now()
+            )
+            chart = await asyncio.to_thread(render_chart, digest.volume)
+            for target in mine:
+                results.append(Delivery(target, await self._deliver(day, target, digest, chart)))
+        return results
+
+    async def _deliver(self, day: date, target: Target, digest: Digest, chart: bytes) -> str:
+        publisher = self._publishers[target.platform]
+        try:
+            if target.person:
+                found = await publisher.send_to_person(target.address, digest.brief(), chart)
+            else:
+                await publisher.post_to_channel(target.address, digest, chart)
+                found = True
+        except DeliveryError as error:
+            log.warning("digest.failed target=%s day=%s error=%s", target.key, day, error)
+            await asyncio.to_thread(self._release, day, target)
+            return "failed"
+        await asyncio.to_thread(self._finish, day, target)
+        log.info("digest.sent target=%s day=%s found=%s", target.key, day, found)
+        return "sent" if found else "unknown person"
+
+    def _claim(self, day: date, target: Target) -> bool:
+        with self._db.write() as uow:
+            won = uow.jobs.claim_run(JOB, _key(day, target), self._owner, self._clock.now())
+            uow.commit()
+            return won
+
+    def _finish(self, day: date, target: Target) -> None:
+        with self._db.write() as uow:
+            uow.jobs.finish_run(JOB, _key(day, target), self._clock.now())
+            uow.commit()
+
+    def _release(self, day: date, target: Target) -> None:
+        with self._db.write() as uow:
+            uow.jobs.release_run(JOB, _key(day, target))
+            uow.commit()
+
+
+def _key(day: date, target: Target) -> str:
+    return f"{day.isoformat()}:{target.key}"

@@ -1,0 +1,157 @@
+"""The digest as data: what every rendering (text, JSON, Slack, Teams, chart) draws from.
+
+Renderers only choose how to show these values; every number is decided in `bot.digest`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.digest_period import Period
+from bot.domain import Kind, Severity
+
+EXEC_THEMES = 3
+EXEC_QUOTES = 1
+EXEC_OPEN_ITEMS = 3
+EXEC_HELPERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count for the period beside what a typical period of the same length held.
+
+    `average` is the mean of the 7 days before the period, per day, times the period's days
+    (for the backlog, which is a level rather than a flow: the mean of those 7 days' ends).
+    """
+
+    value: int
+    average: float
+
+    @property
+    def trend(self) -> str:
+        if self.value > self.average:
+            return "▲"
+        return "▼" if self.value < self.average else "="
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    new: Count
+    claimed: Count
+    closed: Count
+    still_open: Count
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A tag or recurring phrase: items mentioning it in the period, this week and the last."""
+
+    label: str
+    source: str
+    period: int
+    this_week: int
+    last_week: int
+
+    @property
+    def change(self) -> str:
+        """Week-over-week change as people say it: "+40%", "-25%", "new"."""
+        if self.last_week == 0:
+            return "new" if self.this_week else "+0%"
+        return f"{round(100 * (self.this_week - self.last_week) / self.last_week):+d}%"
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentMix:
+    """How the period's feedback felt, as item counts (estimated from a sample when large)."""
+
+    positive: int
+    neutral: int
+    negative: int
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    def percent(self, part: int) -> int:
+        return round(100 * part / self.total) if self.total else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    text: str
+    ref: str
+    source: str
+    customer: str | None
+    sentiment: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An unclaimed item waiting longest, with what a Claim button needs (`id`, `ref`)."""
+
+    id: int
+    ref: str
+    title: str
+    kind: Kind
+    severity: Severity
+    source: str
+    received_at: datetime
+    waiting_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Helper:
+    name: str
+    email: str | None
+    claimed: int
+    closed: int
+
+    @property
+    def total(self) -> int:
+        return self.claimed + self.closed
+
+
+@dataclass(frozen=True, slots=True)
+class DayVolume:
+    """One local day for the chart: new items by kind, and the open backlog at its end."""
+
+    day: date
+    new_by_kind: dict[Kind, int]
+    backlog: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    period: Period
+    generated_at: datetime
+    counts: Counts
+    themes: tuple[Theme, ...]
+    sentiment: SentimentMix
+    quotes: tuple[Quote, ...]
+    oldest_open: tuple[OpenItem, ...]
+    helpers: tuple[Helper, ...]
+    helpers_week: tuple[Helper, ...]
+    distinct_helpers_month: int
+    median_minutes_to_claim: float | None
+    median_minutes_to_close: float | None
+    volume: tuple[DayVolume, ...]
+    sampled: bool
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing came in, nobody claimed or closed anything: the short friendly digest."""
+        counts = self.counts
+        return not (counts.new.value or counts.claimed.value or counts.closed.value)
+
+    def brief(self) -> Digest:
+        """The executive variant: the same numbers, fewer examples."""
+        return replace(
+            self,
+            themes=self.themes[:EXEC_THEMES],
+            quotes=self.quotes[:EXEC_QUOTES],
+            oldest_open=self.oldest_open[:EXEC_OPEN_ITEMS],
+            helpers=self.helpers[:EXEC_HELPERS],
+            helpers_week=self.helpers_week[:EXEC_HELPERS],
+        )

@@ -1,0 +1,164 @@
+"""What an operator sees of a running server: request ids, JSON logs and `/metrics`.
+
+A request id ties every log line of one request together across threads (contextvars follow
+`asyncio.to_thread`); the caller's `X-Request-Id` is kept so ids line up with a proxy's logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+from bot.ports import Clock
+from storage.uow import Database, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+request_id: ContextVar[str | None] = ContextVar("allhands_request_id", default=None)
+
+HTTP_REQUESTS = Counter(
+    "allhands_http_requests",
+    "HTTP requests answered, by route pattern, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "allhands_http_request_seconds", "Time to answer an HTTP request, by route pattern.", ["route"]
+)
+OUTBOX_PENDING = Gauge("allhands_outbox_pending", "Outbox messages waiting to be sent.")
+OUTBOX_OLDEST_AGE = Gauge(
+    "allhands_outbox_oldest_age_seconds", "Age of the oldest unsent outbox message (0 if none)."
+)
+
+
+# ---- logs --------------------------------------------------------------------------------
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, so log pipelines need no parsing rules."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES
+        }
+        entry.update(
+            time=datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            level=record.levelname,
+            logger=record.name,
+            message=record.getMessage(),
+            request_id=request_id.get(),
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    """Root logging for `allhands serve`: JSON lines in production, plain text in dev."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Takes the caller's request id (if sane) or makes one, and returns it in the response."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    rid = given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    reset = request_id.set(rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as http:
+        http.headers[REQUEST_ID_HEADER] = rid
+        raise
+    finally:
+        request_id.reset(reset)
+    if not response.prepared:
+        response.headers[REQUEST_ID_HEADER] = rid
+    return response
+
+
+# ---- metrics -----------------------------------------------------------------------------
+
+
+def _route(request: web.Request) -> str:
+    """The route pattern (/api/v1/feedback/{ref}), never the raw path: bounded label values."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def http_metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counts and times every request by route pattern and final status."""
+    started = time.perf_counter()
+    status = "500"
+    try:
+        response = await handler(request)
+        status = str(response.status)
+        return response
+    except web.HTTPException as http:
+        status = str(http.status)
+        raise
+    except asyncio.CancelledError:
+        status = "499"  # the client went away first
+        raise
+    finally:
+        route = _route(request)
+        method = request.method if request.method in _METHODS else "OTHER"
+        HTTP_SECONDS.labels(route=route).observe(time.perf_counter() - started)
+        HTTP_REQUESTS.labels(route=route, method=method, status=status).inc()
+
+
+class Metrics:
+    """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/metrics", self.scrape)
+
+    async def scrape(self, request: web.Request) -> web.Response:
+        await asyncio.to_thread(self._measure_outbox)
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    def _measure_outbox(self) -> None:
+        try:
+            with self._db.read() as uow:
+                pending, oldest = uow.outbox.backlog()
+        except DatabaseUnavailable:
+            log.warning("metrics.outbox_unknown reason=database-unavailable")
+            OUTBOX_PENDING.set(math.nan)
+            OUTBOX_OLDEST_AGE.set(math.nan)
+            return
+        OUTBOX_PENDING.set(pending)
+        age = (self._clock.now() - oldest).total_seconds() if oldest else 0.0
+        OUTBOX_OLDEST_AGE.set(max(0.0, age))
+
+
+MIDDLEWARES = (request_context, http_metrics)

@@ -1,0 +1,93 @@
+"""Buttons and menus on cards, lists and App Home: each click becomes one Desk call or a modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.domain import Feedback, Platform
+from handlers.slack import views
+from handlers.slack.home import HomeTab
+from handlers.slack.ids import SlackId, message_key
+from handlers.slack.inbound import Body, Inbound, channel_of
+from handlers.slack.views import Origin
+
+DONE = {
+    SlackId.CLAIM: "You claimed {ref}.",
+    SlackId.UNCLAIM: "You gave {ref} back.",
+    SlackId.REOPEN: "You reopened {ref}.",
+}
+MODALS = {
+    SlackId.CLOSE: views.close_item,
+    SlackId.HAND_OFF: views.hand_off,
+    SlackId.SEVERITY: views.change_severity,
+    SlackId.TAGS: views.edit_tags,
+}
+
+
+class CardActions:
+    def __init__(self, inbound: Inbound, home: HomeTab) -> None:
+        self._in = inbound
+        self._home = home
+
+    def register(self, app: AsyncApp) -> None:
+        for action_id in DONE:
+            app.action(action_id)(self._in.acked(self._change))
+        app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
+        app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
+        app.action(SlackId.MORE)(self._in.acked(self._more))
+
+    async def _change(self, body: Body, context: AsyncBoltContext) -> None:
+        action = body["actions"][0]
+        action_id, ref = SlackId(action["action_id"]), str(action["value"])
+        who = await self._in.who(context)
+        desk = self._in.desk
+        use_case = {
+            SlackId.CLAIM: desk.claim,
+            SlackId.UNCLAIM: desk.unclaim,
+            SlackId.REOPEN: desk.reopen,
+        }[action_id]
+        outcome = await self._in.core(use_case, ref, who)
+        if _from_home(body):
+            await self._home.publish(context)
+        elif not await self._on_card_of(body, outcome.item):
+            await self._in.tell(who_id(context), channel_of(body), DONE[action_id].format(ref=ref))
+
+    async def _open_modal(self, body: Body, context: AsyncBoltContext) -> None:
+        action = body["actions"][0]
+        await self._modal(body, SlackId(action["action_id"]), str(action["value"]))
+
+    async def _more(self, body: Body, context: AsyncBoltContext) -> None:
+        choice, _, ref = str(body["actions"][0]["selected_option"]["value"]).partition(":")
+        if choice in MODALS:
+            await self._modal(body, SlackId(choice), ref)
+        # OPEN_SOURCE: Slack opens the option's URL itself; the click needs no answer
+
+    async def _show_full(self, body: Body, context: AsyncBoltContext) -> None:
+        item = await self._in.core(self._in.desk.get, str(body["actions"][0]["value"]))
+        await self._in.client.views_open(trigger_id=body["trigger_id"], view=views.full_text(item))
+
+    async def _on_card_of(self, body: Body, item: Feedback) -> bool:
+        """Whether the click was on the item's card, whose update then answers it for all."""
+        container: dict[str, Any] = body.get("container") or {}
+        if container.get("is_ephemeral") or not container.get("message_ts"):
+            return False
+        key = message_key(str(container.get("channel_id")), str(container["message_ts"]))
+        card_of = await self._in.core(self._in.desk.item_for_card, Platform.SLACK, key)
+        return card_of is not None and card_of.id == item.id
+
+    async def _modal(self, body: Body, choice: SlackId, ref: str) -> None:
+        item = await self._in.core(self._in.desk.get, ref)
+        container = body.get("container") or {}
+        origin = Origin(ref, channel_of(body) or "", str(container.get("message_ts") or ""))
+        view = MODALS[choice](item, origin)
+        await self._in.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def who_id(context: AsyncBoltContext) -> str:
+    return context.user_id or ""
+
+
+def _from_home(body: Body) -> bool:
+    return (body.get("view") or {}).get("type") == "home"

@@ -1,0 +1,239 @@
+"""Pure message builders: an item (as it is now) → a Block Kit card, list rows, thread notes.
+
+Built from typed `slack_sdk.models.blocks`, which check each field's limits when serialised; the
+limits slack_sdk never checks (50 blocks a message, 3,000 characters a section) hold by
+construction. Customer text always goes through `handlers.slack.text` and into `verbatim`
+mrkdwn, so it can neither ping nor link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
+    SectionBlock,
+)
+
+from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from handlers.slack.ids import SlackId
+from handlers.slack.text import escape, escaped_preview, one_line
+
+SECTION_CHARS = 3_000
+BODY_PREVIEW_CHARS = 1_200
+TITLE_CHARS = 150
+RESOLUTION_CHARS = 1_000
+NOTE_CHARS = 2_000
+FALLBACK_CHARS = 300
+STORY_COMMENTS = 20
+STORY_COMMENT_CHARS = 500
+KIND_EMOJI = {
+    Kind.COMPLAINT: ":rage:",
+    Kind.BUG: ":bug:",
+    Kind.QUESTION: ":question:",
+    Kind.FEEDBACK: ":speech_balloon:",
+    Kind.PRAISE: ":tada:",
+}
+STATE_REACTION = {State.CLAIMED: "eyes", State.CLOSED: "white_check_mark"}
+
+# person id → Slack user id, for the people shown on a card who have a Slack account
+Mentions = Mapping[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """`text` is the notification fallback (escaped too: it is mrkdwn as well)."""
+
+    text: str
+    blocks: list[Block]
+
+
+def card(item: Feedback, mentions: Mentions) -> Message:
+    blocks: list[Block] = [
+        title_section(item),
+        ContextBlock(elements=[verbatim(_facts(item))]),
+    ]
+    preview, cut = escaped_preview(item.body, BODY_PREVIEW_CHARS)
+    show_full = ButtonElement(text="Show full text", action_id=SlackId.SHOW_FULL, value=item.ref)
+    blocks.append(SectionBlock(text=verbatim(preview), accessory=show_full if cut else None))
+    if item.tags:
+        tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
+        blocks.append(ContextBlock(elements=[verbatim(tags)]))
+    blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
+    blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
+    return Message(fallback(item), blocks)
+
+
+def title_section(item: Feedback) -> SectionBlock:
+    return SectionBlock(text=verbatim(f"*{escape(headline(item))}*"))
+
+
+def headline(item: Feedback) -> str:
+    """Kind emoji, FB-12 and the title (or the body's start), on one line."""
+    title = one_line(item.title or item.body, TITLE_CHARS)
+    return f"{KIND_EMOJI[item.kind]} {item.ref} · {title}"
+
+
+def fallback(item: Feedback) -> str:
+    return escape(one_line(f"{headline(item)} ({item.state.value})", FALLBACK_CHARS))
+
+
+def state_line(item: Feedback, mentions: Mentions) -> str:
+    """Open — nobody has it yet / Claimed by @ana · 3 minutes ago / Closed by @ana: note."""
+    if item.state is State.CLAIMED and item.claimed:
+        holder = item.claimed
+        name = who(holder.person, holder.platform, mentions)
+        return f":eyes: Claimed by {name} · {_ago(holder.at)}"
+    if item.state is State.CLOSED and item.closed:
+        closer = who(item.closed.person, item.closed.platform, mentions)
+        note = _quoted(item.resolution, limit=RESOLUTION_CHARS)
+        told = " _(the customer will be told)_" if item.notify_customer else ""
+        return f":white_check_mark: Closed by {closer}{note}{told}"
+    return ":large_green_circle: Open — nobody has it yet"
+
+
+def who(person: Person, platform: Platform, mentions: Mentions) -> str:
+    """A Slack mention when the person has a Slack account, else their name and platform."""
+    if person.id in mentions:
+        return f"<@{mentions[person.id]}>"
+    name = escape(person.name or person.email or f"person {person.id}")
+    return name if platform is Platform.SLACK else f"{name} (in {platform.value.capitalize()})"
+
+
+def note(event: Event, mentions: Mentions) -> str | None:
+    """The one-line thread note for a change, or None for changes that need none."""
+    actor = who(event.actor, event.platform, mentions) if event.actor else "Someone"
+    data = event.data
+    match event.kind:
+        case EventKind.CLAIMED:
+            return f"{actor} claimed this"
+        case EventKind.UNCLAIMED:
+            return f"{actor} gave this back"
+        case EventKind.REOPENED:
+            return f"{actor} reopened this"
+        case EventKind.CLOSED:
+            return f"{actor} closed this" + _quoted(data.get("resolution"))
+        case EventKind.HANDED_OFF:
+            target = data.get("to_id")
+            if isinstance(target, int) and target in mentions:
+                to = f"<@{mentions[target]}>"
+            else:
+                to = escape(str(data.get("to_name", "someone")))
+            return f"{actor} handed this to {to}" + _quoted(data.get("note"))
+        case EventKind.COMMENTED:
+            return f"{actor}:" + _quoted(data.get("text"), sep=" ")
+        case EventKind.EDITED:
+            return f"{actor} changed {_edits(data)}"
+    return None
+
+
+def hand_off_story(
+    item: Feedback, mentions: Mentions, sender: str, note_text: str, link: str | None
+) -> Message:
+    """The DM a new holder gets: who passed it on and why, the card, the discussion, the thread."""
+    head = f"<@{sender}> handed {item.ref} to you" + _quoted(note_text)
+    blocks: list[Block] = [SectionBlock(text=verbatim(head)), *card(item, mentions).blocks]
+    for comment in item.comments[-STORY_COMMENTS:]:
+        author = who(comment.author, comment.platform, mentions)
+        blocks.append(
+            ContextBlock(
+                elements=[verbatim(f"{author}:" + _quoted(comment.text, " ", STORY_COMMENT_CHARS))]
+            )
+        )
+    if link:
+        blocks.append(SectionBlock(text=verbatim(f"<{link}|Open the card's thread>")))
+    return Message(escape(f"{item.ref} was handed to you"), blocks)
+
+
+def item_rows(items: Sequence[Feedback], *, claim_buttons: bool) -> list[Block]:
+    """One section per item (for lists in commands and App Home), with a Claim button."""
+    rows: list[Block] = []
+    for item in items:
+        button = ButtonElement(
+            text="Claim", action_id=SlackId.CLAIM, value=item.ref, style="primary"
+        )
+        text = f"*{escape(headline(item))}*\n{escape(one_line(item.body, 200))}"
+        rows.append(
+            SectionBlock(
+                text=verbatim(text),
+                accessory=button if claim_buttons and item.state is State.OPEN else None,
+            )
+        )
+    return rows
+
+
+def _facts(item: Feedback) -> str:
+    customer = item.customer
+    name = customer.name or customer.email or "Unknown customer"
+    extras = ", ".join(x for x in (customer.company, customer.tier) if x)
+    who_said = f"{name} ({extras})" if extras else name
+    received = _date(item.received_at, "{date_short_pretty} {time}")
+    severity = (
+        f"*{item.severity.value}*"
+        if item.severity.value in {"high", "urgent"}
+        else (item.severity.value)
+    )
+    return f"{escape(one_line(who_said, 300))} · {escape(item.source)} · {severity} · {received}"
+
+
+def _buttons(item: Feedback) -> list[ButtonElement]:
+    ref = item.ref
+    close = ButtonElement(text="Close…", action_id=SlackId.CLOSE, value=ref)
+    if item.state is State.OPEN:
+        claim = ButtonElement(text="Claim", action_id=SlackId.CLAIM, value=ref, style="primary")
+        return [claim, close]
+    if item.state is State.CLAIMED:
+        return [ButtonElement(text="Unclaim", action_id=SlackId.UNCLAIM, value=ref), close]
+    return [ButtonElement(text="Reopen", action_id=SlackId.REOPEN, value=ref)]
+
+
+def _overflow(item: Feedback) -> OverflowMenuElement:
+    def option(choice: SlackId, text: str, url: str | None = None) -> Option:
+        return Option(value=f"{choice}:{item.ref}", text=text, url=url)
+
+    options = [option(SlackId.OPEN_SOURCE, "Open source", item.url)] if item.url else []
+    if item.state is not State.CLOSED:
+        options.append(option(SlackId.HAND_OFF, "Hand off to…"))
+    options += [option(SlackId.SEVERITY, "Change severity"), option(SlackId.TAGS, "Edit tags")]
+    return OverflowMenuElement(action_id=SlackId.MORE, options=options)
+
+
+def _edits(data: Mapping[str, object]) -> str:
+    changes = []
+    severity = data.get("severity")
+    if isinstance(severity, list):
+        changes.append(f"severity to *{escape(str(severity[-1]))}*")
+    tags = data.get("tags")
+    if isinstance(tags, list) and tags:
+        new = tags[-1] if isinstance(tags[-1], list) else []
+        shown = " ".join(f"`#{escape(str(t))}`" for t in new) or "none"
+        changes.append(f"tags to {shown}")
+    return " and ".join(changes) or "this"
+
+
+def _quoted(text: object, sep: str = ": ", limit: int = NOTE_CHARS) -> str:
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    return sep + escaped_preview(" ".join(text.split()), limit)[0]
+
+
+def _ago(at: datetime) -> str:
+    return _date(at, "{ago}")
+
+
+def _date(at: datetime, token: str) -> str:
+    """Slack renders the date in each reader's time zone and keeps `{ago}` current."""
+    return f"<!date^{int(at.timestamp())}^{token}|{at:%Y-%m-%d %H:%M} UTC>"
+
+
+def verbatim(text: str) -> MarkdownTextObject:
+    """mrkdwn Slack will not auto-link or auto-mention (only our own `<@U…>` markup acts)."""
+    return MarkdownTextObject(text=text, verbatim=True)

@@ -1,0 +1,53 @@
+"""Every action id, callback id, block id and command the Slack app registers, in one place.
+
+The manifest in `deploy/slack/manifest.yaml` names the same shortcut and slash command (a test
+checks), and the digest's Claim button uses `SlackId.CLAIM` too.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SlackId(StrEnum):
+    # buttons and menus on the card (and in lists)
+    CLAIM = "allhands.claim"
+    UNCLAIM = "allhands.unclaim"
+    CLOSE = "allhands.close"
+    REOPEN = "allhands.reopen"
+    SHOW_FULL = "allhands.show_full"
+    MORE = "allhands.more"
+    # the overflow menu's options
+    OPEN_SOURCE = "allhands.open_source"
+    HAND_OFF = "allhands.hand_off"
+    SEVERITY = "allhands.severity"
+    TAGS = "allhands.tags"
+    # modals (callback ids)
+    CLOSE_VIEW = "allhands.close_view"
+    HAND_OFF_VIEW = "allhands.hand_off_view"
+    SEVERITY_VIEW = "allhands.severity_view"
+    TAGS_VIEW = "allhands.tags_view"
+    LOG_VIEW = "allhands.log_view"
+    FULL_TEXT_VIEW = "allhands.full_text_view"
+    # entry points
+    LOG_SHORTCUT = "allhands.log_message"
+    COMMAND = "/allhands"
+
+
+class Field(StrEnum):
+    """Input blocks of the modals; each block holds one element with the same action id."""
+
+    RESOLUTION = "resolution"
+    TELL_CUSTOMER = "tell_customer"
+    TARGET = "target"
+    NOTE = "note"
+    SEVERITY = "severity"
+    TAGS = "tags"
+    BODY = "body"
+    CUSTOMER = "customer"
+    KIND = "kind"
+
+
+def message_key(channel: str, ts: str) -> str:
+    """A Slack message's id across channels (`ts` is unique only within one channel)."""
+    return f"{channel}:{ts}"

@@ -1,0 +1,100 @@
+"""What every Slack listener shares: ack first, handle each delivery once, answer mistakes.
+
+Bolt calls a listener with the arguments it names. `acked` wraps a handler so that Slack's
+3-second ack never waits for the database or the Web API: it acks, records the delivery id
+(a retried or duplicated delivery stops there), then runs the handler; a refusal from the core
+(`AllHandsError`) reaches the person as an ephemeral line, never as silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Identity, Platform
+from bot.errors import AllHandsError
+from bot.service import Desk
+from handlers.slack.people import SlackPeople
+from handlers.slack.views import Origin
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Body = dict[str, Any]
+Handler = Callable[[Body, AsyncBoltContext], Awaitable[None]]
+Listener = Callable[[AsyncAck, Body, AsyncBoltContext], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    desk: Desk
+    people: SlackPeople
+    client: AsyncWebClient  # retries 429s and server errors itself: a person is waiting
+
+    async def who(self, context: AsyncBoltContext, user_id: str | None = None) -> Identity:
+        team = context.team_id or context.enterprise_id or ""
+        return await self.people.identity(team, user_id or context.user_id or "")
+
+    async def core(self, use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a Desk call in a worker thread: it blocks on the database."""
+        return await asyncio.to_thread(use_case, *args, **kwargs)
+
+    async def tell(self, user_id: str, channel: str | None, text: str) -> None:
+        """A line only this person sees: ephemeral where they are, else a direct message."""
+        try:
+            if channel:
+                await self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+                return
+        except SlackApiError as error:
+            log.info(
+                "slack.ephemeral_failed channel=%s error=%s", channel, error.response.get("error")
+            )
+        await self.direct_message(user_id, text)
+
+    async def direct_message(self, user_id: str, text: str, **message: Any) -> None:
+        opened = await self.client.conversations_open(users=user_id)
+        await self.client.chat_postMessage(
+            channel=opened["channel"]["id"], text=text, unfurl_links=False, **message
+        )
+
+    def acked(self, handler: Handler) -> Listener:
+        async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+            await ack()
+            if not await self.core(self.desk.first_delivery, Platform.SLACK, delivery_id(body)):
+                log.info("slack.duplicate_delivery id=%s", delivery_id(body))
+                return
+            try:
+                await handler(body, context)
+            except AllHandsError as error:
+                await self.tell(context.user_id or "", channel_of(body), error.message)
+
+        return listener
+
+
+def delivery_id(body: Body) -> str:
+    """Events carry an id; interactions a trigger id that is new for every click or submit."""
+    if "event_id" in body:
+        return f"event:{body['event_id']}"
+    kind = body.get("type") or body.get("command") or "request"
+    return f"{kind}:{body.get('trigger_id') or body.get('action_ts') or ''}"
+
+
+def channel_of(body: Body) -> str | None:
+    """The channel an interaction happened in, where it has one (App Home has none)."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    if channel:
+        return str(channel)
+    if "view" in body:
+        return Origin.load(body["view"].get("private_metadata") or "").channel or None
+    event = body.get("event") or {}
+    return (event.get("item") or {}).get("channel") or event.get("channel") or None

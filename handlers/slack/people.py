@@ -1,0 +1,82 @@
+"""Slack users as people: `users.info` (cached) gives the name and the email that links a Slack
+account to the same person's Teams account; the reverse gives the `<@U…>` a card mentions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Feedback, Identity, Person, Platform
+from bot.service import Desk
+from handlers.slack.blocks import Mentions
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 600.0
+
+
+def external_id(team_id: str, user_id: str) -> str:
+    return f"{team_id}:{user_id}"
+
+
+def user_id_of(identity: Identity) -> str:
+    return identity.external_id.rpartition(":")[2]
+
+
+class SlackPeople:
+    def __init__(
+        self, client: AsyncWebClient, desk: Desk, cache_seconds: float = CACHE_SECONDS
+    ) -> None:
+        self._client = client
+        self._desk = desk
+        self._cache_seconds = cache_seconds
+        self._identities: dict[str, tuple[float, Identity]] = {}
+        self._user_ids: dict[int, tuple[float, str | None]] = {}
+
+    async def identity(self, team_id: str, user_id: str, fallback_name: str = "") -> Identity:
+        """The person behind a Slack user; a failed look-up is not cached, so it is retried."""
+        key = external_id(team_id, user_id)
+        cached = self._identities.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            user = (await self._client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            reason = error.response.get("error")
+            log.warning("slack.user_lookup_failed user=%s error=%s", user_id, reason)
+            return Identity(Platform.SLACK, key, fallback_name or user_id)
+        profile = user.get("profile") or {}
+        name = profile.get("real_name") or profile.get("display_name") or user.get("name")
+        email = profile.get("email") or None
+        identity = Identity(Platform.SLACK, key, name or user_id, email.lower() if email else None)
+        self._identities[key] = (time.monotonic() + self._cache_seconds, identity)
+        return identity
+
+    async def mentions_for(self, item: Feedback, *others: Person | None) -> Mentions:
+        """Slack user ids of everyone an item's card, notes or story names."""
+        holders = [h.person for h in (item.claimed, item.closed) if h is not None]
+        authors = [c.author for c in item.comments]
+        return await self.mentions([*holders, *authors, *others])
+
+    async def mentions(self, people: Iterable[Person | None]) -> Mentions:
+        """Slack user ids of these people, for those who have a Slack account."""
+        found: dict[int, str] = {}
+        for person in {p.id: p for p in people if p is not None}.values():
+            cached = self._user_ids.get(person.id)
+            if cached is None or cached[0] <= time.monotonic():
+                user = await asyncio.to_thread(self._slack_user, person)
+                cached = (time.monotonic() + self._cache_seconds, user)
+                self._user_ids[person.id] = cached
+            if cached[1] is not None:
+                found[person.id] = cached[1]
+        return found
+
+    def _slack_user(self, person: Person) -> str | None:
+        identities = self._desk.identities(person)
+        return next((user_id_of(i) for i in identities if i.platform is Platform.SLACK), None)

@@ -1,0 +1,123 @@
+"""Modal submissions: close with a resolution, hand off, change severity or tags, log a message.
+
+Each acks first (which closes the modal) and then calls the Desk; the card's update and its
+thread note then come from the outbox, like every other change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+
+from bot.domain import Feedback, Kind, Severity
+from bot.intake import CustomerIn, FeedbackDraft
+from handlers.slack.blocks import hand_off_story
+from handlers.slack.ids import Field, SlackId, message_key
+from handlers.slack.inbound import Body, Inbound
+from handlers.slack.views import Origin
+
+SOURCE = "slack"
+TAG_CHARS = 50
+
+
+def _value(body: Body, field: Field) -> dict[str, Any]:
+    values: dict[str, Any] = body["view"]["state"]["values"]
+    return dict(values.get(field, {}).get(field) or {})
+
+
+def _text(body: Body, field: Field) -> str:
+    return str(_value(body, field).get("value") or "").strip()
+
+
+def _origin(body: Body) -> Origin:
+    return Origin.load(body["view"].get("private_metadata") or "")
+
+
+def _tags(body: Body) -> list[str]:
+    return [tag.strip() for tag in _text(body, Field.TAGS).split(",") if tag.strip()]
+
+
+class Submissions:
+    def __init__(self, inbound: Inbound) -> None:
+        self._in = inbound
+
+    def register(self, app: AsyncApp) -> None:
+        acked = self._in.acked
+        app.view(SlackId.CLOSE_VIEW)(acked(self._close))
+        app.view(SlackId.HAND_OFF_VIEW)(acked(self._hand_off))
+        app.view(SlackId.SEVERITY_VIEW)(acked(self._severity))
+        app.view(SlackId.TAGS_VIEW)(self._tags_checked)
+        app.view(SlackId.LOG_VIEW)(acked(self._log))
+
+    async def _close(self, body: Body, context: AsyncBoltContext) -> None:
+        tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
+        resolution = _text(body, Field.RESOLUTION)
+        who = await self._in.who(context)
+        desk = self._in.desk
+        await self._in.core(desk.close, _origin(body).ref, who, resolution, notify_customer=tell)
+
+    async def _hand_off(self, body: Body, context: AsyncBoltContext) -> None:
+        origin = _origin(body)
+        target = str(_value(body, Field.TARGET).get("selected_user") or "")
+        note = _text(body, Field.NOTE)
+        who = await self._in.who(context)
+        to = await self._in.who(context, target)
+        outcome = await self._in.core(self._in.desk.hand_off, origin.ref, who, to, note)
+        await self._send_story(outcome.item, origin, target, context.user_id or "", note)
+
+    async def _send_story(
+        self, item: Feedback, origin: Origin, target: str, sender: str, note: str
+    ) -> None:
+        """The new holder gets the whole story in a DM: the card, the discussion, the thread."""
+        full = await self._in.core(self._in.desk.get, item.ref)
+        mentions = await self._in.people.mentions_for(full)
+        link = await self._permalink(origin)
+        story = hand_off_story(full, mentions, sender, note, link)
+        await self._in.direct_message(target, story.text, blocks=story.blocks)
+
+    async def _severity(self, body: Body, context: AsyncBoltContext) -> None:
+        chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])
+        who = await self._in.who(context)
+        await self._in.core(self._in.desk.edit, _origin(body).ref, who, severity=chosen)
+
+    async def _tags_checked(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+        """Tags are checked before the ack, so a bad one keeps the modal open with the reason."""
+        if any(len(tag) > TAG_CHARS for tag in _tags(body)):
+            message = f"Each tag is at most {TAG_CHARS} characters."
+            await ack(response_action="errors", errors={Field.TAGS.value: message})
+            return
+        await self._in.acked(self._edit_tags)(ack, body, context)
+
+    async def _edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
+        who = await self._in.who(context)
+        await self._in.core(self._in.desk.edit, _origin(body).ref, who, tags=_tags(body))
+
+    async def _log(self, body: Body, context: AsyncBoltContext) -> None:
+        origin = _origin(body)
+        customer = CustomerIn(name=_text(body, Field.CUSTOMER) or None, email=origin.author or None)
+        draft = FeedbackDraft(
+            source=SOURCE,
+            external_id=message_key(origin.channel, origin.ts),
+            body=_text(body, Field.BODY),
+            kind=Kind(_value(body, Field.KIND)["selected_option"]["value"]),
+            url=await self._permalink(origin),
+            customer=customer,
+        )
+        ingested = await self._in.core(self._in.desk.ingest, draft, await self._in.who(context))
+        verb = "Logged" if ingested.created else "This message was already logged"
+        await self._in.tell(
+            context.user_id or "", origin.channel, f"{verb} as {ingested.item.ref}."
+        )
+
+    async def _permalink(self, origin: Origin) -> str | None:
+        if not (origin.channel and origin.ts):
+            return None
+        try:
+            found = await self._in.client.chat_getPermalink(
+                channel=origin.channel, message_ts=origin.ts
+            )
+        except SlackApiError:
+            return None
+        return str(found["permalink"])

@@ -1,0 +1,187 @@
+"""Pure modal builders, and the context a modal carries from its opening to its submission.
+
+Modals carry `Origin` in `private_metadata`: the item and the card (or message) it was opened
+from, so the submission knows where to answer without a look-up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain import Feedback, Kind, Severity
+from bot.service import COMMENT_MAX_CHARS
+from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
+from handlers.slack.ids import Field, SlackId
+from handlers.slack.text import escaped_pieces, shorten
+
+MAX_MODAL_BLOCKS = 100
+INPUT_CHARS = 3_000
+TAGS_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a modal was opened from: the item (if any) and a channel message (if any)."""
+
+    ref: str = ""
+    channel: str = ""
+    ts: str = ""
+    author: str = ""
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def load(cls, text: str) -> Origin:
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return cls()
+        return cls(**{k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def full_text(item: Feedback) -> View:
+    pieces = list(escaped_pieces(item.body, SECTION_CHARS))[: MAX_MODAL_BLOCKS - 1]
+    body: list[Block] = [SectionBlock(text=verbatim(piece)) for piece in pieces]
+    return _modal(SlackId.FULL_TEXT_VIEW, item.ref, [title_section(item), *body], submit=None)
+
+
+def close_item(item: Feedback, origin: Origin) -> View:
+    tell = Option(value="yes", text="Tell the customer it was resolved")
+    blocks: list[Block] = [
+        title_section(item),
+        InputBlock(
+            block_id=Field.RESOLUTION,
+            label="What was done?",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=Field.RESOLUTION, multiline=True, max_length=COMMENT_MAX_CHARS
+            ),
+        ),
+        InputBlock(
+            block_id=Field.TELL_CUSTOMER,
+            label="Customer",
+            optional=True,
+            element=CheckboxesElement(action_id=Field.TELL_CUSTOMER, options=[tell]),
+        ),
+    ]
+    return _modal(SlackId.CLOSE_VIEW, f"Close {item.ref}", blocks, origin=origin)
+
+
+def hand_off(item: Feedback, origin: Origin) -> View:
+    blocks: list[Block] = [
+        title_section(item),
+        InputBlock(
+            block_id=Field.TARGET,
+            label="Hand off to",
+            element=UserSelectElement(action_id=Field.TARGET, placeholder="Pick a colleague"),
+        ),
+        InputBlock(
+            block_id=Field.NOTE,
+            label="Note for them",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=Field.NOTE, multiline=True, max_length=COMMENT_MAX_CHARS
+            ),
+        ),
+    ]
+    return _modal(SlackId.HAND_OFF_VIEW, f"Hand off {item.ref}", blocks, origin=origin)
+
+
+def change_severity(item: Feedback, origin: Origin) -> View:
+    options = {s: Option(value=s.value, text=s.value.capitalize()) for s in Severity}
+    select = StaticSelectElement(
+        action_id=Field.SEVERITY,
+        options=list(options.values()),
+        initial_option=options[item.severity],
+    )
+    blocks: list[Block] = [
+        title_section(item),
+        InputBlock(block_id=Field.SEVERITY, label="Severity", element=select),
+    ]
+    return _modal(SlackId.SEVERITY_VIEW, f"Severity of {item.ref}", blocks, origin=origin)
+
+
+def edit_tags(item: Feedback, origin: Origin) -> View:
+    field = PlainTextInputElement(
+        action_id=Field.TAGS,
+        initial_value=shorten(", ".join(item.tags), TAGS_CHARS) or None,
+        placeholder="billing, export",
+        max_length=TAGS_CHARS,
+    )
+    blocks: list[Block] = [
+        title_section(item),
+        InputBlock(
+            block_id=Field.TAGS, label="Tags (comma-separated)", optional=True, element=field
+        ),
+    ]
+    return _modal(SlackId.TAGS_VIEW, f"Tags of {item.ref}", blocks, origin=origin)
+
+
+def log_message(text: str, author_name: str, origin: Origin) -> View:
+    """The shortcut's form, prefilled with the message and its author as the customer."""
+    kinds = {k: Option(value=k.value, text=k.value.capitalize()) for k in Kind}
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=Field.BODY,
+            label="What the customer said",
+            element=PlainTextInputElement(
+                action_id=Field.BODY,
+                multiline=True,
+                initial_value=shorten(text, INPUT_CHARS) or None,
+                max_length=INPUT_CHARS,
+            ),
+        ),
+        InputBlock(
+            block_id=Field.CUSTOMER,
+            label="Customer",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=Field.CUSTOMER,
+                initial_value=shorten(author_name, 200) or None,
+                max_length=200,
+            ),
+        ),
+        InputBlock(
+            block_id=Field.KIND,
+            label="Kind",
+            element=StaticSelectElement(
+                action_id=Field.KIND,
+                options=list(kinds.values()),
+                initial_option=kinds[Kind.FEEDBACK],
+            ),
+        ),
+    ]
+    return _modal(SlackId.LOG_VIEW, "Log feedback", blocks, origin=origin, submit="Log")
+
+
+def _modal(
+    callback_id: SlackId,
+    title: str,
+    blocks: list[Block],
+    *,
+    origin: Origin | None = None,
+    submit: str | None = "Save",
+) -> View:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=shorten(title, 24),
+        submit=submit,
+        close="Cancel" if submit else "Close",
+        blocks=blocks,
+        private_metadata=origin.dump() if origin else None,
+    )

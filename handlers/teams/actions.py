@@ -1,0 +1,86 @@
+"""Card clicks (`Action.Execute`) as Desk calls, and the invoke answers Teams expects.
+
+Every answer is a model object inside an `InvokeResponse`: botbuilder 4.17 serializes the body
+with msrest on the way out, and a plain dict there turns a finished click into an HTTP 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse
+from botbuilder.schema import AdaptiveCardInvokeResponse
+
+from bot.domain import Feedback, Identity, State
+from bot.errors import AllHandsError
+from bot.service import Desk
+from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card
+from handlers.teams.references import TeamsDirectory
+
+CARD = "application/vnd.microsoft.card.adaptive"
+MESSAGE = "application/vnd.microsoft.activity.message"
+ERROR = "application/vnd.microsoft.error"
+
+
+class _MessageInvokeResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
+    """The "message" answer carries a string; the SDK's model only serializes a dict value."""
+
+    _attribute_map = {
+        **AdaptiveCardInvokeResponse._attribute_map,
+        "value": {"key": "value", "type": "str"},
+    }
+
+
+def card_response(card: dict[str, Any]) -> InvokeResponse:
+    return _ok(AdaptiveCardInvokeResponse(status_code=200, type=CARD, value=card))
+
+
+def message_response(text: str) -> InvokeResponse:
+    """A message Teams shows to the one who clicked, leaving the card as it was."""
+    return _ok(_MessageInvokeResponse(status_code=200, type=MESSAGE, value=text))
+
+
+def error_response(status: HTTPStatus, message: str) -> InvokeResponse:
+    body = AdaptiveCardInvokeResponse(
+        status_code=int(status), type=ERROR, value={"code": status.phrase, "message": message}
+    )
+    return InvokeResponse(status=int(status), body=body)
+
+
+def _ok(body: object) -> InvokeResponse:
+    return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+
+def execute(
+    desk: Desk,
+    directory: TeamsDirectory,
+    verb: Verb,
+    data: dict[str, Any],
+    who: Identity,
+    user_id: str,
+) -> InvokeResponse:
+    """Run one click and answer with the card as the clicker should now see it.
+
+    Synchronous (database work); the bot calls it in a worker thread.
+    """
+    ref = str(data.get("ref", ""))
+    steps: dict[Verb, Callable[[], Feedback]] = {
+        Verb.CLAIM: lambda: desk.claim(ref, who).item,
+        Verb.UNCLAIM: lambda: desk.unclaim(ref, who).item,
+        Verb.CLOSE: lambda: desk.close(ref, who, str(data.get(RESOLUTION_INPUT) or "")).item,
+        Verb.REOPEN: lambda: desk.reopen(ref, who).item,
+        Verb.REFRESH: lambda: desk.get(ref),
+    }
+    try:
+        item = steps[verb]()
+    except AllHandsError as error:
+        return message_response(error.message)
+    if verb is Verb.CLAIM and item.claimed is not None:
+        viewer = item.claimed.person  # the claim just made, or the clicker's own earlier one
+    else:
+        viewer = desk.person(who)
+    mine = item.state is State.CLAIMED and item.claimed and item.claimed.person.id == viewer.id
+    refresh = [user_id] if mine else directory.refresh_ids(item)
+    return card_response(feedback_card(item, viewer, refresh))

@@ -1,0 +1,232 @@
+"""Adaptive Cards 1.5 for feedback items: pure functions from the model to card JSON.
+
+A card is always rebuilt from the item as it is now ("Claimed by Ana (in Slack)"), never patched.
+Buttons are Universal Actions (`Action.Execute`), so Teams sends every click to the bot as an
+`adaptiveCard/action` invoke and shows the card the bot answers with. The card's `refresh`
+lists the claimer, whose client then asks for their own view: the one with Unclaim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import (
+    Actor,
+    Event,
+    EventKind,
+    Feedback,
+    Holder,
+    Person,
+    Platform,
+    Severity,
+    State,
+    can_unclaim,
+)
+from bot.service import holder_name
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+BODY_PREVIEW_CHARS = 1_500
+NOTE_PREVIEW_CHARS = 300
+RESOLUTION_INPUT = "resolution"
+REFRESH_USERS_MAX = 60  # Teams refreshes automatically for at most 60 listed users
+
+_PLATFORM_LABEL = {
+    Platform.SLACK: "Slack",
+    Platform.API: "the API",
+    Platform.CLI: "the command line",
+    Platform.SYSTEM: "automation",
+}
+# Characters that would turn customer text into markdown (bold, links, headings, quotes).
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_~[]#>"})
+
+
+class Verb(StrEnum):
+    """`Action.Execute` verbs; the invoke handler dispatches on these."""
+
+    CLAIM = "allhands.claim"
+    UNCLAIM = "allhands.unclaim"
+    CLOSE = "allhands.close"
+    REOPEN = "allhands.reopen"
+    REFRESH = "allhands.refresh"
+
+
+def plain(text: str, limit: int) -> str:
+    """Customer or colleague text shown as text: markdown neutralised, cut with "…"."""
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text.translate(_MARKDOWN)
+
+
+def attachment(card: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": card}
+
+
+def feedback_card(
+    item: Feedback, viewer: Person | None = None, refresh_for: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The card of `item` as `viewer` should see it (None: the copy everybody sees).
+
+    `refresh_for` are Teams user ids whose clients fetch their own view automatically.
+    """
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
+        "body": _body(item),
+        "actions": _actions(item, viewer),
+    }
+    user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
+    if user_ids:
+        card["refresh"] = {
+            "action": _execute("Refresh", Verb.REFRESH, item),
+            "userIds": user_ids,
+        }
+    return card
+
+
+def message_card(lines: Sequence[str]) -> dict[str, Any]:
+    """A plain card for command answers that list several items."""
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "body": [{"type": "TextBlock", "text": line, "wrap": True} for line in lines],
+    }
+
+
+def status_line(item: Feedback) -> str:
+    if item.state is State.CLAIMED and item.claimed:
+        return f"Claimed by {_who(item.claimed)}"
+    if item.state is State.CLOSED and item.closed:
+        return f"Closed by {_who(item.closed)}"
+    return "Open: waiting for someone to claim it"
+
+
+def note_text(item: Feedback, event: Event) -> str:
+    """The one line posted in the card's thread after a change."""
+    who = event.actor.name if event.actor else "Someone"
+    where = _where(event.platform)
+    data = event.data
+    if event.kind is EventKind.COMMENTED:
+        return f"{who}{where}: {plain(str(data.get('text', '')), NOTE_PREVIEW_CHARS)}"
+    if event.kind is EventKind.HANDED_OFF:
+        note = str(data.get("note") or "")
+        return f"{who}{where} handed {item.ref} to {data.get('to_name', 'someone')}" + (
+            f": {plain(note, NOTE_PREVIEW_CHARS)}" if note else "."
+        )
+    if event.kind is EventKind.CLOSED:
+        resolution = str(data.get("resolution") or "")
+        return f"{who}{where} closed {item.ref}" + (
+            f": {plain(resolution, NOTE_PREVIEW_CHARS)}" if resolution else "."
+        )
+    verb = {
+        EventKind.INGESTED: "logged",
+        EventKind.CLAIMED: "claimed",
+        EventKind.UNCLAIMED: "unclaimed",
+        EventKind.REOPENED: "reopened",
+        EventKind.EDITED: "edited",
+    }[event.kind]
+    return f"{who}{where} {verb} {item.ref}."
+
+
+def _who(holder: Holder) -> str:
+    return holder_name(holder.person) + _where(holder.platform)
+
+
+def _where(platform: Platform) -> str:
+    label = _PLATFORM_LABEL.get(platform)
+    return f" (in {label})" if label else ""
+
+
+def _body(item: Feedback) -> list[dict[str, Any]]:
+    urgent = item.severity in (Severity.HIGH, Severity.URGENT)
+    header = f"{item.ref} · {item.kind.value.capitalize()} · {item.severity.value.capitalize()}"
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": header,
+            "weight": "Bolder",
+            "color": "Attention" if urgent else "Default",
+            "wrap": True,
+        }
+    ]
+    if item.title:
+        body.append(
+            {"type": "TextBlock", "text": plain(item.title, 300), "size": "Medium", "wrap": True}
+        )
+    body.append({"type": "TextBlock", "text": plain(item.body, BODY_PREVIEW_CHARS), "wrap": True})
+    facts = [
+        ("Customer", item.customer.name or item.customer.email),
+        ("Company", item.customer.company),
+        ("Tier", item.customer.tier),
+        ("Area", item.product_area),
+        ("Tags", ", ".join(item.tags) or None),
+        ("Source", item.source),
+    ]
+    body.append(
+        {
+            "type": "FactSet",
+            "facts": [{"title": t, "value": plain(v, 200)} for t, v in facts if v],
+        }
+    )
+    status = status_line(item)
+    if item.state is State.CLOSED and item.resolution:
+        status += f": {plain(item.resolution, NOTE_PREVIEW_CHARS)}"
+    body.append({"type": "TextBlock", "text": status, "isSubtle": True, "wrap": True})
+    return body
+
+
+def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
+    actions: list[dict[str, Any]] = []
+    if item.state is State.OPEN:
+        actions.append(_execute("Claim", Verb.CLAIM, item, style="positive"))
+    if (
+        item.state is State.CLAIMED
+        and viewer is not None
+        and can_unclaim(item, Actor(viewer, Platform.TEAMS))
+    ):
+        actions.append(_execute("Unclaim", Verb.UNCLAIM, item))
+    if item.state is not State.CLOSED:
+        actions.append(_close(item))
+    else:
+        actions.append(_execute("Reopen", Verb.REOPEN, item))
+    if item.url:
+        actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
+    return actions
+
+
+def _close(item: Feedback) -> dict[str, Any]:
+    form = {
+        "type": "AdaptiveCard",
+        "version": VERSION,
+        "body": [
+            {
+                "type": "Input.Text",
+                "id": RESOLUTION_INPUT,
+                "label": "Resolution (optional)",
+                "placeholder": "What was done, for the record",
+                "isMultiline": True,
+                "maxLength": 4000,
+            }
+        ],
+        "actions": [_execute("Close", Verb.CLOSE, item, style="destructive")],
+    }
+    return {"type": "Action.ShowCard", "title": "Close…", "card": form}
+
+
+def _execute(title: str, verb: Verb, item: Feedback, style: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb.value,
+        "data": {"ref": item.ref},
+    }
+    if style:
+        action["style"] = style
+    return action

@@ -1,0 +1,140 @@
+"""`@All Hands <command>`: parsed from the message text, run against the Desk, answered as text.
+
+Synchronous on purpose: the Desk talks to the database, so the bot runs a command in a worker
+thread and keeps the event loop free for other turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import Feedback, Identity, State
+from bot.errors import AllHandsError, Invalid
+from bot.intake import FeedbackDraft
+from bot.service import Desk
+from handlers.teams.cards import feedback_card, plain, status_line
+from storage.repositories import ListFilter
+
+LIST_LIMIT = 10
+STATS_LIMIT = 1_000
+SOURCE = "teams"
+
+
+class Command(StrEnum):
+    HELP = "help"
+    MINE = "mine"
+    OPEN = "open"
+    SHOW = "show"
+    CLAIM = "claim"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    STATS = "stats"
+    LOG = "log"
+
+
+HELP = (
+    "**All Hands** commands:\n\n"
+    "- `help`: this list\n"
+    "- `mine`: the items you hold\n"
+    "- `open`: the oldest items nobody holds yet\n"
+    "- `show FB-1`: one item's card\n"
+    "- `claim FB-1`, `close FB-1 what was done`, `reopen FB-1`\n"
+    "- `stats`: how many items are open, claimed and closed\n"
+    "- `log <text>`: log customer feedback (or use *Log as customer feedback* on any message)\n\n"
+    "In a card's thread the FB- number may be left out."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    card: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One command as typed: `text` without the bot's mention; `thread_ref` from the thread."""
+
+    text: str
+    who: Identity
+    message_id: str
+    thread_ref: str | None = None
+
+
+def is_command(text: str) -> bool:
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in Command.__members__.values()
+
+
+def run(desk: Desk, request: Request) -> Reply:
+    words = request.text.strip().split(maxsplit=1)
+    if not words or words[0].lower() not in Command.__members__.values():
+        return Reply(HELP)
+    command = Command(words[0].lower())
+    rest = words[1] if len(words) > 1 else ""
+    try:
+        return _run(desk, command, rest, request)
+    except AllHandsError as error:
+        return Reply(error.message)
+
+
+def _run(desk: Desk, command: Command, rest: str, request: Request) -> Reply:
+    who = request.who
+    if command is Command.HELP:
+        return Reply(HELP)
+    if command is Command.LOG:
+        return _log(desk, rest, request)
+    if command is Command.MINE:
+        me = desk.person(who)
+        return _listing("You hold", desk.search(ListFilter(state=State.CLAIMED, claimed_by=me.id)))
+    if command is Command.OPEN:
+        found = desk.search(ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT))
+        return _listing("Waiting for someone", found)
+    if command is Command.STATS:
+        return Reply(_stats(desk))
+    ref, note = _ref_and_rest(rest, request.thread_ref)
+    if command is Command.SHOW:
+        item = desk.get(ref)
+        return Reply(f"{item.ref}: {status_line(item)}", feedback_card(item, desk.person(who)))
+    if command is Command.CLAIM:
+        return Reply(f"You claimed {desk.claim(ref, who).item.ref}.")
+    if command is Command.CLOSE:
+        return Reply(f"You closed {desk.close(ref, who, note).item.ref}.")
+    return Reply(f"You reopened {desk.reopen(ref, who).item.ref}.")
+
+
+def _ref_and_rest(rest: str, thread_ref: str | None) -> tuple[str, str]:
+    words = rest.split(maxsplit=1)
+    if words and (words[0].upper().startswith("FB-") or words[0].isdigit()):
+        return words[0], words[1] if len(words) > 1 else ""
+    if thread_ref is None:
+        raise Invalid("Which item? Name it, e.g. `claim FB-12`.", "ref")
+    return thread_ref, rest
+
+
+def _log(desk: Desk, text: str, request: Request) -> Reply:
+    if not text.strip():
+        return Reply("Say what the customer said: `log <text>`.")
+    draft = FeedbackDraft(source=SOURCE, external_id=request.message_id, body=text)
+    ingested = desk.ingest(draft, request.who)
+    verb = "Logged" if ingested.created else "Already logged"
+    return Reply(f"{verb} as {ingested.item.ref}.")
+
+
+def _listing(heading: str, items: list[Feedback]) -> Reply:
+    if not items:
+        return Reply(f"{heading}: nothing.")
+    lines = [f"- **{i.ref}** {plain(i.title or i.body, 80)}" for i in items[:LIST_LIMIT]]
+    more = f"\n\n…and {len(items) - LIST_LIMIT} more." if len(items) > LIST_LIMIT else ""
+    return Reply(f"{heading}:\n\n" + "\n".join(lines) + more)
+
+
+def _stats(desk: Desk) -> str:
+    counts = []
+    for state in State:
+        found = len(desk.search(ListFilter(state=state, limit=STATS_LIMIT)))
+        shown = f"{STATS_LIMIT}+" if found == STATS_LIMIT else str(found)
+        counts.append(f"{state.value}: {shown}")
+    return "Feedback " + ", ".join(counts) + "."

@@ -1,0 +1,195 @@
+"""Posts and updates cards in Teams channels through the Bot Connector (the `ChatPoster` port).
+
+Posting into a channel uses the conversation reference stored at install time; the root
+post's id becomes the card's message id, and notes go into its thread
+(`<channel>;messageid=<id>`). Failures become `DeliveryError`s the outbox understands:
+429/412/502/504 and network errors are retried after `Retry-After` (or a growing backoff);
+403 (e.g. MessageWritesBlocked) and 404 are not, and are logged once per conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+)
+from msrest.exceptions import HttpOperationError
+
+from bot.domain import Event, Feedback, Platform
+from bot.errors import DeliveryError
+from bot.ports import PostedCard
+from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
+from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
+from storage.repositories import CardCopy
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {412, 429, 502, 503, 504}
+NOT_INSTALLED_RETRY_SECONDS = 300.0
+MAX_BACKOFF_SECONDS = 120.0
+# Teams allows 7 messages per second per conversation; keep a margin.
+MESSAGES_PER_SECOND = 6
+
+
+class Pacer:
+    """Spaces sends so no conversation gets more than `rate` in any one-second window."""
+
+    def __init__(self, rate: int = MESSAGES_PER_SECOND, window: float = 1.0) -> None:
+        self._rate = rate
+        self._window = window
+        self._sent: dict[str, deque[float]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait(self, conversation: str) -> None:
+        lock = self._locks.setdefault(conversation, asyncio.Lock())
+        async with lock:
+            sent = self._sent.setdefault(conversation, deque(maxlen=self._rate))
+            if len(sent) == self._rate:
+                delay = sent[0] + self._window - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            sent.append(time.monotonic())
+
+
+class TeamsPoster:
+    platform = Platform.TEAMS
+
+    def __init__(
+        self,
+        auth: BotFrameworkAuthentication,
+        directory: TeamsDirectory,
+        app_id: str,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self._auth = auth
+        self._directory = directory
+        self._app_id = app_id
+        self._pacer = pacer or Pacer()
+        self._clients: dict[str, ConnectorClient] = {}
+        self._failures: dict[str, int] = {}
+        self._refused: set[str] = set()
+
+    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+        reference = await asyncio.to_thread(self._directory.conversation_for, channel)
+        if reference is None:
+            raise DeliveryError(
+                "All Hands is not installed in any team yet; add the app to the team",
+                retry_after=NOT_INSTALLED_RETRY_SECONDS,
+            )
+        service_url = str(reference["serviceUrl"])
+        activity = await self._card_activity(item)
+        sent = await self._call(
+            service_url,
+            channel,
+            lambda c: c.conversations.send_to_conversation(channel, activity),
+        )
+        return PostedCard(str(sent.id), {"service_url": service_url})
+
+    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+        assert copy.message_id is not None
+        activity = await self._card_activity(item)
+        activity.id = copy.message_id
+        await self._call(
+            copy.extra["service_url"],
+            copy.channel,
+            lambda c: c.conversations.update_activity(copy.channel, copy.message_id, activity),
+        )
+
+    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+        thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
+        activity = Activity(type=ActivityTypes.message, text=note_text(item, event))
+        await self._call(
+            copy.extra["service_url"],
+            copy.channel,
+            lambda c: c.conversations.send_to_conversation(thread, activity),
+        )
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.__aexit__(None, None, None)
+
+    async def _card_activity(self, item: Feedback) -> Activity:
+        refresh = await asyncio.to_thread(self._directory.refresh_ids, item)
+        card = feedback_card(item, None, refresh)
+        return Activity(
+            type=ActivityTypes.message,
+            summary=card["fallbackText"],
+            attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+        )
+
+    async def _call(
+        self,
+        service_url: str,
+        conversation: str,
+        send: Callable[[ConnectorClient], Awaitable[Any]],
+    ) -> Any:
+        channel = channel_of(conversation)
+        await self._pacer.wait(channel)
+        try:
+            result = await send(await self._client(service_url))
+        except HttpOperationError as error:
+            raise self._delivery_error(channel, error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(f"Teams unreachable: {error!r}", self._backoff(channel)) from error
+        self._failures.pop(channel, None)
+        self._refused.discard(channel)
+        return result
+
+    async def _client(self, service_url: str) -> ConnectorClient:
+        client = self._clients.get(service_url)
+        if client is None:
+            claims = ClaimsIdentity(
+                {
+                    AuthenticationConstants.AUDIENCE_CLAIM: self._app_id,
+                    AuthenticationConstants.APP_ID_CLAIM: self._app_id,
+                },
+                True,
+            )
+            factory = self._auth.create_connector_factory(claims)
+            client = await factory.create(service_url, self._auth.get_originating_audience())
+            self._clients[service_url] = client
+        return client
+
+    def _delivery_error(self, channel: str, error: HttpOperationError) -> DeliveryError:
+        response = error.response
+        status = int(getattr(response, "status_code", 0) or getattr(response, "status", 0))
+        code = _error_code(error)
+        message = f"Teams answered {status} {code}".strip()
+        if status in RETRYABLE:
+            retry_after = _retry_after(response.headers) or self._backoff(channel)
+            return DeliveryError(message, retry_after)
+        if channel not in self._refused:
+            self._refused.add(channel)
+            log.warning("teams.refused conversation=%s status=%s code=%s", channel, status, code)
+        return DeliveryError(message, None)
+
+    def _backoff(self, channel: str) -> float:
+        failures = self._failures.get(channel, 0) + 1
+        self._failures[channel] = failures
+        return float(min(MAX_BACKOFF_SECONDS, 2**failures))
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _error_code(error: HttpOperationError) -> str:
+    body = getattr(error, "error", None)
+    inner = getattr(body, "error", None)
+    return str(getattr(inner, "code", "") or "")

@@ -1,0 +1,35 @@
+"""Acceptance: two people click Claim at once → one claim; the other is told who has it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.domain import EventKind, State
+from bot.wiring import Core
+from handlers.slack.ids import SlackId
+from tests.fakes.slack_api import FakeSlackApi
+from tests.handlers.slack.payloads import CARDS, SlackSender, block_action
+from tests.support import needs_realdata
+
+pytestmark = needs_realdata
+
+
+async def test_concurrent_claims_give_one_claim_and_an_already_claimed_line(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, ingest: Any
+) -> None:
+    ref, ts = await ingest()
+    responses = await asyncio.gather(
+        sender.interactive(block_action(SlackId.CLAIM, ref, "UANA", message_ts=ts)),
+        sender.interactive(block_action(SlackId.CLAIM, ref, "UBEN", message_ts=ts)),
+    )
+    assert [r.status for r in responses] == [200, 200]
+    (told,) = await slack.wait_for("chat.postEphemeral")
+    item = core.desk.get(ref)
+    assert item.state is State.CLAIMED and item.claimed is not None
+    winner = item.claimed.person.name
+    loser = "UBEN" if winner == "Ana Lima" else "UANA"
+    assert told.args["user"] == loser and told.args["channel"] == CARDS
+    assert told.args["text"] == f"{ref} is already claimed by {winner}."
+    with core.db.read() as uow:
+        assert uow.events.count(item.id, EventKind.CLAIMED) == 1

@@ -1,0 +1,131 @@
+"""Connector failures: what is retried, after how long, what is given up, and the send pace."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from bot.domain import Identity, Platform
+from bot.intake import FeedbackDraft
+from bot.outbox import OutboxWorker
+from bot.wiring import Core
+from handlers.teams.adapter import TeamsAdapter
+from handlers.teams.poster import Pacer
+from handlers.teams.references import TeamsDirectory
+from tests.fakes.connector import FakeConnector
+from tests.handlers.teams.conftest import CHANNEL
+from tests.support import FakeClock
+
+API = Identity(Platform.API, "zendesk", "zendesk")
+
+
+@pytest.fixture
+def worker(core: Core, teams: TeamsAdapter, connector: FakeConnector) -> OutboxWorker:
+    """The outbox, driven by hand; the app is installed in the team already."""
+    reference = {
+        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
+        "serviceUrl": connector.service_url,
+        "channelId": "msteams",
+        "bot": {"id": f"28:{connector.app_id}"},
+    }
+    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
+    return OutboxWorker(core.db, {Platform.TEAMS: teams.poster}, core.clock)
+
+
+def ingest(core: Core, body: str = "Checkout is slow") -> None:
+    core.desk.ingest(FeedbackDraft(source="email", body=body), API)
+
+
+def posts(connector: FakeConnector) -> int:
+    return len(connector.sent("POST"))
+
+
+def pending(core: Core) -> int:
+    with core.db.read() as uow:
+        return uow.outbox.pending()
+
+
+async def test_429_waits_for_retry_after_then_posts(
+    core: Core, connector: FakeConnector, worker: OutboxWorker, clock: FakeClock
+) -> None:
+    connector.fail_next("POST", 429, retry_after=7)
+    ingest(core)
+
+    await worker.drain_once()
+    clock.advance(seconds=6)
+    assert await worker.drain_once() == 0  # still inside Retry-After
+    clock.advance(seconds=1)
+    await worker.drain_once()
+
+    assert posts(connector) == 2
+    assert pending(core) == 0
+
+
+@pytest.mark.parametrize("status", [412, 502, 504])
+async def test_transient_failures_are_retried_with_backoff(
+    core: Core, connector: FakeConnector, worker: OutboxWorker, clock: FakeClock, status: int
+) -> None:
+    connector.fail_next("POST", status, times=2)
+    ingest(core)
+
+    await worker.drain_once()
+    clock.advance(seconds=2)
+    await worker.drain_once()  # second failure: the wait doubles
+    clock.advance(seconds=3)
+    assert await worker.drain_once() == 0
+    clock.advance(seconds=1)
+    await worker.drain_once()
+
+    assert posts(connector) == 3
+    assert pending(core) == 0
+
+
+async def test_403_is_given_up_at_once_and_logged_once_per_conversation(
+    core: Core,
+    connector: FakeConnector,
+    worker: OutboxWorker,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="handlers.teams.poster")
+    connector.fail_next("POST", 403, times=2, code="MessageWritesBlocked")
+    ingest(core, "first")
+    ingest(core, "second")
+
+    await worker.drain_once()
+    clock.advance(hours=1)
+    await worker.drain_once()
+
+    assert posts(connector) == 2  # one try each, no retry loop
+    assert pending(core) == 0
+    refused = [r for r in caplog.records if "teams.refused" in r.getMessage()]
+    assert len(refused) == 1
+    assert "MessageWritesBlocked" in refused[0].getMessage()
+
+
+async def test_not_installed_yet_waits_instead_of_failing(
+    core: Core, teams: TeamsAdapter, connector: FakeConnector, clock: FakeClock
+) -> None:
+    worker = OutboxWorker(core.db, {Platform.TEAMS: teams.poster}, core.clock)
+    ingest(core)
+
+    await worker.drain_once()
+
+    assert posts(connector) == 0
+    assert pending(core) == 1
+
+
+async def test_pacer_keeps_each_conversation_under_its_rate() -> None:
+    pacer = Pacer(rate=6, window=0.2)
+    start = time.monotonic()
+
+    await asyncio.gather(*(pacer.wait("busy") for _ in range(13)))
+    busy = time.monotonic() - start
+    start = time.monotonic()
+    await pacer.wait("quiet")
+
+    assert busy >= 0.4  # 13 sends at 6 per window need three windows
+    assert time.monotonic() - start < 0.05

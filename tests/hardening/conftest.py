@@ -1,0 +1,17 @@
+"""The real server from app.py on each engine, with a clock the test moves."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.wiring import Core
+from tests.handlers.conftest import auth, client, token
+from tests.support import FakeClock
+
+__all__ = ["auth", "client", "token"]
+
+
+@pytest.fixture
+def core(db_url: str, clock: FakeClock) -> Core:
+    return Core.build(Settings(ALLHANDS_DATABASE_URL=db_url), clock)
