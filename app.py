@@ -24,7 +24,7 @@ from handlers.chat import ChatAdapter
 from handlers.cli import cli
 from handlers.cli.main import ConfigError, Context
 from handlers.digest import server_jobs
-from handlers.observability import MIDDLEWARES, Metrics, configure_logging
+from handlers.observability import MIDDLEWARES, AccessLog, Metrics, configure_logging
 from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter
@@ -122,6 +122,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
         click.echo(f"dev mode: migrated the database ({problem.split(':')[0]})")
     elif problem:
         raise ConfigError(problem)
+    core.admin.bootstrap(settings.lead_emails, settings.exec_emails)
     adapters, lines = chat_adapters(core, dev=dev)
     for line in lines:
         click.echo(line)
@@ -133,6 +134,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log_class=AccessLog,
         print=lambda text: click.echo(text.strip()),
     )
 

@@ -12,9 +12,11 @@ from datetime import time
 from enum import StrEnum
 from time import monotonic
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.digest_period import parse_weekdays
 from bot.domain import Identity, Kind, Person, Platform, Severity
 from bot.errors import Forbidden, Invalid
 from bot.ports import Clock, SystemClock
@@ -115,6 +117,33 @@ class Webhook(Strict):
         return values
 
 
+class DigestSettings(Strict):
+    """What leads set for the digest; a blank field keeps the environment's value."""
+
+    time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str | None = None
+    days: str | None = None
+    slack_channels: list[str] = Field(default_factory=list)
+    teams_channels: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("not an IANA time zone name, e.g. Europe/Berlin") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_weekdays(value)
+        return value
+
+
 class WebhooksConfig(Strict):
     hooks: list[Webhook] = Field(default_factory=list, max_length=20)
 
@@ -124,6 +153,7 @@ SCHEMAS: dict[str, type[Strict]] = {
     "timeouts": TimeoutsConfig,
     "rota": RotaConfig,
     "webhooks": WebhooksConfig,
+    "digest": DigestSettings,
 }
 
 
@@ -203,11 +233,16 @@ class Admin:
             return uow.people.get(person.id)
 
     def bootstrap(self, leads: list[str], execs: list[str]) -> None:
-        """Roles from the environment on first start; chat manages them afterwards."""
-        for email in leads:
-            self.set_role(email, "lead", True, None)
-        for email in execs:
-            self.set_role(email, "exec", True, None)
+        """Roles from the environment while nobody holds them yet; chat manages them after,
+        so a lead who removes someone in chat is not overruled at the next restart."""
+        roles: tuple[tuple[Literal["lead", "exec"], list[str]], ...] = (
+            ("lead", leads),
+            ("exec", execs),
+        )
+        for role, emails in roles:
+            if not self.people(role):
+                for email in emails:
+                    self.set_role(email, role, True, None)
 
     def people(self, role: Literal["lead", "exec"]) -> list[Person]:
         with self._db.read() as uow:
@@ -216,6 +251,12 @@ class Admin:
     def audit(self, limit: int = 50) -> list[AuditEntry]:
         with self._db.read() as uow:
             return uow.config.audit(limit)
+
+    def require_lead(self, who: Identity | None) -> None:
+        """Refuse now, before a multi-part change starts, when `who` may not configure."""
+        with self._db.write() as uow:
+            self._authorised(uow, who)
+            uow.commit()
 
     def _authorised(self, uow: UnitOfWork, who: Identity | None) -> Person | None:
         if who is None:

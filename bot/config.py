@@ -157,7 +157,13 @@ class Settings(BaseSettings):
         "",
         validation_alias="ALLHANDS_EXECS",
         description="Executives' emails (comma-separated): each gets the digest as a direct "
-        "message on Slack and Teams.",
+        "message on Slack and Teams. Initial list: leads manage it in chat afterwards.",
+    )
+    leads: str = Field(
+        "",
+        validation_alias="ALLHANDS_LEADS",
+        description="Support leads' emails (comma-separated), who configure All Hands from chat. "
+        "Initial list: leads manage it in chat afterwards.",
     )
     digest_mask_customers: bool = Field(
         True,
@@ -193,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def exec_emails(self) -> list[str]:
         return split_list(self.execs, lower=True)
+
+    @property
+    def lead_emails(self) -> list[str]:
+        return split_list(self.leads, lower=True)
 
     @field_validator("log_level")
     @classmethod

@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.config import Settings
 from bot.digest import build_digest
 from bot.digest_chart import render_chart
 from bot.digest_model import Digest
-from bot.digest_period import DigestPlan, split_list
+from bot.digest_period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError, Invalid
 from bot.ports import Clock, DigestPublisher
@@ -53,15 +52,6 @@ class Target:
         if "@" in text and ":" not in text:
             return [Target(p, text.lower(), person=True) for p in CHAT_PLATFORMS]
         raise Invalid(f"'{text}' is not slack:CHANNEL, teams:CONVERSATION or an email", "to")
-
-
-def configured_targets(settings: Settings) -> list[Target]:
-    """The digest channels, then every executive on both platforms."""
-    return (
-        [Target(Platform.SLACK, c) for c in split_list(settings.digest_slack_channels)]
-        + [Target(Platform.TEAMS, c) for c in split_list(settings.digest_teams_channels)]
-        + [Target(p, email, person=True) for email in settings.exec_emails for p in CHAT_PLATFORMS]
-    )
 
 
 @dataclass(frozen=True, slots=True)

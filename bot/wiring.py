@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.admin import Admin
 from bot.config import Settings
+from bot.digest_settings import LiveDigestSettings
 from bot.domain import Platform
 from bot.notify import Broadcast, LogChanges
 from bot.ports import Clock, SystemClock
@@ -28,6 +29,7 @@ class Core:
     admin: Admin
     router: ConfiguredRouter
     webhooks: WebhookDirectory
+    digest: LiveDigestSettings
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Core:
@@ -56,6 +58,7 @@ class Core:
             Admin(db, clock),
             router,
             webhooks,
+            LiveDigestSettings(settings, db),
         )
 
     def close(self) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import socket
 
-from bot.digest_delivery import DigestSender, configured_targets
+from bot.digest_delivery import DigestSender
+from bot.digest_period import DigestPlan
+from bot.digest_settings import LiveDigestJob
 from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
 from bot.ports import DigestPublisher
-from bot.scheduler import DigestJob, JobRunner
+from bot.scheduler import JobRunner
 from bot.wiring import Core
 from handlers.slack.digest_poster import SlackDigestPoster
 from handlers.teams.digest_poster import TeamsDigestPoster
@@ -27,16 +29,13 @@ def digest_publishers(core: Core) -> dict[Platform, DigestPublisher]:
     return found
 
 
-def digest_sender(core: Core, role: str) -> DigestSender:
+def digest_sender(core: Core, role: str, plan: DigestPlan) -> DigestSender:
     """A sender whose `job_runs` claims name this process, so an operator can see who sent."""
     owner = f"{role}@{socket.gethostname()}:{os.getpid()}"
-    plan = core.settings.digest_plan
     return DigestSender(core.db, digest_publishers(core), plan, core.clock, owner)
 
 
 def server_jobs(core: Core) -> JobRunner:
     """The server's scheduler: the daily digest, and nudges for items nobody picked up."""
-    digest = DigestJob(
-        digest_sender(core, "server"), core.settings.digest_plan, configured_targets(core.settings)
-    )
+    digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
     return JobRunner([digest, NudgeJob(Nudger(core.desk))], core.clock)

@@ -12,7 +12,7 @@ import click
 
 from bot.digest import build_digest
 from bot.digest_chart import render_chart
-from bot.digest_delivery import Target, configured_targets
+from bot.digest_delivery import Target
 from bot.digest_model import Digest
 from bot.digest_render import digest_json, digest_text
 from bot.errors import Invalid
@@ -38,7 +38,7 @@ def digest() -> None:
 
 
 def _day(core: Core, day: datetime | None) -> date:
-    return day.date() if day else core.settings.digest_plan.today(core.clock.now())
+    return day.date() if day else core.digest.plan().today(core.clock.now())
 
 
 @digest.command("preview")
@@ -63,7 +63,7 @@ def digest_preview(
 ) -> None:
     """Show a digest without posting it anywhere."""
     core = ctx.core
-    built = build_digest(core.db, core.settings.digest_plan, _day(core, day), core.clock.now())
+    built = build_digest(core.db, core.digest.plan(), _day(core, day), core.clock.now())
     shown = built.brief() if brief else built
     data = render_chart(shown.volume) if fmt == "png" else _render(fmt, shown).encode()
     if output:
@@ -93,14 +93,14 @@ def _render(fmt: str, shown: Digest) -> str:
 def digest_send(ctx: Context, day: datetime | None, to: tuple[str, ...], force: bool) -> None:
     """Send a digest now; a target that already had it is skipped unless --force."""
     core = ctx.core
-    targets = [t for text in to for t in Target.parse(text)] or configured_targets(core.settings)
+    targets = [t for text in to for t in Target.parse(text)] or core.digest.targets()
     if not targets:
         raise Invalid(
             "Nowhere to send: set ALLHANDS_DIGEST_SLACK_CHANNELS, ALLHANDS_DIGEST_TEAMS_CHANNELS "
             "or ALLHANDS_EXECS, or name targets with --to.",
             "to",
         )
-    sender = digest_sender(core, "cli")
+    sender = digest_sender(core, "cli", core.digest.plan())
     for result in asyncio.run(sender.send(_day(core, day), targets, force=force)):
         click.echo(f"{result.target.key}\t{result.status}")
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+from bot.answers import follow_up
 from bot.domain import (
     Actor,
     Event,
@@ -125,13 +126,16 @@ def note_text(item: Feedback, event: Event) -> str:
         return f"{who}{where} closed {item.ref}" + (
             f": {plain(resolution, NOTE_PREVIEW_CHARS)}" if resolution else "."
         )
+    follow_up_line = follow_up(item, event)
+    if follow_up_line is not None:
+        return follow_up_line
     verb = {
         EventKind.INGESTED: "logged",
         EventKind.CLAIMED: "claimed",
         EventKind.UNCLAIMED: "unclaimed",
         EventKind.REOPENED: "reopened",
         EventKind.EDITED: "edited",
-    }[event.kind]
+    }.get(event.kind, event.kind.value)
     return f"{who}{where} {verb} {item.ref}."
 
 

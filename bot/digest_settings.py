@@ -1,0 +1,73 @@
+"""The digest's schedule and audience as leads set them in chat, over the environment's values.
+
+Read afresh (through a short cache) on every scheduler beat, so a change made in chat applies
+on every replica without a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.admin import CachedSetting, DigestSettings
+from bot.config import Settings
+from bot.digest_delivery import CHAT_PLATFORMS, DigestSender, Target
+from bot.digest_period import DigestPlan, parse_weekdays, split_list
+from bot.domain import Platform
+from bot.scheduler import DigestJob
+from storage.uow import Database
+
+
+class LiveDigestSettings:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self._settings = settings
+        self._db = db
+        self._stored = CachedSetting(db, "digest")
+
+    def _values(self) -> DigestSettings:
+        stored = self._stored.value()
+        assert isinstance(stored, DigestSettings)
+        return stored
+
+    def plan(self) -> DigestPlan:
+        stored, base = self._values(), self._settings.digest_plan
+        return replace(
+            base,
+            zone=ZoneInfo(stored.timezone) if stored.timezone else base.zone,
+            send_at=time.fromisoformat(stored.time) if stored.time else base.send_at,
+            weekdays=parse_weekdays(stored.days) if stored.days else base.weekdays,
+        )
+
+    def targets(self) -> list[Target]:
+        """The digest channels, then every executive (people flagged in the database)."""
+        stored = self._values()
+        slack = stored.slack_channels or split_list(self._settings.digest_slack_channels)
+        teams = stored.teams_channels or split_list(self._settings.digest_teams_channels)
+        with self._db.read() as uow:
+            execs = [p.email for p in uow.people.flagged(execs=True) if p.email]
+        return (
+            [Target(Platform.SLACK, channel) for channel in slack]
+            + [Target(Platform.TEAMS, channel) for channel in teams]
+            + [Target(p, email, person=True) for email in execs for p in CHAT_PLATFORMS]
+        )
+
+
+class LiveDigestJob:
+    """The scheduler's digest job, rebuilt whenever the leads change schedule or audience."""
+
+    def __init__(
+        self, live: LiveDigestSettings, make_sender: Callable[[DigestPlan], DigestSender]
+    ) -> None:
+        self._live = live
+        self._make_sender = make_sender
+        self._job: DigestJob | None = None
+        self._shape: tuple[DigestPlan, tuple[Target, ...]] | None = None
+
+    async def run_due(self, now: datetime) -> None:
+        plan, targets = self._live.plan(), tuple(self._live.targets())
+        if self._job is None or self._shape != (plan, targets):
+            self._job = DigestJob(self._make_sender(plan), plan, targets)
+            self._shape = (plan, targets)
+        await self._job.run_due(now)

@@ -1,0 +1,259 @@
+"""The leads' settings form: every setting as one text field, shared by Slack and Teams.
+
+Chat forms are flat text inputs, so each setting has a compact line syntax, e.g. a route:
+`bugs: kind=bug source=appstore -> slack:C123 teams:19:abc@thread.tacv2`. `current()` fills the
+form, `apply()` validates every field first (an error names the field and line) and then saves
+each changed setting, audited, through `Admin`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.admin import Admin, DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
+from bot.domain import Identity, Severity
+from bot.errors import Invalid
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str
+    hint: str
+    multiline: bool = False
+
+
+FIELDS = (
+    FormField("leads", "Support leads", "Emails, comma-separated"),
+    FormField("execs", "Executives (get the digest)", "Emails, comma-separated"),
+    FormField(
+        "routes",
+        "Routes (first match wins)",
+        "One per line: name: kind=bug source=appstore tag=billing area=payments "
+        "severity=urgent keyword=cancel -> slack:C123 teams:19:…  A line `default -> slack:C1` "
+        "sets the default.",
+        multiline=True,
+    ),
+    FormField(
+        "timeouts",
+        "Claim timeouts",
+        "urgent=15 high=60 normal=240 low=1440 (minutes) untouched=24 (hours)",
+    ),
+    FormField(
+        "rota",
+        "All-hands rota",
+        "One shift per line: mon 09:00-13:00 ana@example.com, bo@example.com",
+        multiline=True,
+    ),
+    FormField("digest_time", "Digest time", "HH:MM in the company time zone"),
+    FormField("timezone", "Company time zone", "IANA name, e.g. Europe/Berlin"),
+    FormField("digest_days", "Digest days", "e.g. mon-fri"),
+    FormField("digest_slack_channels", "Digest Slack channels", "Channel ids, comma-separated"),
+    FormField(
+        "digest_teams_channels", "Digest Teams channels", "Conversation ids, comma-separated"
+    ),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+_CRITERIA = {
+    "source": "sources",
+    "kind": "kinds",
+    "severity": "severities",
+    "tag": "tags",
+    "area": "product_areas",
+    "keyword": "keywords",
+}
+_DIGEST_FIELDS = {
+    "digest_time": "time",
+    "timezone": "timezone",
+    "digest_days": "days",
+    "digest_slack_channels": "slack_channels",
+    "digest_teams_channels": "teams_channels",
+}
+
+
+def _words(text: str, *, lower: bool = False) -> list[str]:
+    """A comma- or space-separated list, blanks dropped."""
+    return [
+        w.strip().lower() if lower else w.strip() for w in re.split(r"[,\s]+", text) if w.strip()
+    ]
+
+
+def _emails(text: str) -> list[str]:
+    return _words(text, lower=True)
+
+
+def _destinations(text: str, field: str, line: int) -> list[dict[str, str]]:
+    found = []
+    for word in text.split():
+        platform, sep, channel = word.partition(":")
+        if not sep or platform not in {"slack", "teams"} or not channel:
+            raise Invalid(
+                f"{field} line {line}: '{word}' is not slack:CHANNEL or teams:CHANNEL", field
+            )
+        found.append({"platform": platform, "channel": channel})
+    return found
+
+
+def format_routes(config: RoutesConfig) -> str:
+    lines = []
+    for rule in config.rules:
+        criteria = [
+            f"{word}={value}" for word, attr in _CRITERIA.items() for value in getattr(rule, attr)
+        ]
+        where = " ".join(f"{d.platform}:{d.channel}" for d in rule.destinations)
+        lines.append(f"{rule.name}: {' '.join(criteria)} -> {where}".replace(":  ->", ": ->"))
+    if config.default:
+        lines.append("default -> " + " ".join(f"{d.platform}:{d.channel}" for d in config.default))
+    return "\n".join(lines)
+
+
+def parse_routes(text: str) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    default: list[dict[str, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        head, arrow, where = line.partition("->")
+        if not arrow:
+            raise Invalid(f"routes line {number}: add '-> slack:CHANNEL' (where it goes)", "routes")
+        if head.strip().lower() == "default":
+            default = _destinations(where, "routes", number)
+            continue
+        name, colon, criteria = head.partition(":")
+        if not colon or not name.strip():
+            raise Invalid(
+                f"routes line {number}: start with a name and a colon, e.g. 'bugs:'", "routes"
+            )
+        rule: dict[str, Any] = {
+            "name": name.strip(),
+            "destinations": _destinations(where, "routes", number),
+        }
+        for word in criteria.split():
+            key, eq, value = word.partition("=")
+            if not eq or key not in _CRITERIA:
+                known = ", ".join(_CRITERIA)
+                raise Invalid(
+                    f"routes line {number}: '{word}' is not one of {known}=VALUE", "routes"
+                )
+            rule.setdefault(_CRITERIA[key], []).append(value)
+        rules.append(rule)
+    return {"rules": rules, "default": default}
+
+
+def format_timeouts(config: TimeoutsConfig) -> str:
+    minutes = " ".join(f"{s.value}={m}" for s, m in config.claim_minutes.items())
+    return f"{minutes} untouched={config.untouched_hours}"
+
+
+def parse_timeouts(text: str) -> dict[str, Any]:
+    claim: dict[str, int] = {}
+    untouched: int | None = None
+    for word in text.split():
+        key, eq, value = word.partition("=")
+        if not eq or not value.isdigit() or key not in {*(s.value for s in Severity), "untouched"}:
+            raise Invalid(f"timeouts: '{word}' is not like urgent=15 or untouched=24", "timeouts")
+        if key == "untouched":
+            untouched = int(value)
+        else:
+            claim[key] = int(value)
+    current = TimeoutsConfig().model_dump(mode="json")
+    current["claim_minutes"].update(claim)
+    if untouched is not None:
+        current["untouched_hours"] = untouched
+    return current
+
+
+def format_rota(config: RotaConfig) -> str:
+    return "\n".join(
+        f"{s.day.value} {s.start:%H:%M}-{s.end:%H:%M} {', '.join(s.emails)}" for s in config.shifts
+    )
+
+
+def parse_rota(text: str) -> dict[str, Any]:
+    shifts = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.match(r"^\s*(\w{3})\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s+(.+)$", line)
+        if not match:
+            raise Invalid(
+                f"rota line {number}: write it like 'mon 09:00-13:00 ana@example.com'", "rota"
+            )
+        day, start, end, people = match.groups()
+        shifts.append(
+            {
+                "day": day.lower(),
+                "start": start.zfill(5),
+                "end": end.zfill(5),
+                "emails": _emails(people),
+            }
+        )
+    return {"shifts": shifts}
+
+
+def current(admin: Admin) -> dict[str, str]:
+    """Every field's current text, for pre-filling the form."""
+    routes, timeouts, rota, digest = (
+        admin.read(key) for key in ("routes", "timeouts", "rota", "digest")
+    )
+    assert isinstance(routes, RoutesConfig)
+    assert isinstance(timeouts, TimeoutsConfig)
+    assert isinstance(rota, RotaConfig)
+    assert isinstance(digest, DigestSettings)
+    values = {
+        "leads": ", ".join(p.email or "" for p in admin.people("lead")),
+        "execs": ", ".join(p.email or "" for p in admin.people("exec")),
+        "routes": format_routes(routes),
+        "timeouts": format_timeouts(timeouts),
+        "rota": format_rota(rota),
+    }
+    stored = digest.model_dump()
+    for field, attr in _DIGEST_FIELDS.items():
+        value = stored[attr]
+        values[field] = ", ".join(value) if isinstance(value, list) else (value or "")
+    return values
+
+
+def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list[str]:
+    """Validate every submitted field, then save the changed ones; returns what changed.
+
+    Nothing is saved when any field is wrong, and a non-lead changes nothing.
+    """
+    unknown = set(values) - set(FIELD_NAMES)
+    if unknown:
+        raise Invalid(f"unknown field {sorted(unknown)[0]}", sorted(unknown)[0])
+    before = current(admin)
+    changed = [
+        name for name in FIELD_NAMES if name in values and values[name].strip() != before[name]
+    ]
+    settings: dict[str, Any] = {}
+    if "routes" in changed:
+        settings["routes"] = parse_routes(values["routes"])
+    if "timeouts" in changed:
+        settings["timeouts"] = parse_timeouts(values["timeouts"])
+    if "rota" in changed:
+        settings["rota"] = parse_rota(values["rota"])
+    if any(field in changed for field in _DIGEST_FIELDS):
+        digest: dict[str, Any] = {}
+        for field, attr in _DIGEST_FIELDS.items():
+            text = values.get(field, before[field]).strip()
+            digest[attr] = _words(text) if attr.endswith("channels") else (text or None)
+        settings["digest"] = digest
+    for key, value in settings.items():
+        validate(key, value)  # all fields checked before anything is saved
+    admin.require_lead(who)
+    for key, value in settings.items():
+        admin.change(key, value, who)
+    for role in ("lead", "exec"):
+        field = f"{role}s"
+        if field in changed:
+            wanted = set(_emails(values[field]))
+            have = set(_emails(before[field]))
+            for email in sorted(wanted - have):
+                admin.set_role(email, role, True, who)
+            for email in sorted(have - wanted):
+                admin.set_role(email, role, False, who)
+    return changed
