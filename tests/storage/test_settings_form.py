@@ -11,7 +11,11 @@ from bot.settings_form import FIELD_NAMES, apply, current, format_routes, parse_
 from storage.uow import Database
 from tests.conftest import person
 
-ROUTES = "bugs: source=appstore kind=bug -> slack:C123 teams:19:abc@thread.tacv2\nvip: tag=gold -> teams:19:vip\ndefault -> slack:CALL"
+ROUTES = (
+    "bugs: source=appstore kind=bug -> slack:C123 teams:19:abc@thread.tacv2\n"
+    "vip: tag=gold -> teams:19:vip\n"
+    "default -> slack:CALL"
+)
 
 
 @pytest.fixture
