@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -69,6 +70,16 @@ class ChatPoster(Protocol):
     async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
 
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None: ...
+
+
+class QueueMessenger(Protocol):
+    """Sends one person a direct message with open items and a Claim button on each."""
+
+    platform: Platform
+
+    async def send_queue(self, email: str, intro: str, items: Sequence[Feedback]) -> bool:
+        """False when nobody with this email is known on the platform."""
+        ...
 
 
 class WebhookSender(Protocol):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.admin import RotaConfig, Shift, Weekday
+from bot.admin import CachedSetting, RotaConfig, Shift, Weekday
+from bot.domain import State
+from bot.errors import DeliveryError
+from bot.ports import QueueMessenger
+from storage.repositories import ListFilter
+from storage.uow import Database
+
+log = logging.getLogger(__name__)
 
 _DAYS = list(Weekday)
 
@@ -60,3 +70,52 @@ def started_within(
 ) -> list[ShiftTime]:
     """Shifts that began in the last `window` (so a late scheduler tick still announces them)."""
     return [s for s in occurrences(config, now, zone) if now - window <= s.start <= now < s.end]
+
+
+ANNOUNCE_WINDOW = timedelta(minutes=15)
+QUEUE_SHOWN = 10
+
+
+class RotaJob:
+    """At each shift's start, the people on it get the open queue with Claim buttons, once."""
+
+    def __init__(
+        self,
+        db: Database,
+        zone: Callable[[], ZoneInfo],
+        messengers: Sequence[QueueMessenger],
+        owner: str,
+    ) -> None:
+        self._db = db
+        self._zone = zone
+        self._messengers = list(messengers)
+        self._owner = owner
+        self._rota = CachedSetting(db, "rota")
+
+    async def run_due(self, now: datetime) -> None:
+        config = self._rota.value()
+        assert isinstance(config, RotaConfig)
+        for shift in started_within(config, now, self._zone(), ANNOUNCE_WINDOW):
+            for email in shift.shift.emails:
+                if await asyncio.to_thread(self._claim, f"{shift.key}:{email}", now):
+                    await self._announce(email, shift, now)
+
+    def _claim(self, key: str, now: datetime) -> bool:
+        with self._db.write() as uow:
+            claimed = uow.jobs.claim_run("rota", key, self._owner, now)
+            uow.commit()
+            return claimed
+
+    async def _announce(self, email: str, shift: ShiftTime, now: datetime) -> None:
+        with self._db.read() as uow:
+            items = uow.feedback.find(
+                ListFilter(state=State.OPEN, oldest_first=True, limit=QUEUE_SHOWN)
+            )
+        intro = f"Your All Hands support shift starts now, until {shift.end:%H:%M}. " + (
+            "Here is the open queue, oldest first:" if items else "The queue is empty right now."
+        )
+        for messenger in self._messengers:
+            try:
+                await messenger.send_queue(email, intro, items)
+            except DeliveryError as error:
+                log.warning("rota.dm_failed platform=%s error=%s", messenger.platform.value, error)
