@@ -88,6 +88,12 @@ class _IdempotencyRace(Exception):
         self.winner = winner
 
 
+def _plain(text: str) -> str:
+    """Chat text without surrounding blanks or NUL characters (never text; PostgreSQL refuses
+    to store them)."""
+    return text.replace("\x00", "").strip()
+
+
 def holder_name(person: Person) -> str:
     return person.name or person.email or f"person {person.id}"
 
@@ -353,7 +359,7 @@ class Desk:
         notify_customer: bool = False,
     ) -> Outcome:
         item_id = self._id(ref)
-        resolution = (resolution or "").strip() or None
+        resolution = _plain(resolution or "") or None
         if resolution and len(resolution) > COMMENT_MAX_CHARS:
             raise Invalid(f"A resolution is at most {COMMENT_MAX_CHARS} characters.", "resolution")
         with self.db.write() as uow:
@@ -392,7 +398,7 @@ class Desk:
         self, ref: str, who: Identity, text: str, *, external_id: str | None = None
     ) -> Outcome:
         """Add to the discussion; the same chat message (external_id) is stored once."""
-        text = text.strip()
+        text = _plain(text)
         if not text:
             raise Invalid("A comment needs some text.", "text")
         if len(text) > COMMENT_MAX_CHARS:

@@ -8,7 +8,6 @@ nothing itself, because the outbox keeps the message and waits as long as Slack 
 
 from __future__ import annotations
 
-import logging
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -35,8 +34,6 @@ from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
 from handlers.slack.shortcuts import Shortcuts
 from handlers.slack.submissions import Submissions
-
-log = logging.getLogger(__name__)
 
 ROUTE = "/slack/events"
 

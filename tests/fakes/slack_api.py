@@ -404,9 +404,7 @@ class FakeSlackApi:
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         oldest = float(args.get("oldest") or 0)
-        shown = [
-            m for m in reversed(self.cards(str(args.get("channel")))) if float(m.ts) > oldest
-        ]
+        shown = [m for m in reversed(self.cards(str(args.get("channel")))) if float(m.ts) > oldest]
         return self._page(shown, args)
 
     def _replies(self, args: dict[str, Any]) -> dict[str, Any]:

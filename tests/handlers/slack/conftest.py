@@ -63,15 +63,15 @@ def sender(server: TestClient[Any, Any]) -> SlackSender:
 
 
 @pytest.fixture
-def ingest(
-    core: Core, slack: FakeSlackApi, server: TestClient[Any, Any]
-) -> Callable[..., Any]:
+def ingest(core: Core, slack: FakeSlackApi, server: TestClient[Any, Any]) -> Callable[..., Any]:
     """Ingest an item over the core and wait until its card is posted and recorded.
 
     Returns (item ref, card ts).
     """
 
-    async def ingest_one(body: str = "The export button does nothing", **fields: Any) -> tuple[str, str]:
+    async def ingest_one(
+        body: str = "The export button does nothing", **fields: Any
+    ) -> tuple[str, str]:
         before = len(slack.cards(CARDS))
         item = core.desk.ingest(FeedbackDraft(source="zendesk", body=body, **fields), API).item
         await eventually(lambda: len(slack.cards(CARDS)) > before)
@@ -80,4 +80,3 @@ def ingest(
         return item.ref, ts
 
     return ingest_one
-

@@ -90,7 +90,10 @@ def block_action(
     action = payload["actions"][0]
     action |= {"action_id": action_id, "value": value}
     if selected is not None:  # an overflow menu: no value, a selected option
-        action |= {"type": "overflow", "selected_option": {"value": selected, "text": action["text"]}}
+        action |= {
+            "type": "overflow",
+            "selected_option": {"value": selected, "text": action["text"]},
+        }
         del action["value"]
     return payload
 
@@ -110,7 +113,9 @@ def view_submission(
     return payload
 
 
-def message_shortcut(callback_id: str, user: str, author: str, channel: str, ts: str, text: str) -> dict[str, Any]:
+def message_shortcut(
+    callback_id: str, user: str, author: str, channel: str, ts: str, text: str
+) -> dict[str, Any]:
     payload: dict[str, Any] = realdata_json("slack", "events", "message_shortcut.json")
     payload["user"]["id"] = user
     payload["team"]["id"] = TEAM
@@ -125,8 +130,7 @@ def message_shortcut(callback_id: str, user: str, author: str, channel: str, ts:
 def event(name: str, event_id: str, **fields: Any) -> dict[str, Any]:
     """An `event_callback` envelope from the real-data file `name`, with `fields` in its event."""
     envelope: dict[str, Any] = realdata_json("slack", "events", name)
-    envelope["team_id"] = TEAM
-    envelope["event_id"] = event_id
+    envelope |= {"type": "event_callback", "team_id": TEAM, "event_id": event_id}
     for authorization in envelope.get("authorizations") or []:
         authorization |= {"team_id": TEAM, "user_id": "UBOT"}
     envelope["event"] |= fields
@@ -134,7 +138,9 @@ def event(name: str, event_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def slash_command(text: str, user: str, response_url: str, channel: str = CARDS) -> str:
-    form = dict(parse_qsl(realdata_path("slack", "events", "slash_command.txt").read_text().strip()))
+    form = dict(
+        parse_qsl(realdata_path("slack", "events", "slash_command.txt").read_text().strip())
+    )
     form |= {
         "command": "/allhands",
         "text": text,

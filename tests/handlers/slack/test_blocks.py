@@ -80,7 +80,8 @@ def test_customer_text_is_inert_and_within_limits(body: str) -> None:
         message = card(item, {ANA.id: "UANA"})
         blocks = _serialised(message.blocks)
         modal = full_text(item).to_dict()["blocks"]
-        assert len(blocks) <= 50 and len(modal) <= 100
+        assert len(blocks) <= 50
+        assert len(modal) <= 100
         for text in _texts([*blocks, *modal]):
             if text["type"] == "mrkdwn":
                 assert text["verbatim"] is True
@@ -90,7 +91,14 @@ def test_customer_text_is_inert_and_within_limits(body: str) -> None:
 
 
 def _assert_inert(text: str) -> None:
-    for dangerous in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<@U999>", "<https://evil"):
+    for dangerous in (
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U123>",
+        "<@U999>",
+        "<https://evil",
+    ):
         assert dangerous not in text
     assert "@here" not in text  # a word joiner splits it
 
@@ -100,7 +108,9 @@ def test_long_text_is_cut_with_a_button_to_a_modal_holding_all_of_it() -> None:
     item = _item(body)
     blocks = _serialised(card(item, {}).blocks)
     (button,) = [
-        b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == "allhands.show_full"
+        b["accessory"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == "allhands.show_full"
     ]
     assert button["value"] == "FB-12"
     view = full_text(item).to_dict()

@@ -38,7 +38,8 @@ async def test_an_ingested_item_is_posted_once_with_valid_blocks(
     assert call.args["channel"] == CARDS
     blocks = call.args["blocks"]
     assert [Block.parse(b).to_dict() for b in blocks] == blocks  # slack_sdk validates each
-    assert "FB-1" in _text_of(blocks) and "Export is broken" in _text_of(blocks)
+    assert "FB-1" in _text_of(blocks)
+    assert "Export is broken" in _text_of(blocks)
     assert call.args["metadata"]["event_payload"]["key"].startswith("allhands-card-")
     assert len(slack.cards(CARDS)) == 1
 
@@ -57,7 +58,8 @@ async def test_claim_close_and_reopen_update_the_card_in_place(
     assert response.status == 200
     (update,) = await slack.wait_for("chat.update")
     assert core.desk.get(ref).state is State.CLAIMED
-    assert update.args["ts"] == ts and "Claimed by <@UANA>" in _text_of(update.args["blocks"])
+    assert update.args["ts"] == ts
+    assert "Claimed by <@UANA>" in _text_of(update.args["blocks"])
     notes = await _notes(slack, ts, 1)
     assert "<@UANA> claimed this" in notes[-1]
 
@@ -66,9 +68,7 @@ async def test_claim_close_and_reopen_update_the_card_in_place(
         Field.RESOLUTION: {"type": "plain_text_input", "value": "Fixed in 2.4.1"},
         Field.TELL_CUSTOMER: {"type": "checkboxes", "selected_options": [{"value": "yes"}]},
     }
-    response = await sender.interactive(
-        view_submission(SlackId.CLOSE_VIEW, values, origin, "UANA")
-    )
+    response = await sender.interactive(view_submission(SlackId.CLOSE_VIEW, values, origin, "UANA"))
     assert response.status == 200
     (_, closed) = await slack.wait_for("chat.update", 2)
     item = core.desk.get(ref)

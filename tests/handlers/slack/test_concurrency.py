@@ -26,10 +26,12 @@ async def test_concurrent_claims_give_one_claim_and_an_already_claimed_line(
     assert [r.status for r in responses] == [200, 200]
     (told,) = await slack.wait_for("chat.postEphemeral")
     item = core.desk.get(ref)
-    assert item.state is State.CLAIMED and item.claimed is not None
+    assert item.state is State.CLAIMED
+    assert item.claimed is not None
     winner = item.claimed.person.name
     loser = "UBEN" if winner == "Ana Lima" else "UANA"
-    assert told.args["user"] == loser and told.args["channel"] == CARDS
+    assert told.args["user"] == loser
+    assert told.args["channel"] == CARDS
     assert told.args["text"] == f"{ref} is already claimed by {winner}."
     with core.db.read() as uow:
         assert uow.events.count(item.id, EventKind.CLAIMED) == 1

@@ -36,7 +36,8 @@ async def test_eyes_claims_removing_it_unclaims_and_a_check_mark_closes(
     await eventually(lambda: core.desk.get(ref).state is State.CLOSED)
 
     item = core.desk.get(ref)
-    assert item.closed is not None and item.closed.person.name == "Ben Okafor"
+    assert item.closed is not None
+    assert item.closed.person.name == "Ben Okafor"
     with core.db.read() as uow:
         kinds = [e.kind.value for e in uow.events.for_item(item.id)]
     assert kinds == ["ingested", "claimed", "unclaimed", "closed"]
@@ -52,7 +53,8 @@ async def test_other_reactions_and_reactions_elsewhere_do_nothing(
     await sender.event(_reaction("added", "Ev3", "UBEN", "eyes", ts))
     await eventually(lambda: core.desk.get(ref).state is State.CLAIMED)
     claimed = core.desk.get(ref).claimed
-    assert claimed is not None and claimed.person.name == "Ben Okafor"
+    assert claimed is not None
+    assert claimed.person.name == "Ben Okafor"
 
 
 def _reply(event_id: str, user: str, text: str, thread_ts: str, ts: str) -> dict[str, Any]:

@@ -43,7 +43,9 @@ async def test_app_home_shows_my_claims_the_oldest_open_and_whom_i_helped(
     view = published.args["view"]
     text = json.dumps(view, ensure_ascii=False)
     assert "You helped *1* customer this month." in text
-    assert "Login loop" in text and "Dark mode?" in text and "Refund please" not in text
+    assert "Login loop" in text
+    assert "Dark mode?" in text
+    assert "Refund please" not in text
     buttons = [b["accessory"]["value"] for b in view["blocks"] if "accessory" in b]
     assert buttons == [waiting]  # only open items get a Claim button
 
@@ -84,7 +86,8 @@ async def test_hand_off_moves_the_item_and_tells_the_new_holder_the_whole_story(
     await eventually(lambda: any(m.channel == "DUBEN" for m in slack.messages))
 
     item = core.desk.get(ref)
-    assert item.claimed is not None and item.claimed.person.email == "ben@example.com"
+    assert item.claimed is not None
+    assert item.claimed.person.email == "ben@example.com"
     (dm,) = [m for m in slack.messages if m.channel == "DUBEN"]
     story = json.dumps(dm.blocks, ensure_ascii=False)
     assert "<@UANA> handed FB-1 to you: You know the exporter best" in story
@@ -106,9 +109,13 @@ async def test_severity_and_tags_are_edited_from_the_card(
     item = core.desk.get(ref)
     assert (item.severity, item.tags) == (Severity.URGENT, ("billing", "export"))
     card = json.dumps(slack.cards(CARDS)[0].blocks)
-    assert "*urgent*" in card and "`#billing` `#export`" in card
+    assert "*urgent*" in card
+    assert "`#billing` `#export`" in card
     notes = [m.text for m in slack.replies(CARDS, ts)]
-    assert notes == ["<@UANA> changed severity to *urgent*", "<@UANA> changed tags to `#billing` `#export`"]
+    assert notes == [
+        "<@UANA> changed severity to *urgent*",
+        "<@UANA> changed tags to `#billing` `#export`",
+    ]
 
 
 async def test_a_too_long_tag_keeps_the_modal_open_with_the_reason(

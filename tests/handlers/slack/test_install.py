@@ -58,7 +58,8 @@ def _core(db_url: str, **env: str) -> Core:
 
 def test_slack_is_off_without_a_bot_token(db_url: str) -> None:
     adapters, lines = chat_adapters(_core(db_url), dev=False)
-    assert adapters == [] and lines[0].startswith("Slack: off (set SLACK_BOT_TOKEN")
+    assert adapters == []
+    assert lines[0].startswith("Slack: off (set SLACK_BOT_TOKEN")
 
 
 def test_http_mode_needs_the_signing_secret(db_url: str) -> None:
@@ -71,7 +72,8 @@ def test_modes(db_url: str) -> None:
     socket = _core(db_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1")
     assert chat_adapters(http, dev=False)[1][0] == "Slack: HTTP at POST /slack/events"
     adapter = SlackAdapter.from_settings(socket.settings, socket)
-    assert adapter is not None and adapter.mode == "Socket Mode"
+    assert adapter is not None
+    assert adapter.mode == "Socket Mode"
 
 
 async def test_unsigned_or_stale_requests_are_refused(server: TestClient[Any, Any]) -> None:

@@ -101,4 +101,3 @@ async def test_a_lost_thread_note_is_not_posted_twice(
 
     card = slack.cards(CARDS)[0]
     assert [m.text for m in slack.replies(CARDS, card.ts)] == ["<@UANA> claimed this"]
-

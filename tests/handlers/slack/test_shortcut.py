@@ -43,8 +43,10 @@ async def test_logging_a_message_twice_gives_one_item_linked_to_it(
 
     (item,) = core.desk.search(ListFilter())
     assert (item.source, item.external_id) == ("slack", f"C0SUPPORT:{message.ts}")
-    assert item.kind.value == "bug" and item.customer.email == "cat@example.com"
-    assert item.url is not None and item.url.endswith(f"/archives/C0SUPPORT/p{message.ts.replace('.', '')}")
+    assert item.kind.value == "bug"
+    assert item.customer.email == "cat@example.com"
+    assert item.url is not None
+    assert item.url.endswith(f"/archives/C0SUPPORT/p{message.ts.replace('.', '')}")
     told = [c.args["text"] for c in slack.calls_to("chat.postEphemeral")]
     assert told == [f"Logged as {item.ref}.", f"This message was already logged as {item.ref}."]
     assert Origin.load(metadata).channel == "C0SUPPORT"
