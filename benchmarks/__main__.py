@@ -1,0 +1,28 @@
+"""`python -m benchmarks all` (or a list of names): every benchmark, each against its baseline.
+
+Each runs in its own process, one after another, so none disturbs another's figures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ("ingest", "slack_events", "teams_invoke", "digest")
+
+
+def main(argv: list[str]) -> int:
+    names = list(BENCHMARKS) if argv in ([], ["all"]) else argv
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {unknown[0]}; choose from: all, {', '.join(BENCHMARKS)}")
+        return 2
+    failed = 0
+    for name in names:
+        print(f"== {name}", flush=True)
+        failed += subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], check=False).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
