@@ -1,0 +1,131 @@
+"""One queue, two chat platforms: a change made in Teams updates the Slack card, and back.
+
+The real server runs with both adapters: Slack against the fake Slack Web API, Teams through
+the real CloudAdapter against the fake Bot Connector.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from app import build_server
+from bot.config import Settings
+from bot.domain import Identity, Platform, State
+from bot.intake import FeedbackDraft
+from bot.wiring import Core
+from handlers.slack.adapter import SlackAdapter
+from handlers.slack.ids import SlackId
+from handlers.teams.adapter import TeamsAdapter, authentication
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import FakeSlackApi
+from tests.handlers.slack.payloads import CARDS, SECRET, SlackSender, block_action
+from tests.handlers.slack.support import eventually
+from tests.handlers.teams.conftest import (
+    CHANNEL,
+    RIDO,
+    assert_valid_card,
+    claim_invoke,
+    no_internet,
+    recording,
+    settle,
+)
+from tests.support import FakeClock, needs_realdata
+
+pytestmark = needs_realdata
+__all__ = ["no_internet"]  # the fixture keeps every call on this machine
+API = Identity(Platform.API, "zendesk", "zendesk")
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    with FakeConnector().running() as fake:
+        fake.add_member(RIDO, "c5e99701-2a32-49c1-a660-4629ceeb8c61", "Rido", "rido@example.com")
+        yield fake
+
+
+@pytest.fixture
+async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackApi]:
+    async with FakeSlackApi(now=lambda: clock.now().timestamp()) as fake:
+        fake.add_user("UANA", "Ana Lima", "ana@example.com")
+        yield fake
+
+
+@pytest.fixture
+async def both(
+    db_url: str, clock: FakeClock, connector: FakeConnector, slack: FakeSlackApi
+) -> AsyncIterator[tuple[Core, TestClient[Any, Any]]]:
+    settings = Settings(
+        ALLHANDS_DATABASE_URL=db_url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url,
+        ALLHANDS_SLACK_CHANNEL=CARDS,
+        MicrosoftAppId=connector.app_id,
+        MicrosoftAppPassword="not-used-the-fake-signs-tokens",
+        ALLHANDS_TEAMS_CHANNEL=CHANNEL,
+    )
+    core = Core.build(settings, clock)
+    auth = authentication(
+        settings,
+        openid_metadata_url=connector.openid_metadata_url,
+        credentials_factory=connector.credentials_factory(),
+    )
+    slack_adapter = SlackAdapter.from_settings(settings, core)
+    assert slack_adapter is not None
+    teams = TeamsAdapter(core, auth, app_id=connector.app_id, mode="test")
+    async with TestClient(TestServer(build_server(core, [slack_adapter, teams]))) as client:
+        yield core, client
+
+
+def _last_card(connector: FakeConnector, card_id: str) -> dict[str, Any]:
+    puts = [c for c in connector.calls if c.method == "PUT" and c.path.endswith(f"/{card_id}")]
+    card: dict[str, Any] = puts[-1].body["attachments"][0]["content"]
+    return card
+
+
+async def test_a_change_in_either_platform_updates_the_other_card(
+    both: tuple[Core, TestClient[Any, Any]], connector: FakeConnector, slack: FakeSlackApi
+) -> None:
+    core, client = both
+
+    async def teams_post(activity: dict[str, Any]) -> Any:
+        activity = connector.activity(activity)
+        headers = {"Authorization": connector.authorization(activity)}
+        return await client.post("/api/messages", json=activity, headers=headers)
+
+    await teams_post(recording("conversation_update_bot_added_to_team.json"))
+    first = core.desk.ingest(FeedbackDraft(source="zendesk", body="Refund missing"), API).item
+    second = core.desk.ingest(FeedbackDraft(source="zendesk", body="App crashes"), API).item
+    await settle(core.db)
+    copies = {}
+    with core.db.read() as uow:
+        for item in (first, second):
+            copies[item.ref] = {c.platform: c.message_id for c in uow.cards.for_item(item.id)}
+    assert all(set(c) == {Platform.SLACK, Platform.TEAMS} for c in copies.values())
+
+    # Claimed in Teams: the Slack card says so, with the platform it happened on.
+    teams_card = str(copies[first.ref][Platform.TEAMS])
+    answer = await teams_post(claim_invoke("allhands.claim", first.ref, teams_card))
+    assert answer.status == 200
+    await settle(core.db)
+    slack_ts = str(copies[first.ref][Platform.SLACK]).split(":")[-1]
+    updates = [c for c in slack.calls_to("chat.update") if c.args["ts"] == slack_ts]
+    assert "Claimed by Rido (in Teams)" in json.dumps(updates[-1].args["blocks"])
+
+    # Claimed in Slack: the Teams card is updated in place and says so.
+    slack_ts = str(copies[second.ref][Platform.SLACK]).split(":")[-1]
+    sender = SlackSender(client)
+    response = await sender.interactive(
+        block_action(SlackId.CLAIM, second.ref, "UANA", message_ts=slack_ts)
+    )
+    assert response.status == 200
+    await eventually(lambda: core.desk.get(second.ref).state is State.CLAIMED)  # after the ack
+    await settle(core.db)
+    card = _last_card(connector, str(copies[second.ref][Platform.TEAMS]))
+    assert_valid_card(card)
+    assert "Claimed by Ana Lima (in Slack)" in json.dumps(card)
