@@ -21,6 +21,7 @@ from bot.digest_model import Digest
 from bot.digest_period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError, Invalid
+from bot.metrics import DIGEST_SENDS, count_rate_limited
 from bot.ports import Clock, DigestPublisher
 from storage.uow import Database
 
@@ -107,9 +108,13 @@ class DigestSender:
                 found = True
         except DeliveryError as error:
             log.warning("digest.failed target=%s day=%s error=%s", target.key, day, error)
+            if error.rate_limited:
+                count_rate_limited(target.platform)
             await asyncio.to_thread(self._release, day, target)
             return "failed"
         await asyncio.to_thread(self._finish, day, target)
+        if found:
+            DIGEST_SENDS.inc()
         log.info("digest.sent target=%s day=%s found=%s", target.key, day, found)
         return "sent" if found else "unknown person"
 

@@ -272,9 +272,26 @@ async def _json_body(request: web.Request, limit: int) -> Any:
     if len(raw) > limit:
         raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
     try:
-        return json.loads(raw)
+        payload = json.loads(raw)
     except (ValueError, RecursionError) as error:
         raise Problem(400, "malformed-json", f"The body is not valid JSON: {error}") from None
+    if b"\\u0000" in raw and _contains_nul(payload):
+        raise Problem(400, "nul-character", "Text cannot contain NUL (\\u0000) characters.")
+    return payload
+
+
+def _contains_nul(value: Any) -> bool:
+    """NUL is never text, and PostgreSQL cannot store it; walked without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend([*item.keys(), *item.values()])
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _cursor(last_id: int) -> str:
@@ -293,6 +310,9 @@ def _after_id(cursor: str) -> int:
 
 
 def _list_filter(query: Any) -> ListFilter:
+    for name, text in query.items():
+        if "\x00" in text:
+            raise Invalid("query parameters cannot contain NUL characters", name)
     state = query.get("state")
     if state is not None and state not in {s.value for s in State}:
         raise Invalid("state must be open, claimed or closed", "state")

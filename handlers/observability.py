@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from bot.ports import Clock
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID_KEY = web.RequestKey("allhands.request_id", str)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -59,15 +61,15 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get() or getattr(record, "request_id", None),
         }
-        entry.update(
-            time=datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            level=record.levelname,
-            logger=record.name,
-            message=record.getMessage(),
-            request_id=request_id.get(),
-        )
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and key not in entry:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
@@ -89,6 +91,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     """Takes the caller's request id (if sane) or makes one, and returns it in the response."""
     given = request.headers.get(REQUEST_ID_HEADER, "")
     rid = given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    request[REQUEST_ID_KEY] = rid
     reset = request_id.set(rid)
     try:
         response = await handler(request)
@@ -100,6 +103,20 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     if not response.prepared:
         response.headers[REQUEST_ID_HEADER] = rid
     return response
+
+
+class AccessLog(AbstractAccessLogger):
+    """One line per request, without the query string: clients sometimes put secrets there."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "http.request method=%s path=%s status=%s seconds=%.4f",
+            request.method,
+            request.path,
+            response.status,
+            time,
+            extra={"request_id": request.get(REQUEST_ID_KEY)},
+        )
 
 
 # ---- metrics -----------------------------------------------------------------------------

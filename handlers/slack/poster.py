@@ -16,13 +16,12 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.ports import Clock, PostedCard
-from handlers.slack.blocks import STATE_REACTION, Message, card, note, verbatim
+from handlers.slack.blocks import STATE_REACTION, Message, card, note
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
 from storage.repositories import CardCopy
@@ -77,13 +76,12 @@ class SlackPoster:
         await self._mirror_state(item, channel, ts)
 
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
-        text = note(event, await self._people.mentions_for(item, event.actor))
-        if text is None:
+        message = note(item, event, await self._people.mentions_for(item, event.actor))
+        if message is None:
             return
         channel, ts = _where(copy)
-        blocks: list[Block] = [SectionBlock(text=verbatim(text))]
         key = f"allhands-note-{copy.id}-{event.id}"
-        await self._post_once(channel, key, Message(text, blocks), event.at, thread_ts=ts)
+        await self._post_once(channel, key, message, event.at, thread_ts=ts)
 
     async def _post_once(
         self,
@@ -180,7 +178,7 @@ class SlackPoster:
         status = error.response.status_code
         if status == 429:
             retry_after = error.response.headers.get("Retry-After")
-            return Refused(code, float(retry_after) if retry_after else 1.0)
+            return Refused(code, float(retry_after) if retry_after else 1.0, rate_limited=True)
         if status < 500 and code not in {"internal_error", "fatal_error", "request_timeout"}:
             return Refused(code, None if code in GIVE_UP else 60.0)
         return self._transient(code)
@@ -195,8 +193,8 @@ class SlackPoster:
 class Refused(DeliveryError):
     """Slack answered and did nothing (rate limit, unknown channel…): a post did not land."""
 
-    def __init__(self, code: str, retry_after: float | None) -> None:
-        super().__init__(f"Slack refused: {code}", retry_after)
+    def __init__(self, code: str, retry_after: float | None, *, rate_limited: bool = False) -> None:
+        super().__init__(f"Slack refused: {code}", retry_after, rate_limited=rate_limited)
         self.code = code
 
 

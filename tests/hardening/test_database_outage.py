@@ -12,7 +12,13 @@ from app import build_server
 from bot.config import Settings
 from bot.wiring import Core
 from storage.db import upgrade
-from tests.hardening.throwaway_pg import ThrowawayPostgres, throwaway_postgres
+from tests.hardening.throwaway_pg import (
+    ThrowawayPostgres,
+    needs_postgres_binaries,
+    throwaway_postgres,
+)
+
+pytestmark = needs_postgres_binaries
 
 
 @pytest.fixture
