@@ -408,6 +408,7 @@ class Desk:
             now = self.clock.now()
             actor = uow.people.resolve(who, now)
             self._load(uow, item_id)
+            uow.feedback.lock(item_id)
             if not uow.feedback.add_comment(
                 item_id, actor.id, who.platform, text, now, external_id
             ):
@@ -514,7 +515,13 @@ class Desk:
         now: datetime,
         data: dict[str, Any] | None = None,
     ) -> tuple[Feedback, Change]:
-        """The event row and everything it sends (card updates, notes, webhooks), uncommitted."""
+        """The event row and everything it sends (card updates, notes, webhooks), uncommitted.
+
+        The item's row is locked first: ids come from sequences in insertion order, so two
+        concurrent changes to one item would otherwise commit out of their outbox order, and a
+        card's thread notes could arrive out of order.
+        """
+        uow.feedback.lock(item_id)
         event_id = uow.events.add(item_id, kind, actor.person.id, actor.platform, now, data)
         item = self._load(uow, item_id)
         for copy in uow.cards.for_item(item_id):

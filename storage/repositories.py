@@ -306,6 +306,12 @@ class FeedbackRepository:
             )
         )
 
+    def lock(self, item_id: int) -> None:
+        """Hold the item's row until commit, so changes to one item commit one after another."""
+        self._session.execute(
+            select(FeedbackRow.id).where(FeedbackRow.id == item_id).with_for_update(key_share=True)
+        )  # FOR NO KEY UPDATE: serialises changes, yet lets comments' foreign-key checks pass
+
     def as_inserted(self, item_id: int, values: dict[str, Any]) -> Feedback:
         """The item just inserted with `values`, without reading it back."""
         row: Any = SimpleNamespace(
@@ -738,19 +744,14 @@ class OutboxRepository:
     def lease_due(
         self, platforms: Iterable[Platform], now: datetime, lease: timedelta, limit: int
     ) -> list[OutboxMessage]:
-        """Take the oldest due messages of each channel for `lease`; other replicas skip them.
+        """Take due messages for `lease`, each channel from its oldest pending message on.
 
-        A channel whose oldest pending message is not due yet is left alone entirely, so a
-        rate-limited channel keeps its order.
+        A channel is taken only by whoever holds its head, and only an unbroken run from there:
+        so a channel whose head waits for `Retry-After`, or is held by another replica (rows
+        locked elsewhere are skipped on PostgreSQL), keeps its order.
         """
         pending = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False))
         wanted = [p.value for p in platforms]
-        blocked = (
-            select(OutboxRow.platform, OutboxRow.channel)
-            .where(pending, OutboxRow.next_attempt_at > now, OutboxRow.platform.in_(wanted))
-            .distinct()
-        )
-        blocked_channels = {(p, c) for p, c in self._session.execute(blocked)}
         query = (
             select(OutboxRow)
             .where(pending, OutboxRow.next_attempt_at <= now, OutboxRow.platform.in_(wanted))
@@ -759,11 +760,27 @@ class OutboxRepository:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = [
-            r
-            for r in self._session.scalars(query)
-            if (r.platform, r.channel) not in blocked_channels
-        ]
+        taken = list(self._session.scalars(query))
+        if not taken:
+            return []
+        channels = {(r.platform, r.channel) for r in taken}
+        queue: dict[tuple[str, str], list[int]] = {}
+        for platform, channel, message_id in self._session.execute(
+            select(OutboxRow.platform, OutboxRow.channel, OutboxRow.id)
+            .where(pending, OutboxRow.platform.in_(wanted), OutboxRow.id <= taken[-1].id)
+            .order_by(OutboxRow.id)
+        ):
+            if (platform, channel) in channels:
+                queue.setdefault((platform, channel), []).append(message_id)
+        next_in_line = {key: iter(ids) for key, ids in queue.items()}
+        broken: set[tuple[str, str]] = set()
+        rows = []
+        for row in taken:
+            key = (row.platform, row.channel)
+            if key in broken or next(next_in_line[key], None) != row.id:
+                broken.add(key)  # a gap: the rest of this channel waits its turn
+                continue
+            rows.append(row)
         for row in rows:
             row.next_attempt_at = now + lease
             row.attempts += 1
