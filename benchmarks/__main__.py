@@ -20,7 +20,10 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in names:
         print(f"== {name}", flush=True)
-        failed += subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], check=False).returncode != 0
+        failed += (
+            subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], check=False).returncode
+            != 0
+        )
     return 1 if failed else 0
 
 

@@ -19,11 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.digest_period import parse_weekdays
 from bot.domain import Identity, Kind, Person, Platform, Severity
 from bot.errors import Forbidden, Invalid
+from bot.intake import EMAIL_PATTERN
 from bot.ports import Clock, SystemClock
 from storage.repositories import AuditEntry
 from storage.uow import Database, UnitOfWork
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(EMAIL_PATTERN)
 WEBHOOK_EVENTS = ("claimed", "commented", "closed", "reopened")
 
 

@@ -70,7 +70,7 @@ def id_from_ref(ref: str) -> int | None:
     text = ref.strip().upper()
     if text.startswith(REF_PREFIX):
         text = text[len(REF_PREFIX) :]
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 @dataclass(frozen=True, slots=True)

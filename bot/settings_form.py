@@ -16,6 +16,7 @@ from typing import Any
 from bot.admin import Admin, DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
 from bot.domain import Identity, Severity
 from bot.errors import Invalid
+from bot.intake import EMAIL_PATTERN
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ _CRITERIA = {
     "area": "product_areas",
     "keyword": "keywords",
 }
+_EMAIL = re.compile(EMAIL_PATTERN)
 _DIGEST_FIELDS = {
     "digest_time": "time",
     "timezone": "timezone",
@@ -194,6 +196,15 @@ def parse_rota(text: str) -> dict[str, Any]:
     return {"shifts": shifts}
 
 
+def form_field(setting_path: str) -> str:
+    """The form field a setting's error belongs to: "digest.timezone" → "timezone"."""
+    key, _, rest = setting_path.partition(".")
+    if key == "digest":
+        attribute = rest.split(".", 1)[0]
+        return next((f for f, a in _DIGEST_FIELDS.items() if a == attribute), "digest_time")
+    return key if key in FIELD_NAMES else setting_path
+
+
 def current(admin: Admin) -> dict[str, str]:
     """Every field's current text, for pre-filling the form."""
     routes, timeouts, rota, digest = (
@@ -243,7 +254,14 @@ def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list
             digest[attr] = _words(text) if attr.endswith("channels") else (text or None)
         settings["digest"] = digest
     for key, value in settings.items():
-        validate(key, value)  # all fields checked before anything is saved
+        try:
+            validate(key, value)  # all fields checked before anything is saved
+        except Invalid as error:
+            raise Invalid(error.message, form_field(error.field or key)) from None
+    for role_field in ("leads", "execs"):
+        bad = [e for e in _emails(values.get(role_field, "")) if not _EMAIL.match(e)]
+        if role_field in changed and bad:
+            raise Invalid(f"{role_field}: '{bad[0]}' is not an email address", role_field)
     admin.require_lead(who)
     for key, value in settings.items():
         admin.change(key, value, who)

@@ -1,4 +1,4 @@
-"""The digest's platform side, assembled from Settings: shared by `serve` and the CLI."""
+"""The scheduled jobs' platform side, assembled from Settings: shared by `serve` and the CLI."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from bot.digest_period import DigestPlan
 from bot.digest_settings import LiveDigestJob
 from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
-from bot.ports import DigestPublisher
+from bot.ports import DigestPublisher, QueueMessenger
+from bot.rota import RotaJob
 from bot.scheduler import JobRunner
 from bot.wiring import Core
 from handlers.slack.digest_poster import SlackDigestPoster
+from handlers.slack.queue_messenger import SlackQueueMessenger
 from handlers.teams.digest_poster import TeamsDigestPoster
+from handlers.teams.queue_messenger import TeamsQueueMessenger
 
 
 def digest_publishers(core: Core) -> dict[Platform, DigestPublisher]:
@@ -29,13 +32,32 @@ def digest_publishers(core: Core) -> dict[Platform, DigestPublisher]:
     return found
 
 
+def queue_messengers(core: Core) -> list[QueueMessenger]:
+    """A rota messenger (the shift-start queue) for each chat platform the settings turn on."""
+    found: list[QueueMessenger] = []
+    slack = SlackQueueMessenger.from_settings(core.settings)
+    if slack:
+        found.append(slack)
+    teams = TeamsQueueMessenger.from_settings(core.settings, core.db, core.clock)
+    if teams:
+        found.append(teams)
+    return found
+
+
+def job_owner(role: str) -> str:
+    """Names this process in `job_runs` claims, so an operator can see who sent."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}"
+
+
 def digest_sender(core: Core, role: str, plan: DigestPlan) -> DigestSender:
-    """A sender whose `job_runs` claims name this process, so an operator can see who sent."""
-    owner = f"{role}@{socket.gethostname()}:{os.getpid()}"
-    return DigestSender(core.db, digest_publishers(core), plan, core.clock, owner)
+    return DigestSender(core.db, digest_publishers(core), plan, core.clock, job_owner(role))
 
 
 def server_jobs(core: Core) -> JobRunner:
-    """The server's scheduler: the daily digest, and nudges for items nobody picked up."""
+    """The server's scheduler: the daily digest, nudges for items nobody picked up, and the
+    rota's queue for whoever starts a support shift."""
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
-    return JobRunner([digest, NudgeJob(Nudger(core.desk))], core.clock)
+    rota = RotaJob(
+        core.db, lambda: core.digest.plan().zone, queue_messengers(core), job_owner("server")
+    )
+    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota], core.clock)

@@ -27,6 +27,7 @@ from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.slack.actions import CardActions
 from handlers.slack.commands import Commands
+from handlers.slack.config import Console, SettingsForm
 from handlers.slack.events import Events
 from handlers.slack.home import HomeTab
 from handlers.slack.inbound import Inbound
@@ -71,11 +72,14 @@ class SlackAdapter:
         )
         inbound = Inbound(core.desk, people, interactive)
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
+        console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
+        settings = SettingsForm(inbound, core.admin)
         for listeners in (
             CardActions(inbound, home),
             Submissions(inbound),
             Shortcuts(inbound),
-            Commands(inbound),
+            settings,
+            Commands(inbound, console, settings),
             Events(inbound, home),
         ):
             listeners.register(self.app)

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import answers
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_preview, one_line
@@ -108,8 +109,25 @@ def who(person: Person, platform: Platform, mentions: Mentions) -> str:
     return name if platform is Platform.SLACK else f"{name} (in {platform.value.capitalize()})"
 
 
-def note(event: Event, mentions: Mentions) -> str | None:
-    """The one-line thread note for a change, or None for changes that need none."""
+def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
+    """The thread note for a change, or None for changes that need none.
+
+    A reminder that the holder has gone quiet carries the card's own Unclaim and Close…
+    buttons while the item is still claimed, so it can be acted on from the thread.
+    """
+    text = _change_line(event, mentions)
+    if text is None and (follow_up := answers.follow_up(item, event)):
+        text = escape(follow_up)  # the bot's own nudge, escalation or reminder
+    if text is None:
+        return None
+    blocks: list[Block] = [SectionBlock(text=verbatim(text))]
+    if event.kind is EventKind.REMINDED and item.state is State.CLAIMED:
+        blocks.append(ActionsBlock(elements=_buttons(item)))
+    return Message(text, blocks)
+
+
+def _change_line(event: Event, mentions: Mentions) -> str | None:
+    """The one line a person's change gets in the card's thread."""
     actor = who(event.actor, event.platform, mentions) if event.actor else "Someone"
     data = event.data
     match event.kind:

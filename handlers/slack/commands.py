@@ -12,6 +12,7 @@ from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
 from handlers.slack.blocks import card, item_rows, verbatim
+from handlers.slack.config import Console, SettingsForm
 from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
 from handlers.slack.text import escape, one_line
@@ -31,6 +32,10 @@ class Verb(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     STATS = "stats"
+    CONFIG = "config"
+    ROUTES = "routes"
+    ROTA = "rota"
+    AUDIT = "audit"
 
 
 HELP = "\n".join(
@@ -42,6 +47,10 @@ HELP = "\n".join(
         f"• `{SlackId.COMMAND} show FB-12` one item's card",
         f"• `{SlackId.COMMAND} claim FB-12`, `close FB-12 what was done`, `reopen FB-12`",
         f"• `{SlackId.COMMAND} stats` how many items are open, claimed and closed",
+        f"• `{SlackId.COMMAND} config` the settings (support leads can change them there)",
+        f"• `{SlackId.COMMAND} routes test <text>` where feedback with that text would go",
+        f"• `{SlackId.COMMAND} rota` who is on support now, and who is next",
+        f"• `{SlackId.COMMAND} audit` the latest configuration changes",
         "Or use *Log as customer feedback* from any message's menu.",
     ]
 )
@@ -54,8 +63,10 @@ class Reply:
 
 
 class Commands:
-    def __init__(self, inbound: Inbound) -> None:
+    def __init__(self, inbound: Inbound, console: Console, settings: SettingsForm) -> None:
         self._in = inbound
+        self._console = console
+        self._settings = settings
 
     def register(self, app: AsyncApp) -> None:
         app.command(SlackId.COMMAND)(self._in.acked(self._command))
@@ -64,8 +75,12 @@ class Commands:
         words = str(body.get("text") or "").split(maxsplit=1)
         verb = words[0].lower() if words else Verb.HELP
         rest = words[1].strip() if len(words) > 1 else ""
+        who = await self._in.who(context)
+        if verb == Verb.CONFIG:  # a modal answers: the trigger id lives 3 seconds
+            await self._settings.open(body["trigger_id"], who, str(body.get("channel_id") or ""))
+            return
         try:
-            reply = await self._answer(verb, rest, await self._in.who(context))
+            reply = await self._answer(verb, rest, who)
         except AllHandsError as error:
             reply = Reply(error.message)
         assert context.respond is not None  # slash commands always carry a response_url
@@ -95,6 +110,12 @@ class Commands:
             case Verb.STATS:
                 counts = await core(desk.counts)
                 return Reply(" · ".join(f"{s.value.capitalize()}: {counts[s]}" for s in State))
+            case Verb.ROUTES:
+                return Reply(await core(self._console.routes, rest))
+            case Verb.ROTA:
+                return Reply(await core(self._console.rota, desk.clock.now()))
+            case Verb.AUDIT:
+                return Reply(await core(self._console.audit))
         ref, note = _ref_and_rest(verb, rest)
         match Verb(verb):
             case Verb.SHOW:

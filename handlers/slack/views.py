@@ -7,11 +7,13 @@ from, so the submission knows where to answer without a look-up.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
+    ContextBlock,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -23,13 +25,15 @@ from slack_sdk.models.views import View
 
 from bot.domain import Feedback, Kind, Severity
 from bot.service import COMMENT_MAX_CHARS
+from bot.settings_form import FIELDS, FormField
 from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
 from handlers.slack.ids import Field, SlackId
-from handlers.slack.text import escaped_pieces, shorten
+from handlers.slack.text import escaped_pieces, escaped_preview, shorten
 
 MAX_MODAL_BLOCKS = 100
 INPUT_CHARS = 3_000
 TAGS_CHARS = 500
+PLACEHOLDER_CHARS = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +170,53 @@ def log_message(text: str, author_name: str, origin: Origin) -> View:
         ),
     ]
     return _modal(SlackId.LOG_VIEW, "Log feedback", blocks, origin=origin, submit="Log")
+
+
+def settings_form(values: Mapping[str, str], origin: Origin) -> View:
+    """A lead's form: one input per setting (block and action id are the setting's name).
+
+    A value longer than Slack lets an input hold is shown as a note and left out of the form:
+    cut to fit, saving it would silently drop the rest.
+    """
+    blocks: list[Block] = []
+    for field in FIELDS:
+        value = values.get(field.name, "")
+        if len(value) > INPUT_CHARS:
+            note = f"*{field.label}* is too long to edit in Slack: use `allhands config` instead."
+            blocks.append(ContextBlock(elements=[verbatim(note)]))
+        else:
+            blocks.append(_setting_input(field, value))
+    return _modal(SlackId.CONFIG_VIEW, "All Hands settings", blocks, origin=origin)
+
+
+def settings_read_only(summary: str) -> View:
+    """What everyone else sees: the settings, and that only leads change them.
+
+    Inputs nobody can save would waste the reader's edits and suggest they may change them;
+    like Sentry's and PagerDuty's settings for members without the permission, the values are
+    shown read-only, with who can change them (the summary names the leads).
+    """
+    blocks: list[Block] = [
+        SectionBlock(text=verbatim(escaped_preview(summary, SECTION_CHARS)[0])),
+        ContextBlock(elements=[verbatim("Only support leads can change these; ask one of them.")]),
+    ]
+    return _modal(SlackId.CONFIG_VIEW, "All Hands settings", blocks, submit=None)
+
+
+def _setting_input(field: FormField, value: str) -> InputBlock:
+    return InputBlock(
+        block_id=field.name,
+        label=field.label,
+        hint=field.hint,
+        optional=True,  # an empty field clears a setting (no executives, no rota)
+        element=PlainTextInputElement(
+            action_id=field.name,
+            multiline=field.multiline,
+            initial_value=value or None,
+            placeholder=shorten(field.hint, PLACEHOLDER_CHARS),
+            max_length=INPUT_CHARS,
+        ),
+    )
 
 
 def _modal(

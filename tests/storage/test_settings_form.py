@@ -96,12 +96,14 @@ def test_a_non_lead_changes_nothing(admin: Admin) -> None:
         ("rota", "monday morning ana@example.com", "rota line 1"),
         ("timezone", "Mars/Olympus", "IANA"),
         ("digest_days", "someday", "not a day"),
+        ("execs", "cee@example.com, not-an-email", "'not-an-email' is not an email address"),
     ],
 )
 def test_a_wrong_field_is_named_and_nothing_is_saved(
     admin: Admin, field: str, text: str, message: str
 ) -> None:
     form = current(admin)
-    with pytest.raises(Invalid, match=message):
+    with pytest.raises(Invalid, match=message) as refused:
         apply(admin, {**form, "timeouts": "urgent=1", field: text}, person("lee"))
+    assert refused.value.field == field  # the form can show it under the right input
     assert current(admin) == form

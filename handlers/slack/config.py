@@ -1,0 +1,99 @@
+"""Leads configure All Hands from Slack: `/allhands config` opens the settings modal, its
+submission saves through `bot.settings_form`, and `routes test`, `rota` and `audit` read.
+
+The submission is checked and saved *before* the ack, because only the ack can keep the modal
+open with the reason under the field at fault; saving is a few quick transactions, well
+inside Slack's 3 seconds. A repeated submission finds nothing left to change, so unlike other
+listeners it needs no delivery record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot import answers, settings_form
+from bot.admin import Admin, RotaConfig
+from bot.domain import Identity
+from bot.errors import Forbidden, Invalid
+from bot.routing import ConfiguredRouter
+from handlers.slack import views
+from handlers.slack.ids import SlackId
+from handlers.slack.inbound import Body, Inbound
+from handlers.slack.text import escape
+from handlers.slack.views import Origin
+
+ROUTES_USAGE = f"Try `{SlackId.COMMAND} routes test <text>`: where feedback with it would go."
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """The read-only configuration answers, as inert mrkdwn; `zone` is the company's now.
+
+    Each blocks on the database: call them in a worker thread.
+    """
+
+    admin: Admin
+    router: ConfiguredRouter
+    zone: Callable[[], ZoneInfo]
+
+    def routes(self, rest: str) -> str:
+        verb, _, text = rest.strip().partition(" ")
+        if verb.lower() != "test":
+            return ROUTES_USAGE
+        return escape(answers.routes_test(self.router, text.strip()))
+
+    def rota(self, now: datetime) -> str:
+        config = self.admin.read("rota")
+        assert isinstance(config, RotaConfig)
+        return escape(answers.rota(config, now, self.zone()))
+
+    def audit(self) -> str:
+        return escape(answers.audit(self.admin))
+
+
+class SettingsForm:
+    def __init__(self, inbound: Inbound, admin: Admin) -> None:
+        self._in = inbound
+        self._admin = admin
+
+    def register(self, app: AsyncApp) -> None:
+        app.view(SlackId.CONFIG_VIEW)(self._submitted)
+
+    async def open(self, trigger_id: str, who: Identity, channel: str) -> None:
+        """The form for a lead; for anyone else the settings, read-only."""
+        me = await self._in.core(self._in.desk.person, who)
+        if me.is_lead:
+            values = await self._in.core(settings_form.current, self._admin)
+            view = views.settings_form(values, Origin(channel=channel))
+        else:
+            view = views.settings_read_only(
+                await self._in.core(answers.settings_summary, self._admin)
+            )
+        await self._in.client.views_open(trigger_id=trigger_id, view=view)
+
+    async def _submitted(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+        state: dict[str, dict[str, dict[str, str | None]]] = body["view"]["state"]["values"]
+        values = {name: str(state[name][name].get("value") or "") for name in state}
+        who = await self._in.who(context)
+        try:
+            changed = await self._in.core(settings_form.apply, self._admin, values, who)
+        except (Invalid, Forbidden) as error:
+            field = error.field if isinstance(error, Invalid) else None
+            await ack(response_action="errors", errors={_block(field, list(state)): error.message})
+            return
+        await ack()
+        saved = f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+        origin = Origin.load(body["view"].get("private_metadata") or "")
+        await self._in.tell(context.user_id or "", origin.channel or None, saved)
+
+
+def _block(field: str | None, blocks: list[str]) -> str:
+    """The form's block for the field an error names (the core names form fields), so Slack
+    shows it under that input; an error no field is to blame for (a refusal) goes first."""
+    fallback = blocks[0] if blocks else settings_form.FIELD_NAMES[0]
+    return field if field in blocks else fallback

@@ -1,0 +1,59 @@
+"""The rota's shift-start queue in Slack: a DM found by email, with Claim buttons that claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain import State
+from bot.wiring import Core
+from handlers.slack.ids import SlackId
+from handlers.slack.queue_messenger import SlackQueueMessenger
+from storage.repositories import ListFilter
+from tests.fakes.slack_api import FakeSlackApi
+from tests.handlers.slack.payloads import SlackSender, block_action
+from tests.handlers.slack.support import eventually
+from tests.support import needs_realdata
+
+pytestmark = needs_realdata
+OPEN = ListFilter(state=State.OPEN, oldest_first=True)
+INTRO = "Your All Hands support shift starts now, until 13:00. Here is the open queue:"
+
+
+async def test_the_queue_reaches_the_person_and_its_claim_button_claims(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, ingest: Any
+) -> None:
+    first, _ = await ingest("Export <!here> fails")
+    second, _ = await ingest("Dark mode?")
+    messenger = SlackQueueMessenger.from_settings(core.settings)
+    assert messenger is not None
+
+    sent = await messenger.send_queue("ben@example.com", INTRO, core.desk.search(OPEN))
+
+    assert sent is True
+    (lookup,) = slack.calls_to("users.lookupByEmail")
+    assert lookup.args["email"] == "ben@example.com"
+    (opened,) = slack.calls_to("conversations.open")
+    assert opened.args["users"] == "UBEN"
+    (dm,) = [m for m in slack.messages if m.channel == "DUBEN"]
+    assert dm.text == INTRO
+    claims = [b["accessory"] for b in dm.blocks if "accessory" in b]
+    assert [(c["action_id"], c["value"]) for c in claims] == [
+        (SlackId.CLAIM, first),
+        (SlackId.CLAIM, second),
+    ]
+    assert "Export &lt;!here&gt; fails" in str(dm.blocks)
+
+    click = block_action(SlackId.CLAIM, first, "UBEN", message_ts=dm.ts, channel="DUBEN")
+    await sender.interactive(click)
+    await eventually(lambda: core.desk.get(first).state is State.CLAIMED)
+    claimed = core.desk.get(first).claimed
+    assert claimed is not None
+    assert claimed.person.email == "ben@example.com"
+
+
+async def test_nobody_with_the_email_gets_no_message(core: Core, slack: FakeSlackApi) -> None:
+    messenger = SlackQueueMessenger.from_settings(core.settings)
+    assert messenger is not None
+    assert await messenger.send_queue("nobody@example.com", INTRO, []) is False
+    assert slack.calls_to("conversations.open") == []
+    assert slack.calls_to("chat.postMessage") == []
