@@ -7,7 +7,7 @@ the real CloudAdapter against the fake Bot Connector.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,13 +23,14 @@ from handlers.slack.ids import SlackId
 from handlers.teams.adapter import TeamsAdapter, authentication
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
+from tests.handlers.slack.conftest import slack
 from tests.handlers.slack.payloads import CARDS, SECRET, SlackSender, block_action
 from tests.handlers.slack.support import eventually
 from tests.handlers.teams.conftest import (
     CHANNEL,
-    RIDO,
     assert_valid_card,
     claim_invoke,
+    connector,
     no_internet,
     recording,
     settle,
@@ -37,22 +38,9 @@ from tests.handlers.teams.conftest import (
 from tests.support import FakeClock, needs_realdata
 
 pytestmark = needs_realdata
-__all__ = ["no_internet"]  # the fixture keeps every call on this machine
+# Fixtures shared with the per-platform tests; no_internet keeps every call on this machine.
+__all__ = ["connector", "no_internet", "slack"]
 API = Identity(Platform.API, "zendesk", "zendesk")
-
-
-@pytest.fixture
-def connector() -> Iterator[FakeConnector]:
-    with FakeConnector().running() as fake:
-        fake.add_member(RIDO, "c5e99701-2a32-49c1-a660-4629ceeb8c61", "Rido", "rido@example.com")
-        yield fake
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi(now=lambda: clock.now().timestamp()) as fake:
-        fake.add_user("UANA", "Ana Lima", "ana@example.com")
-        yield fake
 
 
 @pytest.fixture
