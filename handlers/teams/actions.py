@@ -1,4 +1,4 @@
-"""Card clicks (`Action.Execute`) as Desk calls, and the invoke answers Teams expects.
+"""Card clicks (`Action.Execute`) as core calls, and the invoke answers Teams expects.
 
 Every answer is a model object inside an `InvokeResponse`: botbuilder 4.17 serializes the body
 with msrest on the way out, and a plain dict there turns a finished click into an HTTP 500.
@@ -6,18 +6,21 @@ with msrest on the way out, and a plain dict there turns a finished click into a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import InvokeResponse
 from botbuilder.schema import AdaptiveCardInvokeResponse
 
+from bot import settings_form
+from bot.admin import Admin
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError
 from bot.service import Desk
 from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card
 from handlers.teams.references import TeamsDirectory
+from handlers.teams.settings_card import settings_card, submitted
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
@@ -84,3 +87,17 @@ def execute(
     mine = item.state is State.CLAIMED and item.claimed and item.claimed.person.id == viewer.id
     refresh = [user_id] if mine else directory.refresh_ids(item)
     return card_response(feedback_card(item, viewer, refresh))
+
+
+def save_settings(admin: Admin, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """Apply the settings form and answer with the form as now stored, saying what changed.
+
+    A refusal or a mistake comes back as a message instead, so the card keeps what was typed.
+    Synchronous (database work); the bot calls it in a worker thread.
+    """
+    try:
+        changed = settings_form.apply(admin, submitted(data), who)
+    except AllHandsError as error:
+        return message_response(error.message)
+    note = f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+    return card_response(settings_card(settings_form.current(admin), note))

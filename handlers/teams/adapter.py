@@ -30,6 +30,7 @@ from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
+from handlers.teams.commands import Console
 from handlers.teams.people import TeamsPeople
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory
@@ -174,7 +175,10 @@ class TeamsAdapter:
         directory = TeamsDirectory(core.db, core.clock)
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
-        self._bot = AllHandsBot(core.desk, directory, TeamsPeople(directory), reactions or {})
+        console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
+        self._bot = AllHandsBot(
+            core.desk, console, directory, TeamsPeople(directory), reactions or {}
+        )
         self._cloud = CloudAdapter(auth)
         self._cloud.on_turn_error = _log_turn_error
 

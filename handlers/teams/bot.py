@@ -28,6 +28,7 @@ from handlers.teams import actions, commands
 from handlers.teams.cards import Verb, attachment
 from handlers.teams.people import TeamsPeople
 from handlers.teams.references import TeamsDirectory, thread_root
+from handlers.teams.settings_card import SAVE_VERB
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,13 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         desk: Desk,
+        console: commands.Console,
         directory: TeamsDirectory,
         people: TeamsPeople,
         reactions: Mapping[str, Verb],
     ) -> None:
         self._desk = desk
+        self._console = console
         self._directory = directory
         self._people = people
         self._reactions = dict(reactions)
@@ -108,7 +111,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
                 await turn_context.send_activity(error.message)
             return
         request = commands.Request(text, who, activity.id or "", item.ref if item else None)
-        reply = await asyncio.to_thread(commands.run, self._desk, request)
+        reply = await asyncio.to_thread(commands.run, self._desk, self._console, request)
         message = MessageFactory.text(reply.text)
         if reply.card is not None:
             message = MessageFactory.attachment(attachment(reply.card), text=reply.text)
@@ -160,19 +163,16 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _card_action(self, turn_context: TurnContext) -> InvokeResponse:
         action: dict[str, Any] = (turn_context.activity.value or {}).get("action") or {}
         verb = str(action.get("verb"))
-        if verb not in Verb.__members__.values():
+        if verb != SAVE_VERB and verb not in Verb.__members__.values():
             return actions.error_response(HTTPStatus.BAD_REQUEST, f"Unknown action {verb!r}.")
-        data = action.get("data")
+        raw = action.get("data")
+        data = raw if isinstance(raw, dict) else {}
         who = await self._people.identity(turn_context)
+        if verb == SAVE_VERB:
+            return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
-            actions.execute,
-            self._desk,
-            self._directory,
-            Verb(verb),
-            data if isinstance(data, dict) else {},
-            who,
-            user_id,
+            actions.execute, self._desk, self._directory, Verb(verb), data, who, user_id
         )
 
     async def _log_message(self, turn_context: TurnContext) -> InvokeResponse:

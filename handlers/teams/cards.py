@@ -148,18 +148,51 @@ def _where(platform: Platform) -> str:
     return f" (in {label})" if label else ""
 
 
-def _body(item: Feedback) -> list[dict[str, Any]]:
+def queue_card(intro: str, items: Sequence[Feedback]) -> dict[str, Any]:
+    """The rota's direct message: the open queue, each item with its own Claim button.
+
+    The buttons are the item cards' Claim (same verb and data), so a click there is an
+    ordinary claim and answers with that item's card.
+    """
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": intro, "wrap": True}]
+    for item in items:
+        summary = plain(item.title or item.body, 200)
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    _header(item),
+                    {"type": "TextBlock", "text": summary, "wrap": True, "maxLines": 2},
+                    {
+                        "type": "ActionSet",
+                        "actions": [_execute("Claim", Verb.CLAIM, item, style="positive")],
+                    },
+                ],
+            }
+        )
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "fallbackText": intro,
+        "body": body,
+    }
+
+
+def _header(item: Feedback) -> dict[str, Any]:
     urgent = item.severity in (Severity.HIGH, Severity.URGENT)
-    header = f"{item.ref} · {item.kind.value.capitalize()} · {item.severity.value.capitalize()}"
-    body: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "text": header,
-            "weight": "Bolder",
-            "color": "Attention" if urgent else "Default",
-            "wrap": True,
-        }
-    ]
+    return {
+        "type": "TextBlock",
+        "text": f"{item.ref} · {item.kind.value.capitalize()} · {item.severity.value.capitalize()}",
+        "weight": "Bolder",
+        "color": "Attention" if urgent else "Default",
+        "wrap": True,
+    }
+
+
+def _body(item: Feedback) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = [_header(item)]
     if item.title:
         body.append(
             {"type": "TextBlock", "text": plain(item.title, 300), "size": "Medium", "wrap": True}

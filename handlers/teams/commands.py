@@ -6,15 +6,22 @@ thread and keeps the event loop free for other turns.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot import answers, settings_form
+from bot.admin import Admin, RotaConfig
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
+from bot.routing import ConfiguredRouter
 from bot.service import Desk
 from handlers.teams.cards import feedback_card, plain, status_line
+from handlers.teams.settings_card import settings_card
 from storage.repositories import ListFilter
 
 LIST_LIMIT = 10
@@ -32,6 +39,10 @@ class Command(StrEnum):
     REOPEN = "reopen"
     STATS = "stats"
     LOG = "log"
+    CONFIG = "config"
+    ROUTES = "routes"
+    ROTA = "rota"
+    AUDIT = "audit"
 
 
 HELP = (
@@ -42,7 +53,11 @@ HELP = (
     "- `show FB-1`: one item's card\n"
     "- `claim FB-1`, `close FB-1 what was done`, `reopen FB-1`\n"
     "- `stats`: how many items are open, claimed and closed\n"
-    "- `log <text>`: log customer feedback (or use *Log as customer feedback* on any message)\n\n"
+    "- `log <text>`: log customer feedback (or use *Log as customer feedback* on any message)\n"
+    "- `config`: the current settings; support leads also get a form to change them\n"
+    "- `routes test <text>`: where feedback with that text would go, and which rule decides\n"
+    "- `rota`: who is on support now, and who is next\n"
+    "- `audit`: the latest configuration changes\n\n"
     "In a card's thread the FB- number may be left out."
 )
 
@@ -51,6 +66,15 @@ HELP = (
 class Reply:
     text: str
     card: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """What the configuration commands read besides the Desk; `zone` is the company's."""
+
+    admin: Admin
+    router: ConfiguredRouter
+    zone: Callable[[], ZoneInfo]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +92,15 @@ def is_command(text: str) -> bool:
     return bool(words) and words[0].lower() in Command.__members__.values()
 
 
-def run(desk: Desk, request: Request) -> Reply:
+def run(desk: Desk, console: Console, request: Request) -> Reply:
     words = request.text.strip().split(maxsplit=1)
     if not words or words[0].lower() not in Command.__members__.values():
         return Reply(HELP)
     command = Command(words[0].lower())
     rest = words[1] if len(words) > 1 else ""
     try:
+        if command in _CONSOLE:
+            return _console(desk, console, command, rest, request.who)
         return _run(desk, command, rest, request)
     except AllHandsError as error:
         return Reply(error.message)
@@ -103,6 +129,37 @@ def _run(desk: Desk, command: Command, rest: str, request: Request) -> Reply:
     if command is Command.CLOSE:
         return Reply(f"You closed {desk.close(ref, who, note).item.ref}.")
     return Reply(f"You reopened {desk.reopen(ref, who).item.ref}.")
+
+
+_CONSOLE = {Command.CONFIG, Command.ROUTES, Command.ROTA, Command.AUDIT}
+ROUTES_USAGE = "Try `routes test <text>`: it shows where feedback with that text would go."
+# The shared answers mark bold the Slack way; Teams markdown wants double asterisks.
+_SINGLE_BOLD = re.compile(r"(?<!\*)\*([^*\n]+)\*(?!\*)")
+
+
+def _console(desk: Desk, console: Console, command: Command, rest: str, who: Identity) -> Reply:
+    """Reading configuration: anyone may; only the settings form's Save needs a lead."""
+    if command is Command.CONFIG:
+        summary = _markdown(answers.settings_summary(console.admin))
+        if not desk.person(who).is_lead:
+            return Reply(summary + "\n\nOnly support leads can change these.")
+        return Reply(summary, settings_card(settings_form.current(console.admin)))
+    if command is Command.ROUTES:
+        words = rest.split(maxsplit=1)
+        if not words or words[0].lower() != "test":
+            return Reply(ROUTES_USAGE)
+        text = words[1] if len(words) > 1 else ""
+        return Reply(_markdown(answers.routes_test(console.router, text)))
+    if command is Command.ROTA:
+        rota = console.admin.read("rota")
+        assert isinstance(rota, RotaConfig)
+        return Reply(_markdown(answers.rota(rota, desk.clock.now(), console.zone())))
+    return Reply(_markdown(answers.audit(console.admin)))
+
+
+def _markdown(text: str) -> str:
+    """A shared plain-text answer as Teams markdown: bold, and one paragraph per line."""
+    return "\n\n".join(_SINGLE_BOLD.sub(r"**\1**", line) for line in text.splitlines())
 
 
 def _ref_and_rest(rest: str, thread_ref: str | None) -> tuple[str, str]:

@@ -1,134 +1,25 @@
 """Delivers the digest in Teams (the `DigestPublisher` port): channel posts and 1:1 messages.
 
-It is a `TeamsPoster`, so it shares that class's Connector clients, pacing and error mapping
-(429 → retry later, 403 → give up). A channel post starts from the conversation reference
-stored at install time. Teams has no look-up by email for bots, so an executive is found in
-the roster of `roster_channel` (a channel of the team the app is installed in), and the bot
-opens a 1:1 conversation with them, which needs the same service URL and tenant.
+How a person is found and reached lives in `TeamsMessenger`; this class only renders the card.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from botbuilder.schema import Activity
 
-from botbuilder.schema import (
-    Activity,
-    ActivityTypes,
-    Attachment,
-    ChannelAccount,
-    ConversationParameters,
-)
-from botbuilder.schema.teams import TeamsChannelAccount
-from botframework.connector.auth import BotFrameworkAuthentication
-
-from bot.config import Settings
 from bot.digest_model import Digest
-from bot.digest_period import split_list
-from bot.errors import DeliveryError
-from bot.ports import Clock
-from handlers.teams.adapter import authentication
-from handlers.teams.cards import CONTENT_TYPE
 from handlers.teams.digest_card import digest_card
-from handlers.teams.poster import NOT_INSTALLED_RETRY_SECONDS, TeamsPoster
-from handlers.teams.references import TeamsDirectory
-from storage.uow import Database
+from handlers.teams.direct import TeamsMessenger
+from handlers.teams.poster import card_message
 
 
-class TeamsDigestPoster(TeamsPoster):
-    def __init__(
-        self,
-        auth: BotFrameworkAuthentication,
-        directory: TeamsDirectory,
-        app_id: str,
-        roster_channel: str,
-    ) -> None:
-        super().__init__(auth, directory, app_id)
-        self._roster_channel = roster_channel
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, db: Database, clock: Clock
-    ) -> TeamsDigestPoster | None:
-        """A poster for the configured bot, or None when Teams is off.
-
-        The executives' roster is a digest channel's team, else the card channel's.
-        """
-        if not settings.teams_enabled:
-            return None
-        roster = next(iter(split_list(settings.digest_teams_channels)), settings.teams_channel)
-        directory = TeamsDirectory(db, clock)
-        return cls(authentication(settings), directory, settings.teams_app_id, roster)
-
+class TeamsDigestPoster(TeamsMessenger):
     async def post_to_channel(self, channel: str, digest: Digest, chart: bytes) -> None:
-        reference = await self._reference(channel)
-        activity = _activity(digest, chart)
-        await self._call(
-            str(reference["serviceUrl"]),
-            channel,
-            lambda c: c.conversations.send_to_conversation(channel, activity),
-        )
+        await self.send_to_channel(channel, _activity(digest, chart))
 
     async def send_to_person(self, email: str, digest: Digest, chart: bytes) -> bool:
-        reference = await self._reference(self._roster_channel)
-        service_url = str(reference["serviceUrl"])
-        members = await self._call(
-            service_url,
-            self._roster_channel,
-            lambda c: c.conversations.get_conversation_members(self._roster_channel),
-        )
-        user = next((m for m in map(_teams_member, members) if _email_of(m) == email.lower()), None)
-        if user is None:
-            return False
-        tenant = _tenant(reference, user)
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=str(reference.get("bot", {}).get("id") or f"28:{self._app_id}")),
-            members=[ChannelAccount(id=user.id)],
-            tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}},
-        )
-        created = await self._call(
-            service_url, user.id, lambda c: c.conversations.create_conversation(parameters)
-        )
-        activity = _activity(digest, chart)
-        await self._call(
-            service_url,
-            created.id,
-            lambda c: c.conversations.send_to_conversation(created.id, activity),
-        )
-        return True
-
-    async def _reference(self, channel: str) -> dict[str, Any]:
-        reference = await asyncio.to_thread(self._directory.conversation_for, channel)
-        if reference is None:
-            raise DeliveryError(
-                "All Hands is not installed in any team yet; add the app to the team",
-                retry_after=NOT_INSTALLED_RETRY_SECONDS,
-            )
-        return reference
+        return await self.send_to_email(email, _activity(digest, chart))
 
 
 def _activity(digest: Digest, chart: bytes) -> Activity:
-    card = digest_card(digest, chart)
-    return Activity(
-        type=ActivityTypes.message,
-        summary=card["fallbackText"],
-        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
-    )
-
-
-def _teams_member(member: ChannelAccount) -> TeamsChannelAccount:
-    """A roster entry with its Teams fields (email, UPN, tenant), as `TeamsInfo` reads them."""
-    fields = dict(member.serialize(), **(member.additional_properties or {}))
-    account: TeamsChannelAccount = TeamsChannelAccount().deserialize(fields)
-    return account
-
-
-def _email_of(member: TeamsChannelAccount) -> str:
-    return str(member.email or member.user_principal_name or "").lower()
-
-
-def _tenant(reference: dict[str, Any], member: TeamsChannelAccount) -> str | None:
-    conversation = reference.get("conversation") or {}
-    return conversation.get("tenantId") or getattr(member, "tenant_id", None)
+    return card_message(digest_card(digest, chart))

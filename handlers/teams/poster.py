@@ -81,12 +81,7 @@ class TeamsPoster:
         self._refused: set[str] = set()
 
     async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
-        reference = await asyncio.to_thread(self._directory.conversation_for, channel)
-        if reference is None:
-            raise DeliveryError(
-                "All Hands is not installed in any team yet; add the app to the team",
-                retry_after=NOT_INSTALLED_RETRY_SECONDS,
-            )
+        reference = await self._reference(channel)
         service_url = str(reference["serviceUrl"])
         activity = await self._card_activity(item)
         sent = await self._call(
@@ -120,14 +115,19 @@ class TeamsPoster:
         for client in clients.values():
             await client.__aexit__(None, None, None)
 
+    async def _reference(self, channel: str) -> dict[str, Any]:
+        """The stored conversation reference to reach `channel`; waits while none exists."""
+        reference = await asyncio.to_thread(self._directory.conversation_for, channel)
+        if reference is None:
+            raise DeliveryError(
+                "All Hands is not installed in any team yet; add the app to the team",
+                retry_after=NOT_INSTALLED_RETRY_SECONDS,
+            )
+        return reference
+
     async def _card_activity(self, item: Feedback) -> Activity:
         refresh = await asyncio.to_thread(self._directory.refresh_ids, item)
-        card = feedback_card(item, None, refresh)
-        return Activity(
-            type=ActivityTypes.message,
-            summary=card["fallbackText"],
-            attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
-        )
+        return card_message(feedback_card(item, None, refresh))
 
     async def _call(
         self,
@@ -169,7 +169,7 @@ class TeamsPoster:
         message = f"Teams answered {status} {code}".strip()
         if status in RETRYABLE:
             retry_after = _retry_after(response.headers) or self._backoff(channel)
-            return DeliveryError(message, retry_after)
+            return DeliveryError(message, retry_after, rate_limited=status == 429)
         if channel not in self._refused:
             self._refused.add(channel)
             log.warning("teams.refused conversation=%s status=%s code=%s", channel, status, code)
@@ -179,6 +179,15 @@ class TeamsPoster:
         failures = self._failures.get(channel, 0) + 1
         self._failures[channel] = failures
         return float(min(MAX_BACKOFF_SECONDS, 2**failures))
+
+
+def card_message(card: dict[str, Any]) -> Activity:
+    """A message carrying one Adaptive Card; its fallback text is the notification preview."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=card.get("fallbackText"),
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+    )
 
 
 def _retry_after(headers: Any) -> float | None:
