@@ -6,7 +6,10 @@ Text only (with `*bold*` where it helps): each adapter escapes and wraps it for 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.admin import Admin, RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
@@ -16,6 +19,52 @@ from bot.rota import next_up, on_now
 from bot.routing import ConfiguredRouter
 
 AUDIT_LINES = 15
+
+
+class ChatCommand(StrEnum):
+    """The words of `/allhands <word>` in Slack and `@All Hands <word>` in Teams."""
+
+    HELP = "help"
+    LOG = "log"
+    MINE = "mine"
+    OPEN = "open"
+    SHOW = "show"
+    CLAIM = "claim"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    STATS = "stats"
+    CONFIG = "config"
+    ROUTES = "routes"
+    ROTA = "rota"
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """The configuration answers anyone may read, as plain text; `zone` is the company's.
+
+    Each blocks on the database: adapters call them in a worker thread.
+    """
+
+    admin: Admin
+    router: ConfiguredRouter
+    zone: Callable[[], ZoneInfo]
+
+    def routes(self, rest: str) -> str | None:
+        """`routes test <text>`; None when the words are not that, so the adapter can explain."""
+        verb, _, text = rest.strip().partition(" ")
+        return routes_test(self.router, text.strip()) if verb.lower() == "test" else None
+
+    def rota(self, now: datetime) -> str:
+        config = self.admin.read("rota")
+        assert isinstance(config, RotaConfig)
+        return rota(config, now, self.zone())
+
+    def audit(self) -> str:
+        return audit(self.admin)
+
+    def summary(self) -> str:
+        return settings_summary(self.admin)
 
 
 def follow_up(item: Feedback, event: Event) -> str | None:

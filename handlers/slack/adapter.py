@@ -21,13 +21,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import Console
 from bot.config import Settings
 from bot.domain import Platform
 from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.slack.actions import CardActions
 from handlers.slack.commands import Commands
-from handlers.slack.config import Console, SettingsForm
+from handlers.slack.config import SettingsForm
 from handlers.slack.events import Events
 from handlers.slack.home import HomeTab
 from handlers.slack.inbound import Inbound

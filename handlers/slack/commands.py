@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.models.blocks import Block, SectionBlock
 
+from bot.answers import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
 from handlers.slack.blocks import card, item_rows, verbatim
-from handlers.slack.config import Console, SettingsForm
+from handlers.slack.config import SettingsForm
 from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
 from handlers.slack.text import escape, one_line
@@ -20,22 +20,7 @@ from storage.repositories import ListFilter
 
 LIST_LIMIT = 10
 SOURCE = "slack"
-
-
-class Verb(StrEnum):
-    HELP = "help"
-    LOG = "log"
-    MINE = "mine"
-    OPEN = "open"
-    SHOW = "show"
-    CLAIM = "claim"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    STATS = "stats"
-    CONFIG = "config"
-    ROUTES = "routes"
-    ROTA = "rota"
-    AUDIT = "audit"
+ROUTES_USAGE = f"Try `{SlackId.COMMAND} routes test <text>`: where feedback with it would go."
 
 
 HELP = "\n".join(
@@ -73,10 +58,10 @@ class Commands:
 
     async def _command(self, body: Body, context: AsyncBoltContext) -> None:
         words = str(body.get("text") or "").split(maxsplit=1)
-        verb = words[0].lower() if words else Verb.HELP
+        verb = words[0].lower() if words else ChatCommand.HELP
         rest = words[1].strip() if len(words) > 1 else ""
         who = await self._in.who(context)
-        if verb == Verb.CONFIG:  # a modal answers: the trigger id lives 3 seconds
+        if verb == ChatCommand.CONFIG:  # a modal answers: the trigger id lives 3 seconds
             await self._settings.open(body["trigger_id"], who, str(body.get("channel_id") or ""))
             return
         try:
@@ -90,41 +75,42 @@ class Commands:
 
     async def _answer(self, verb: str, rest: str, who: Identity) -> Reply:
         desk, core = self._in.desk, self._in.core
-        if verb not in Verb.__members__.values():
+        if verb not in ChatCommand.__members__.values():
             return Reply(f"I don't know `{escape(one_line(verb, 40))}`.\n{HELP}")
-        match Verb(verb):
-            case Verb.HELP:
+        match ChatCommand(verb):
+            case ChatCommand.HELP:
                 return Reply(HELP)
-            case Verb.LOG:
+            case ChatCommand.LOG:
                 if not rest:
                     raise Invalid(f"Say what the customer said: `{SlackId.COMMAND} log <text>`.")
                 ingested = await core(desk.ingest, FeedbackDraft(source=SOURCE, body=rest), who)
                 return Reply(f"Logged as {ingested.item.ref}.")
-            case Verb.MINE:
+            case ChatCommand.MINE:
                 me = await core(desk.person, who)
                 mine = ListFilter(state=State.CLAIMED, claimed_by=me.id, limit=LIST_LIMIT)
                 return _listing("You hold", await core(desk.search, mine), claim=False)
-            case Verb.OPEN:
+            case ChatCommand.OPEN:
                 oldest = ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT)
                 return _listing("Waiting longest", await core(desk.search, oldest), claim=True)
-            case Verb.STATS:
+            case ChatCommand.STATS:
                 counts = await core(desk.counts)
                 return Reply(" · ".join(f"{s.value.capitalize()}: {counts[s]}" for s in State))
-            case Verb.ROUTES:
-                return Reply(await core(self._console.routes, rest))
-            case Verb.ROTA:
-                return Reply(await core(self._console.rota, desk.clock.now()))
-            case Verb.AUDIT:
-                return Reply(await core(self._console.audit))
+            case ChatCommand.ROUTES:
+                decided = await core(self._console.routes, rest)
+                return Reply(escape(decided) if decided else ROUTES_USAGE)
+            case ChatCommand.ROTA:
+                return Reply(escape(await core(self._console.rota, desk.clock.now())))
+            case ChatCommand.AUDIT:
+                return Reply(escape(await core(self._console.audit)))
         ref, note = _ref_and_rest(verb, rest)
-        match Verb(verb):
-            case Verb.SHOW:
+        match ChatCommand(verb):
+            case ChatCommand.SHOW:
                 item = await core(desk.get, ref)
                 shown = card(item, await self._in.people.mentions_for(item))
                 return Reply(shown.text, shown.blocks)
-            case Verb.CLAIM:
+            case ChatCommand.CLAIM:
                 return Reply(f"You claimed {(await core(desk.claim, ref, who)).item.ref}.")
-            case Verb.CLOSE:
+            case ChatCommand.CLOSE:
                 return Reply(f"You closed {(await core(desk.close, ref, who, note)).item.ref}.")
         return Reply(f"You reopened {(await core(desk.reopen, ref, who)).item.ref}.")
 

@@ -9,51 +9,16 @@ listeners it needs no delivery record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import answers, settings_form
-from bot.admin import Admin, RotaConfig
+from bot.admin import Admin
 from bot.domain import Identity
 from bot.errors import Forbidden, Invalid
-from bot.routing import ConfiguredRouter
 from handlers.slack import views
 from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
-from handlers.slack.text import escape
 from handlers.slack.views import Origin
-
-ROUTES_USAGE = f"Try `{SlackId.COMMAND} routes test <text>`: where feedback with it would go."
-
-
-@dataclass(frozen=True, slots=True)
-class Console:
-    """The read-only configuration answers, as inert mrkdwn; `zone` is the company's now.
-
-    Each blocks on the database: call them in a worker thread.
-    """
-
-    admin: Admin
-    router: ConfiguredRouter
-    zone: Callable[[], ZoneInfo]
-
-    def routes(self, rest: str) -> str:
-        verb, _, text = rest.strip().partition(" ")
-        if verb.lower() != "test":
-            return ROUTES_USAGE
-        return escape(answers.routes_test(self.router, text.strip()))
-
-    def rota(self, now: datetime) -> str:
-        config = self.admin.read("rota")
-        assert isinstance(config, RotaConfig)
-        return escape(answers.rota(config, now, self.zone()))
-
-    def audit(self) -> str:
-        return escape(answers.audit(self.admin))
 
 
 class SettingsForm:

@@ -24,13 +24,13 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
 )
 
+from bot.answers import Console
 from bot.config import Settings
 from bot.domain import Platform
 from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
-from handlers.teams.commands import Console
 from handlers.teams.people import TeamsPeople
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory

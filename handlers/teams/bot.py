@@ -20,6 +20,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ActivityTypes, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 
+from bot.answers import Console
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
@@ -49,7 +50,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         desk: Desk,
-        console: commands.Console,
+        console: Console,
         directory: TeamsDirectory,
         people: TeamsPeople,
         reactions: Mapping[str, Verb],

@@ -7,18 +7,14 @@ thread and keeps the event loop free for other turns.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot import answers, settings_form
-from bot.admin import Admin, RotaConfig
+from bot import settings_form
+from bot.answers import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
-from bot.routing import ConfiguredRouter
 from bot.service import Desk
 from handlers.teams.cards import feedback_card, plain, status_line
 from handlers.teams.settings_card import settings_card
@@ -27,22 +23,6 @@ from storage.repositories import ListFilter
 LIST_LIMIT = 10
 STATS_LIMIT = 1_000
 SOURCE = "teams"
-
-
-class Command(StrEnum):
-    HELP = "help"
-    MINE = "mine"
-    OPEN = "open"
-    SHOW = "show"
-    CLAIM = "claim"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    STATS = "stats"
-    LOG = "log"
-    CONFIG = "config"
-    ROUTES = "routes"
-    ROTA = "rota"
-    AUDIT = "audit"
 
 
 HELP = (
@@ -69,15 +49,6 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
-class Console:
-    """What the configuration commands read besides the Desk; `zone` is the company's."""
-
-    admin: Admin
-    router: ConfiguredRouter
-    zone: Callable[[], ZoneInfo]
-
-
-@dataclass(frozen=True, slots=True)
 class Request:
     """One command as typed: `text` without the bot's mention; `thread_ref` from the thread."""
 
@@ -89,14 +60,14 @@ class Request:
 
 def is_command(text: str) -> bool:
     words = text.split(maxsplit=1)
-    return bool(words) and words[0].lower() in Command.__members__.values()
+    return bool(words) and words[0].lower() in ChatCommand.__members__.values()
 
 
 def run(desk: Desk, console: Console, request: Request) -> Reply:
     words = request.text.strip().split(maxsplit=1)
-    if not words or words[0].lower() not in Command.__members__.values():
+    if not words or words[0].lower() not in ChatCommand.__members__.values():
         return Reply(HELP)
-    command = Command(words[0].lower())
+    command = ChatCommand(words[0].lower())
     rest = words[1] if len(words) > 1 else ""
     try:
         if command in _CONSOLE:
@@ -106,55 +77,50 @@ def run(desk: Desk, console: Console, request: Request) -> Reply:
         return Reply(error.message)
 
 
-def _run(desk: Desk, command: Command, rest: str, request: Request) -> Reply:
+def _run(desk: Desk, command: ChatCommand, rest: str, request: Request) -> Reply:
     who = request.who
-    if command is Command.HELP:
+    if command is ChatCommand.HELP:
         return Reply(HELP)
-    if command is Command.LOG:
+    if command is ChatCommand.LOG:
         return _log(desk, rest, request)
-    if command is Command.MINE:
+    if command is ChatCommand.MINE:
         me = desk.person(who)
         return _listing("You hold", desk.search(ListFilter(state=State.CLAIMED, claimed_by=me.id)))
-    if command is Command.OPEN:
+    if command is ChatCommand.OPEN:
         found = desk.search(ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT))
         return _listing("Waiting for someone", found)
-    if command is Command.STATS:
+    if command is ChatCommand.STATS:
         return Reply(_stats(desk))
     ref, note = _ref_and_rest(rest, request.thread_ref)
-    if command is Command.SHOW:
+    if command is ChatCommand.SHOW:
         item = desk.get(ref)
         return Reply(f"{item.ref}: {status_line(item)}", feedback_card(item, desk.person(who)))
-    if command is Command.CLAIM:
+    if command is ChatCommand.CLAIM:
         return Reply(f"You claimed {desk.claim(ref, who).item.ref}.")
-    if command is Command.CLOSE:
+    if command is ChatCommand.CLOSE:
         return Reply(f"You closed {desk.close(ref, who, note).item.ref}.")
     return Reply(f"You reopened {desk.reopen(ref, who).item.ref}.")
 
 
-_CONSOLE = {Command.CONFIG, Command.ROUTES, Command.ROTA, Command.AUDIT}
+_CONSOLE = {ChatCommand.CONFIG, ChatCommand.ROUTES, ChatCommand.ROTA, ChatCommand.AUDIT}
 ROUTES_USAGE = "Try `routes test <text>`: it shows where feedback with that text would go."
 # The shared answers mark bold the Slack way; Teams markdown wants double asterisks.
 _SINGLE_BOLD = re.compile(r"(?<!\*)\*([^*\n]+)\*(?!\*)")
 
 
-def _console(desk: Desk, console: Console, command: Command, rest: str, who: Identity) -> Reply:
+def _console(desk: Desk, console: Console, command: ChatCommand, rest: str, who: Identity) -> Reply:
     """Reading configuration: anyone may; only the settings form's Save needs a lead."""
-    if command is Command.CONFIG:
-        summary = _markdown(answers.settings_summary(console.admin))
+    if command is ChatCommand.CONFIG:
+        summary = _markdown(console.summary())
         if not desk.person(who).is_lead:
             return Reply(summary + "\n\nOnly support leads can change these.")
         return Reply(summary, settings_card(settings_form.current(console.admin)))
-    if command is Command.ROUTES:
-        words = rest.split(maxsplit=1)
-        if not words or words[0].lower() != "test":
-            return Reply(ROUTES_USAGE)
-        text = words[1] if len(words) > 1 else ""
-        return Reply(_markdown(answers.routes_test(console.router, text)))
-    if command is Command.ROTA:
-        rota = console.admin.read("rota")
-        assert isinstance(rota, RotaConfig)
-        return Reply(_markdown(answers.rota(rota, desk.clock.now(), console.zone())))
-    return Reply(_markdown(answers.audit(console.admin)))
+    if command is ChatCommand.ROUTES:
+        decided = console.routes(rest)
+        return Reply(_markdown(decided) if decided else ROUTES_USAGE)
+    if command is ChatCommand.ROTA:
+        return Reply(_markdown(console.rota(desk.clock.now())))
+    return Reply(_markdown(console.audit()))
 
 
 def _markdown(text: str) -> str:
