@@ -10,11 +10,11 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 from app import chat_adapters
+from bot.answers import ChatCommand
 from bot.config import Settings
 from bot.wiring import Core
 from handlers.cli.main import ConfigError
 from handlers.slack.adapter import ROUTE, SlackAdapter
-from handlers.slack.commands import Verb
 from handlers.slack.events import SUBSCRIBED
 from handlers.slack.ids import SlackId
 from tests.handlers.slack.payloads import signature_headers
@@ -37,7 +37,7 @@ def test_the_manifest_names_the_shortcut_and_command_the_code_registers(
     assert [c["command"] for c in features["slash_commands"]] == [SlackId.COMMAND]
     assert features["app_home"]["home_tab_enabled"] is True
     hint = features["slash_commands"][0]["usage_hint"].split(" | ")
-    assert {word.split()[0] for word in hint} == set(Verb)
+    assert {word.split()[0] for word in hint} == set(ChatCommand)
 
 
 def test_the_manifest_sends_everything_to_the_one_route_and_the_events_we_handle(
