@@ -39,7 +39,8 @@ class Load:
 
     @property
     def rate(self) -> float:
-        return self.requests / self.seconds
+        """Successful requests per second (errors and non-2xx answers do not count)."""
+        return (self.requests - self.errors) / self.seconds
 
 
 def require_wrk() -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import groupby
 
-from bot.domain import Event, Feedback, Platform
+from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
 from bot.metrics import count_rate_limited
 from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
@@ -71,7 +71,8 @@ class OutboxWorker:
         self._stopping = False
 
     def item_changed(self, change: Change) -> None:
-        self.wake()
+        if change.outbound:
+            self.wake()
 
     def wake(self) -> None:
         """Thread-safe: use cases run in worker threads and call this after commit."""
@@ -113,6 +114,9 @@ class OutboxWorker:
         return len(work)
 
     def _take(self) -> list[_Work]:
+        with self._db.read() as uow:  # most wake-ups find nothing: skip the write lock then
+            if not uow.outbox.any_due(self._targets, self._clock.now()):
+                return []
         with self._db.write() as uow:
             messages = uow.outbox.lease_due(
                 self._targets, self._clock.now(), self._lease, self._batch
@@ -187,6 +191,11 @@ class OutboxWorker:
             await poster.update_card(item, copy)
         elif action == OutboxAction.NOTE and work.event is not None:
             await poster.post_note(item, copy, work.event)
+        elif action == OutboxAction.MENTION and item.state is State.OPEN:
+            # Paging a group for an item someone already took would only be noise.
+            mention = work.message.payload.get("mention")
+            if isinstance(mention, str):
+                await poster.post_mention(item, copy, mention)
         return None
 
     async def _send_webhook(self, message: OutboxMessage) -> None:

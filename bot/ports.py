@@ -28,6 +28,7 @@ class Change:
     feedback_id: int
     event_id: int
     kind: EventKind
+    outbound: bool = False  # the change queued messages for the outbox to send
 
 
 class ChangeListener(Protocol):
@@ -38,10 +39,11 @@ class ChangeListener(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """A channel that should show an item's card."""
+    """A channel that should show an item's card; `mention` is paged there for urgent items."""
 
     platform: Platform
     channel: str
+    mention: str | None = None
 
 
 class Router(Protocol):
@@ -70,6 +72,10 @@ class ChatPoster(Protocol):
     async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
 
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None: ...
+
+    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+        """Page a Slack user group / Teams tag (its id) in the card's thread."""
+        ...
 
 
 class QueueMessenger(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,7 @@ class OutboxAction:
     POST_CARD = "post_card"
     UPDATE_CARD = "update_card"
     NOTE = "note"
+    MENTION = "mention"
     WEBHOOK = "webhook"
 
 
@@ -180,7 +181,10 @@ class Desk:
                 results.append(ingested)
                 if change is not None:
                     changes.append(change)
-            uow.after_commit(lambda: self._announce(changes))
+            outbound = uow.outbox.enqueued > 0
+            uow.after_commit(
+                lambda: self._announce([replace(c, outbound=outbound) for c in changes])
+            )
             uow.commit()
         return results
 
@@ -543,20 +547,25 @@ class Desk:
         return item, Change(item_id, event_id, kind)
 
     def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
+        """A card in every routed channel; an urgent item also pages the channel's mention.
+
+        The mention is queued right after its card in the same channel, so the outbox sends it
+        once the card exists and can carry it in the card's thread.
+        """
         for destination in self._router.destinations(item):
             card_id = uow.cards.add_pending(item.id, destination.platform, destination.channel, now)
-            if card_id is not None:
-                uow.outbox.enqueue(
-                    destination.platform,
-                    destination.channel,
-                    OutboxAction.POST_CARD,
-                    item.id,
-                    {"card_id": card_id},
-                    now,
-                )
+            if card_id is None:
+                continue
+            platform, channel = destination.platform, destination.channel
+            card = {"card_id": card_id}
+            uow.outbox.enqueue(platform, channel, OutboxAction.POST_CARD, item.id, card, now)
+            if item.severity is Severity.URGENT and destination.mention:
+                page = {**card, "mention": destination.mention}
+                uow.outbox.enqueue(platform, channel, OutboxAction.MENTION, item.id, page, now)
 
     def _commit(self, uow: UnitOfWork, change: Change) -> None:
-        uow.after_commit(lambda: self._announce([change]))
+        sent = replace(change, outbound=uow.outbox.enqueued > 0)
+        uow.after_commit(lambda: self._announce([sent]))
         uow.commit()
 
     def _announce(self, changes: Sequence[Change]) -> None:

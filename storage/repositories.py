@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -63,45 +62,87 @@ def insert_for(session: Session, table: Table) -> Any:
     return statement
 
 
+@dataclass(frozen=True)
+class _InsertPlan:
+    """An INSERT compiled once per dialect, with its columns' own value conversions.
+
+    Executing it through the driver skips SQLAlchemy's per-statement work (building, cache
+    keys, parameter processing), which dominates the cost of a small insert on a hot path.
+    """
+
+    sql: str
+    order: tuple[str, ...]
+    positional: bool
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+    def params(
+        self, row: dict[str, Any], converters: Sequence[tuple[int, Callable[[Any], Any]]]
+    ) -> Any:
+        values = [row[name] for name in self.order]
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        return tuple(values) if self.positional else dict(zip(self.order, values, strict=True))
+
+
+_PLANS: dict[tuple[str, str, tuple[str, ...]], _InsertPlan] = {}
+
+
+def _insert_plan(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    conflict: list[str] | None = None,
+    returning: str | None = None,
+) -> _InsertPlan:
+    dialect = session.get_bind().dialect
+    key = (dialect.name, f"{table.name}:{conflict}:{returning}", tuple(columns))
+    plan = _PLANS.get(key)
+    if plan is None:
+        statement = insert_for(session, table).values({name: bindparam(name) for name in columns})
+        if conflict:
+            statement = statement.on_conflict_do_nothing(index_elements=conflict)
+        if returning:
+            statement = statement.returning(table.c[returning])
+        compiled = statement.compile(dialect=dialect)
+        order = tuple(compiled.positiontup or columns)
+        converters = tuple(
+            (index, convert)
+            for index, name in enumerate(order)
+            if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            is not None
+        )
+        plan = _PLANS[key] = _InsertPlan(
+            compiled.string, order, compiled.positiontup is not None, converters
+        )
+    return plan
+
+
+def insert_returning(
+    session: Session,
+    table: Table,
+    row: dict[str, Any],
+    returning: str,
+    conflict: list[str] | None = None,
+) -> Any:
+    """One row through a cached plan; the `returning` column's value, or None on a conflict."""
+    plan = _insert_plan(session, table, list(row), conflict, returning)
+    result = session.connection().exec_driver_sql(plan.sql, plan.params(row, plan.converters))
+    return result.scalar()
+
+
 def bulk_insert_ignoring(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: list[str]
 ) -> int:
     """executemany of one INSERT … ON CONFLICT DO NOTHING; returns how many rows were new.
 
-    The statement is compiled once and each column's bind processor applied in a plain loop:
-    for CSV-sized batches this is several times faster than the ORM's per-row parameter
-    handling, and still uses the column types' own conversions.
+    Repeated values across rows (the import time, common tags) are converted once.
     """
     if not rows:
         return 0
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    statement = (
-        insert_for(session, table)
-        .values({name: bindparam(name) for name in columns})
-        .on_conflict_do_nothing(index_elements=conflict)
-        .compile(dialect=dialect)
-    )
-    order = statement.positiontup or columns
-    pick = itemgetter(*order)
-    converters = [
-        (index, _reusing(convert))
-        for index, name in enumerate(order)
-        if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    converted: list[list[Any]] = []
-    for row in rows:
-        values = list(pick(row))
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        converted.append(values)
-    params: list[Any] = (
-        [tuple(values) for values in converted]
-        if statement.positiontup
-        else [dict(zip(order, values, strict=True)) for values in converted]
-    )
-    result = connection.exec_driver_sql(statement.string, params)
+    plan = _insert_plan(session, table, list(rows[0]), conflict)
+    converters = [(index, _reusing(convert)) for index, convert in plan.converters]
+    params = [plan.params(row, converters) for row in rows]
+    result = session.connection().exec_driver_sql(plan.sql, params)
     return int(result.rowcount)
 
 
@@ -118,22 +159,6 @@ def _reusing(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return last[1]
 
     return cached
-
-
-_PREPARED: dict[tuple[str, str], Any] = {}
-
-
-def prepared(session: Session, name: str, build: Callable[[Session], Any]) -> Any:
-    """A statement built once per dialect and reused, for hot paths.
-
-    Reusing one statement object lets SQLAlchemy skip rebuilding it and recomputing its cache
-    key on every call, which is most of the cost of a small INSERT.
-    """
-    key = (session.get_bind().dialect.name, name)
-    statement = _PREPARED.get(key)
-    if statement is None:
-        statement = _PREPARED[key] = build(session)
-    return statement
 
 
 def _table(model: type[Any]) -> Table:
@@ -273,16 +298,8 @@ class FeedbackRepository:
 
     def insert(self, values: dict[str, Any]) -> int | None:
         """Insert one item; None when (source, external_id) exists already."""
-        statement = prepared(
-            self._session,
-            "feedback.insert",
-            lambda session: (
-                insert_for(session, _table(FeedbackRow))
-                .on_conflict_do_nothing(index_elements=["source", "external_id"])
-                .returning(FeedbackRow.id)
-            ),
-        )
-        new_id = self._session.connection().execute(statement, values).scalar()
+        conflict = ["source", "external_id"]
+        new_id = insert_returning(self._session, _table(FeedbackRow), values, "id", conflict)
         return int(new_id) if new_id is not None else None
 
     def insert_many(self, rows: Sequence[dict[str, Any]]) -> int:
@@ -507,26 +524,15 @@ class EventRepository:
         at: datetime,
         data: dict[str, Any] | None = None,
     ) -> int:
-        statement = prepared(
-            self._session,
-            "events.insert",
-            lambda _: _table(EventRow).insert().returning(EventRow.id),
-        )
-        event_id = (
-            self._session.connection()
-            .execute(
-                statement,
-                {
-                    "feedback_id": item_id,
-                    "kind": kind.value,
-                    "actor_id": actor_id,
-                    "platform": platform.value,
-                    "at": at,
-                    "data": data or {},
-                },
-            )
-            .scalar()
-        )
+        row = {
+            "feedback_id": item_id,
+            "kind": kind.value,
+            "actor_id": actor_id,
+            "platform": platform.value,
+            "at": at,
+            "data": data or {},
+        }
+        event_id = insert_returning(self._session, _table(EventRow), row, "id")
         assert event_id is not None
         return int(event_id)
 
@@ -717,6 +723,7 @@ class FailedMessage:
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self.enqueued = 0  # in this unit of work, so the sender is woken only when needed
 
     def enqueue(
         self,
@@ -727,6 +734,7 @@ class OutboxRepository:
         payload: dict[str, Any],
         now: datetime,
     ) -> None:
+        self.enqueued += 1
         self._session.add(
             OutboxRow(
                 platform=platform.value,
@@ -740,6 +748,19 @@ class OutboxRepository:
                 failed=False,
             )
         )
+
+    def any_due(self, platforms: Iterable[Platform], now: datetime) -> bool:
+        due = (
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed.is_(False),
+                OutboxRow.next_attempt_at <= now,
+                OutboxRow.platform.in_([p.value for p in platforms]),
+            )
+            .limit(1)
+        )
+        return self._session.scalar(due) is not None
 
     def lease_due(
         self, platforms: Iterable[Platform], now: datetime, lease: timedelta, limit: int
