@@ -126,8 +126,13 @@ def insert_returning(
 ) -> Any:
     """One row through a cached plan; the `returning` column's value, or None on a conflict."""
     plan = _insert_plan(session, table, list(row), conflict, returning)
-    result = session.connection().exec_driver_sql(plan.sql, plan.params(row, plan.converters))
-    return result.scalar()
+    cursor = session.connection().connection.cursor()  # this transaction's own connection
+    try:
+        cursor.execute(plan.sql, plan.params(row, plan.converters))
+        found = cursor.fetchone()
+    finally:
+        cursor.close()
+    return found[0] if found else None
 
 
 def bulk_insert_ignoring(
