@@ -14,7 +14,16 @@ from time import monotonic
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from bot.digest_period import parse_weekdays
 from bot.domain import Identity, Kind, Person, Platform, Severity
@@ -32,9 +41,38 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_MENTION = {"slack": re.compile(r"^S[A-Z0-9]+$"), "teams": re.compile(r"^\S+$")}
+
+
 class DestinationIn(Strict):
+    """A channel for cards; `mention` (a Slack user group id, a Teams tag id) is paged there
+    when an urgent item arrives, so someone sees it even if nobody watches the channel."""
+
     platform: Literal["slack", "teams"]
     channel: str = Field(min_length=1, max_length=300)
+    mention: str | None = Field(None, min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _mention_shape(self) -> DestinationIn:
+        # Only the id is stored; the poster builds the mention markup around it, so an id that
+        # could smuggle markup (`>`, spaces) is refused here.
+        if self.mention is not None and not _MENTION[self.platform].match(self.mention):
+            expected = "a user group id like S0123ABCD" if self.platform == "slack" else "a tag id"
+            raise ValueError(f"mention '{self.mention}' is not {expected}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_mention(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Stored and audited routes stay as they were unless a mention is set (no nulls)."""
+        data: dict[str, Any] = handler(self)
+        if self.mention is None:
+            data.pop("mention", None)
+        return data
+
+    def as_text(self) -> str:
+        """`slack:C123`, or `slack:C123+S0123ABCD` with a mention (the form's syntax)."""
+        where = f"{self.platform}:{self.channel}"
+        return f"{where}+{self.mention}" if self.mention else where
 
 
 class RouteRule(Strict):

@@ -86,6 +86,11 @@ def follow_up(item: Feedback, event: Event) -> str | None:
     return None
 
 
+def urgent_call(item: Feedback) -> str:
+    """What follows the mention of the on-call group when an urgent item arrives."""
+    return f"urgent: {item.ref} needs someone now"
+
+
 def routes_test(router: ConfiguredRouter, text: str) -> str:
     """Where feedback with this text would go, and which rule decided (`/allhands routes test`)."""
     draft = FeedbackDraft(

@@ -41,7 +41,7 @@ class Decision:
 
 
 def _destinations(configured: Sequence[DestinationIn]) -> list[Destination]:
-    return [Destination(Platform(d.platform), d.channel) for d in configured]
+    return [Destination(Platform(d.platform), d.channel, d.mention) for d in configured]
 
 
 def _matches(rule: RouteRule, item: Routable) -> bool:

@@ -35,7 +35,8 @@ FIELDS = (
         "Routes (first match wins)",
         "One per line: name: kind=bug source=appstore tag=billing area=payments "
         "severity=urgent keyword=cancel -> slack:C123 teams:19:…  A line `default -> slack:C1` "
-        "sets the default.",
+        "sets the default. Add +S0123ABCD (Slack user group) or +TAGID (Teams tag) to a "
+        "channel to mention it on urgent items.",
         multiline=True,
     ),
     FormField(
@@ -88,14 +89,24 @@ def _emails(text: str) -> list[str]:
 
 
 def _destinations(text: str, field: str, line: int) -> list[dict[str, str]]:
+    """`slack:C123 teams:19:abc@thread.tacv2+TAG`: an optional `+MENTION` follows the channel.
+
+    `+` because Teams channel ids contain `:` and `@` but never `+`; the mention is split off
+    at the first `+`, so a Teams tag id (base64, which may hold `+`) stays whole.
+    """
     found = []
     for word in text.split():
-        platform, sep, channel = word.partition(":")
-        if not sep or platform not in {"slack", "teams"} or not channel:
+        platform, sep, rest = word.partition(":")
+        channel, plus, mention = rest.partition("+")
+        if not sep or platform not in {"slack", "teams"} or not channel or (plus and not mention):
             raise Invalid(
-                f"{field} line {line}: '{word}' is not slack:CHANNEL or teams:CHANNEL", field
+                f"{field} line {line}: '{word}' is not slack:CHANNEL or teams:CHANNEL "
+                "(optionally +MENTION)",
+                field,
             )
         found.append({"platform": platform, "channel": channel})
+        if mention:
+            found[-1]["mention"] = mention
     return found
 
 
@@ -105,10 +116,10 @@ def format_routes(config: RoutesConfig) -> str:
         criteria = [
             f"{word}={value}" for word, attr in _CRITERIA.items() for value in getattr(rule, attr)
         ]
-        where = " ".join(f"{d.platform}:{d.channel}" for d in rule.destinations)
+        where = " ".join(d.as_text() for d in rule.destinations)
         lines.append(f"{rule.name}: {' '.join(criteria)} -> {where}".replace(":  ->", ": ->"))
     if config.default:
-        lines.append("default -> " + " ".join(f"{d.platform}:{d.channel}" for d in config.default))
+        lines.append("default -> " + " ".join(d.as_text() for d in config.default))
     return "\n".join(lines)
 
 

@@ -69,12 +69,9 @@ def routes_list(ctx: Context) -> None:
             for k, v in rule.model_dump(mode="json").items()
             if v and k not in {"name", "destinations"}
         }
-        where = ", ".join(f"{d.platform}:{d.channel}" for d in rule.destinations)
+        where = ", ".join(d.as_text() for d in rule.destinations)
         click.echo(f"{number}. {rule.name}  when {json.dumps(criteria)}  → {where}")
-    default = (
-        ", ".join(f"{d.platform}:{d.channel}" for d in config.default)
-        or "the environment's channels"
-    )
+    default = ", ".join(d.as_text() for d in config.default) or "the environment's channels"
     click.echo(f"default → {default}")
 
 

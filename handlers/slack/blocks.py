@@ -126,6 +126,15 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
     return Message(text, blocks)
 
 
+def urgent_mention(item: Feedback, group_id: str) -> Message:
+    """The thread message that pages a user group for an urgent item.
+
+    `group_id` was validated as a user group id when the route was saved; the rest is ours.
+    """
+    text = f"<!subteam^{group_id}> {escape(answers.urgent_call(item))}"
+    return Message(text, [SectionBlock(text=verbatim(text))])
+
+
 def _change_line(event: Event, mentions: Mentions) -> str | None:
     """The one line a person's change gets in the card's thread."""
     actor = who(event.actor, event.platform, mentions) if event.actor else "Someone"

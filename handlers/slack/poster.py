@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.ports import Clock, PostedCard
-from handlers.slack.blocks import STATE_REACTION, Message, card, note
+from handlers.slack.blocks import STATE_REACTION, Message, card, note, urgent_mention
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
 from storage.repositories import CardCopy
@@ -82,6 +82,12 @@ class SlackPoster:
         channel, ts = _where(copy)
         key = f"allhands-note-{copy.id}-{event.id}"
         await self._post_once(channel, key, message, event.at, thread_ts=ts)
+
+    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+        channel, ts = _where(copy)
+        message = urgent_mention(item, mention)
+        key = f"allhands-mention-{copy.id}"
+        await self._post_once(channel, key, message, item.created_at, thread_ts=ts)
 
     async def _post_once(
         self,

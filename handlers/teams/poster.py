@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from botbuilder.schema import Activity, ActivityTypes, Attachment
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount, Mention
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticationConstants,
@@ -26,6 +26,7 @@ from botframework.connector.auth import (
 )
 from msrest.exceptions import HttpOperationError
 
+from bot.answers import urgent_call
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.ports import PostedCard
@@ -40,6 +41,8 @@ NOT_INSTALLED_RETRY_SECONDS = 300.0
 MAX_BACKOFF_SECONDS = 120.0
 # Teams allows 7 messages per second per conversation; keep a margin.
 MESSAGES_PER_SECOND = 6
+# The name shown for a tag mention; routes store only the tag's id.
+TAG_LABEL = "Tag"
 
 
 class Pacer:
@@ -102,8 +105,14 @@ class TeamsPoster:
         )
 
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+        await self._reply(copy, Activity(type=ActivityTypes.message, text=note_text(item, event)))
+
+    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+        await self._reply(copy, tag_mention(item, mention))
+
+    async def _reply(self, copy: CardCopy, activity: Activity) -> None:
+        """Send `activity` into the card's thread."""
         thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
-        activity = Activity(type=ActivityTypes.message, text=note_text(item, event))
         await self._call(
             copy.extra["service_url"],
             copy.channel,
@@ -187,6 +196,32 @@ def card_message(card: dict[str, Any]) -> Activity:
         type=ActivityTypes.message,
         summary=card.get("fallbackText"),
         attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+    )
+
+
+class _TaggedAccount(ChannelAccount):  # type: ignore[misc]
+    """A mentioned account with Teams' `type` field, which botbuilder's model lacks.
+
+    The connector client serialises with the models' attribute maps and silently drops what
+    they do not name (a plain dict entity loses everything but its `type`), so the field is
+    added to the map.
+    """
+
+    _attribute_map = {**ChannelAccount._attribute_map, "type": {"key": "type", "type": "str"}}
+
+    def __init__(self, *, type: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.type = type
+
+
+def tag_mention(item: Feedback, tag_id: str) -> Activity:
+    """A message that mentions a team tag (everyone in it is notified) for an urgent item."""
+    at = f"<at>{TAG_LABEL}</at>"
+    tag = _TaggedAccount(id=tag_id, name=TAG_LABEL, type="tag")
+    return Activity(
+        type=ActivityTypes.message,
+        text=f"{at} {urgent_call(item)}",
+        entities=[Mention(mentioned=tag, text=at, type="mention")],
     )
 
 

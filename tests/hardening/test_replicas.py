@@ -53,6 +53,9 @@ class SharedPlatform:
     async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
         self.notes[item.ref].append(event.id)
 
+    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+        await asyncio.sleep(0)
+
 
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:

@@ -6,11 +6,11 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.domain import Event, Feedback, Platform
+from bot.domain import Event, Feedback, Platform, Severity
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
 from bot.outbox import OutboxWorker
-from bot.ports import PostedCard
+from bot.ports import Destination, PostedCard
 from bot.routing import StaticRouter
 from bot.service import Desk
 from storage.repositories import CardCopy
@@ -48,15 +48,30 @@ class RecordingPoster:
         self._maybe_fail()
         self.calls.append(("note", item.ref, event.kind.value))
 
+    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+        self._maybe_fail()
+        self.calls.append(("mention", item.ref, mention))
 
-def _setup(database: Database, clock: FakeClock) -> tuple[Desk, RecordingPoster, OutboxWorker]:
-    desk = Desk(database, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
+
+class PagingRouter:
+    """Everything to one Slack channel whose route mentions the on-call user group."""
+
+    def destinations(self, item: Feedback) -> list[Destination]:
+        return [Destination(Platform.SLACK, "C1", "SONCALL")]
+
+
+def _setup(
+    database: Database, clock: FakeClock, router: StaticRouter | PagingRouter | None = None
+) -> tuple[Desk, RecordingPoster, OutboxWorker]:
+    desk = Desk(database, router or StaticRouter(slack_channel="C1"), RecordingListener(), clock)
     poster = RecordingPoster()
     return desk, poster, OutboxWorker(database, {Platform.SLACK: poster}, clock)
 
 
-def _ingest(desk: Desk, n: int = 1) -> str:
-    draft = FeedbackDraft(source="email", body=f"Complaint {n}", external_id=f"e{n}")
+def _ingest(desk: Desk, n: int = 1, severity: Severity = Severity.NORMAL) -> str:
+    draft = FeedbackDraft(
+        source="email", body=f"Complaint {n}", external_id=f"e{n}", severity=severity
+    )
     return desk.ingest(draft, person("api", Platform.API)).item.ref
 
 
@@ -138,3 +153,33 @@ def test_two_workers_never_send_the_same_message(database: Database, clock: Fake
     asyncio.run(both())
     asyncio.run(both())
     assert sorted(c[1] for c in poster.calls) == sorted(refs)
+
+
+def test_an_urgent_item_pages_its_routes_mention_once_the_card_is_up(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock, PagingRouter())
+    urgent = _ingest(desk, 1, Severity.URGENT)
+    normal = _ingest(desk, 2)
+    poster.failures.append(DeliveryError("ratelimited", retry_after=30))
+    _drain(worker)
+    assert poster.calls == []  # the page waits behind its card
+    clock.advance(seconds=31)
+    _drain(worker)
+    assert poster.calls == [
+        ("post", urgent, "open"),
+        ("mention", urgent, "SONCALL"),
+        ("post", normal, "open"),
+    ]
+
+
+def test_an_urgent_item_claimed_before_the_send_pages_nobody(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster, worker = _setup(database, clock, PagingRouter())
+    ref = _ingest(desk, 1, Severity.URGENT)
+    desk.claim(ref, person("ana"))
+    _drain(worker)
+    assert poster.calls == [("post", ref, "claimed"), ("note", ref, "claimed")]
+    with database.read() as uow:
+        assert uow.outbox.pending() == 0

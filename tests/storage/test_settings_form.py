@@ -32,6 +32,17 @@ def test_routes_text_round_trips() -> None:
     assert format_routes(config) == ROUTES
 
 
+def test_a_mention_follows_its_channel_after_a_plus() -> None:
+    text = "urgent: severity=urgent -> slack:CURG+S0ONCALL teams:19:abc@thread.tacv2+MjQz+YWE="
+    config = RoutesConfig.model_validate(parse_routes(text))
+    paged = config.rules[0].destinations
+    assert [(d.channel, d.mention) for d in paged] == [
+        ("CURG", "S0ONCALL"),
+        ("19:abc@thread.tacv2", "MjQz+YWE="),  # a tag id keeps its own '+'
+    ]
+    assert format_routes(config) == text
+
+
 def test_a_lead_saves_the_form_and_each_change_is_audited(admin: Admin) -> None:
     form = current(admin)
     assert set(form) == set(FIELD_NAMES)
@@ -91,6 +102,8 @@ def test_a_non_lead_changes_nothing(admin: Admin) -> None:
         ("routes", "bugs: colour=red -> slack:C1", "'colour=red' is not one of"),
         ("routes", "bugs: kind=bug", "add '-> slack:CHANNEL'"),
         ("routes", "bugs: kind=bug -> email:C1", "'email:C1' is not slack:CHANNEL"),
+        ("routes", "urgent: -> slack:C1+", "'slack:C1\\+' is not slack:CHANNEL"),
+        ("routes", "urgent: -> slack:C1+here", "mention 'here' is not a user group id"),
         ("routes", "bugs: kind=rant -> slack:C1", "routes.rules.0.kinds.0"),
         ("timeouts", "urgent=soon", "not like urgent=15"),
         ("rota", "monday morning ana@example.com", "rota line 1"),

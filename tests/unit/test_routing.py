@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from bot.admin import RoutesConfig
+from bot.admin import DestinationIn, RoutesConfig
 from bot.domain import Platform
 from bot.intake import FeedbackDraft
 from bot.ports import Destination
@@ -166,3 +167,29 @@ def test_route_table(
 def test_without_a_configured_default_the_environment_channels_are_used() -> None:
     table = RouteTable(RoutesConfig(), fallback=[Destination(S, "CENV"), Destination(T, "19:env")])
     assert [d.channel for d in table.decide(item()).destinations] == ["CENV", "19:env"]
+
+
+def test_a_destinations_mention_comes_with_it() -> None:
+    paging = {**dest("slack", "CURG"), "mention": "S0ONCALL"}
+    config = RoutesConfig.model_validate(
+        {"rules": [{"name": "urgent", "destinations": [paging, dest("teams", "19:urg")]}]}
+    )
+    decision = RouteTable(config, fallback=[]).decide(item(severity="urgent"))
+    assert [(d.channel, d.mention) for d in decision.destinations] == [
+        ("CURG", "S0ONCALL"),
+        ("19:urg", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("platform", "mention"),
+    [("slack", "here"), ("slack", "<!channel>"), ("slack", "s0lower"), ("teams", "on call")],
+)
+def test_a_mention_that_is_not_an_id_is_refused(platform: str, mention: str) -> None:
+    with pytest.raises(ValidationError, match="is not a"):
+        DestinationIn(platform=platform, channel="C1", mention=mention)
+
+
+def test_a_teams_tag_id_may_be_any_word() -> None:
+    tag = DestinationIn(platform="teams", channel="19:x@thread.tacv2", mention="MjQz+YWE=")
+    assert tag.as_text() == "teams:19:x@thread.tacv2+MjQz+YWE="

@@ -1,4 +1,7 @@
-"""Acceptance: 429s are waited out, and a post whose response was lost gives no second card."""
+"""Acceptance: 429s are waited out, and a post whose response was lost gives no second card.
+
+Also: an urgent card pages its route's user group in the card's thread.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Identity, Platform
+from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
 from bot.outbox import OutboxWorker
 from bot.wiring import Core
@@ -101,3 +104,22 @@ async def test_a_lost_thread_note_is_not_posted_twice(
 
     card = slack.cards(CARDS)[0]
     assert [m.text for m in slack.replies(CARDS, card.ts)] == ["<@UANA> claimed this"]
+
+
+async def test_an_urgent_card_pages_the_routes_user_group_in_its_thread(
+    core: Core, slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    paging = {"platform": "slack", "channel": CARDS, "mention": "S0ONCALL"}
+    core.admin.change("routes", {"default": [paging]}, None)
+    draft = FeedbackDraft(source="zendesk", body="<!here> Site is down", severity=Severity.URGENT)
+    urgent = core.desk.ingest(draft, API).item.ref
+    _ingest(core, "Typo on the pricing page")  # normal severity: no page
+
+    await _outbox(core, slack, clock).drain_once()
+
+    urgent_card, normal_card = slack.cards(CARDS)
+    assert urgent in urgent_card.text
+    [page] = slack.replies(CARDS, urgent_card.ts)
+    assert page.text == f"<!subteam^S0ONCALL> urgent: {urgent} needs someone now"
+    assert page.blocks[0]["text"]["text"] == page.text
+    assert slack.replies(CARDS, normal_card.ts) == []

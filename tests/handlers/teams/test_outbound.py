@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.domain import Identity, Platform
+from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
 from bot.outbox import OutboxWorker
 from bot.wiring import Core
@@ -129,3 +129,29 @@ async def test_pacer_keeps_each_conversation_under_its_rate() -> None:
 
     assert busy >= 0.4  # 13 sends at 6 per window need three windows
     assert time.monotonic() - start < 0.05
+
+
+async def test_an_urgent_card_mentions_the_routes_tag_in_its_thread(
+    core: Core, connector: FakeConnector, worker: OutboxWorker
+) -> None:
+    paging = {"platform": "teams", "channel": CHANNEL, "mention": "MjQz+YWE="}
+    core.admin.change("routes", {"default": [paging]}, None)
+    draft = FeedbackDraft(source="email", body="Site is down", severity=Severity.URGENT)
+    urgent = core.desk.ingest(draft, API).item
+    ingest(core, "Typo on the pricing page")  # normal severity: no mention
+
+    await worker.drain_once()
+
+    with core.db.read() as uow:
+        card_id = uow.cards.for_item(urgent.id)[0].message_id
+    card, page, other_card = connector.sent("POST")
+    assert [card.path, other_card.path] == [f"/v3/conversations/{CHANNEL}/activities"] * 2
+    assert page.path == f"/v3/conversations/{CHANNEL};messageid={card_id}/activities"
+    assert page.body["text"] == f"<at>Tag</at> urgent: {urgent.ref} needs someone now"
+    assert page.body["entities"] == [
+        {
+            "type": "mention",
+            "text": "<at>Tag</at>",
+            "mentioned": {"id": "MjQz+YWE=", "name": "Tag", "type": "tag"},
+        }
+    ]
