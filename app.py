@@ -40,24 +40,28 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
     """The enabled chat adapters, and one line per platform saying whether it is on and why."""
     adapters: list[ChatAdapter] = []
     lines: list[str] = []
-    try:
-        slack = SlackAdapter.from_settings(core.settings, core)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
-    if slack is None:
-        lines.append("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)")
-    else:
-        adapters.append(slack)
-        lines.append(f"Slack: {slack.mode}")
-    try:
-        teams = TeamsAdapter.from_settings(core.settings, core, dev=dev)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
-    if teams is None:
-        lines.append("Teams: off (set MicrosoftAppId and MicrosoftAppPassword to turn it on)")
-    else:
-        adapters.append(teams)
-        lines.append(f"Teams: {teams.mode}")
+    candidates: tuple[tuple[str, Callable[[], ChatAdapter | None], str], ...] = (
+        (
+            "Slack",
+            lambda: SlackAdapter.from_settings(core.settings, core),
+            "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on",
+        ),
+        (
+            "Teams",
+            lambda: TeamsAdapter.from_settings(core.settings, core, dev=dev),
+            "set MicrosoftAppId and MicrosoftAppPassword to turn it on",
+        ),
+    )
+    for name, build, how in candidates:
+        try:
+            adapter = build()
+        except ValueError as error:  # settings that cannot work: refuse to start
+            raise ConfigError(str(error)) from None
+        if adapter is None:
+            lines.append(f"{name}: off ({how})")
+        else:
+            adapters.append(adapter)
+            lines.append(f"{name}: {adapter.mode}")
     return adapters, lines
 
 

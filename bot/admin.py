@@ -12,7 +12,6 @@ from datetime import time
 from enum import StrEnum
 from time import monotonic
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -25,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.digest_period import parse_weekdays
+from bot.digest_period import check_zone, parse_weekdays
 from bot.domain import Identity, Kind, Person, Platform, Severity
 from bot.errors import Forbidden, Invalid
 from bot.intake import EMAIL_PATTERN
@@ -168,12 +167,7 @@ class DigestSettings(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError("not an IANA time zone name, e.g. Europe/Berlin") from None
-        return value
+        return check_zone(value) if value is not None else None
 
     @field_validator("days")
     @classmethod

@@ -7,12 +7,12 @@ operator sees the same words everywhere.
 from __future__ import annotations
 
 from datetime import time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.digest_period import DigestPlan, parse_weekdays, split_list
+from bot.digest_period import DigestPlan, check_zone, parse_weekdays, split_list
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
 
@@ -174,11 +174,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not an IANA time zone name, e.g. Europe/Berlin") from None
-        return value
+        return check_zone(value)
 
     @field_validator("digest_days")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -21,6 +21,15 @@ def split_list(value: str, *, lower: bool = False) -> list[str]:
     """A comma-separated setting as a list, blanks dropped, order and first copies kept."""
     items = [part.strip().lower() if lower else part.strip() for part in value.split(",")]
     return list(dict.fromkeys(item for item in items if item))
+
+
+def check_zone(name: str) -> str:
+    """An IANA time zone name, or ValueError with a line a person can act on."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not an IANA time zone name, e.g. Europe/Berlin") from None
+    return name
 
 
 def parse_weekdays(value: str) -> frozenset[int]:

@@ -13,6 +13,7 @@ from bot.ports import ChatPoster
 class ChatAdapter(Protocol):
     platform: Platform
     poster: ChatPoster
+    mode: str  # how it is connected, for the start-up lines ("HTTP at POST /slack/events")
 
     def mount(self, app: web.Application) -> None:
         """Add the adapter's inbound routes (events, interactivity) to the one server."""
