@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -77,20 +77,31 @@ class RouteTable:
 
 
 class StaticRouter:
-    """Every item to one Slack and/or one Teams channel, as the environment configures."""
+    """Every item to one Slack and/or one Teams channel, as the environment configures.
+
+    A platform left without a channel may get a default from its adapter (Teams: the General
+    channel of the team the app was installed in), looked up when an item is routed.
+    """
 
     def __init__(self, slack_channel: str = "", teams_channel: str = "") -> None:
-        self.destinations_all = [
-            Destination(platform, channel)
-            for platform, channel in (
-                (Platform.SLACK, slack_channel),
-                (Platform.TEAMS, teams_channel),
-            )
-            if channel
-        ]
+        self._channels = {Platform.SLACK: slack_channel, Platform.TEAMS: teams_channel}
+        self._defaults: dict[Platform, Callable[[], str | None]] = {}
+
+    def use_default(self, platform: Platform, find: Callable[[], str | None]) -> None:
+        if not self._channels[platform]:
+            self._defaults[platform] = find
+
+    def channels(self) -> list[Destination]:
+        found = []
+        for platform, channel in self._channels.items():
+            default = self._defaults.get(platform)
+            chosen = channel or (default() if default else None)
+            if chosen:
+                found.append(Destination(platform, chosen))
+        return found
 
     def destinations(self, item: Feedback) -> list[Destination]:
-        return list(self.destinations_all)
+        return self.channels()
 
 
 class ConfiguredRouter:
@@ -98,13 +109,13 @@ class ConfiguredRouter:
 
     def __init__(self, db: Database, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
         self._routes = CachedSetting(db, "routes")
-        self._fallback = fallback
+        self.fallback = fallback
         self._enabled = set(enabled)
 
     def decide(self, item: Routable) -> Decision:
         config = self._routes.value()
         assert isinstance(config, RoutesConfig)
-        decision = RouteTable(config, self._fallback.destinations_all).decide(item)
+        decision = RouteTable(config, self.fallback.channels()).decide(item)
         kept = [d for d in decision.destinations if d.platform in self._enabled]
         return Decision(decision.rule, kept)
 

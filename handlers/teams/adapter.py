@@ -173,6 +173,7 @@ class TeamsAdapter:
     ) -> None:
         self.mode = mode
         directory = TeamsDirectory(core.db, core.clock)
+        core.router.fallback.use_default(Platform.TEAMS, directory.general_channel)
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone)

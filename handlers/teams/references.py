@@ -57,6 +57,18 @@ class TeamsDirectory:
             )
             uow.commit()
 
+    def general_channel(self) -> str | None:
+        """The General channel of the team the app was last installed in (it has the team's
+        id): where cards go when ALLHANDS_TEAMS_CHANNEL is not set."""
+        with self._db.read() as uow:
+            team: str | None = uow.session.scalar(
+                select(TeamsConversationRow.team_id)
+                .where(TeamsConversationRow.team_id.is_not(None))
+                .order_by(TeamsConversationRow.updated_at.desc())
+                .limit(1)
+            )
+        return team
+
     def conversation_for(self, channel_id: str) -> dict[str, Any] | None:
         """A reference to post into `channel_id`.
 
