@@ -115,7 +115,9 @@ class ConfiguredRouter:
     def decide(self, item: Routable) -> Decision:
         config = self._routes.value()
         assert isinstance(config, RoutesConfig)
-        decision = RouteTable(config, self.fallback.channels()).decide(item)
+        decision = RouteTable(config, []).decide(item)
+        if not decision.destinations:  # no rule, no default set in chat: the install's channels
+            decision = Decision(DEFAULT_RULE, self.fallback.channels())
         kept = [d for d in decision.destinations if d.platform in self._enabled]
         return Decision(decision.rule, kept)
 
