@@ -3,12 +3,18 @@
 Per channel, messages go out in the order they were written; a rate-limited channel waits
 for its `Retry-After` without holding up the others. A lease on each taken message lets a
 crashed replica's work be picked up by another after the lease runs out.
+
+The running worker sends each channel as a task of its own and does not wait for it before
+taking the other channels' messages, so a channel that is slow to send (a poster pacing it
+to the platform's rate, a backlog) holds up only itself. A channel's run stops well before its
+lease runs out, and at `stop()`, and gives back what it did not try.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -29,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_SECONDS = 300.0
+ROUND_GAP_SECONDS = 0.02
 
 
 def _backoff(attempts: int) -> float:
@@ -69,6 +76,7 @@ class OutboxWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._stopping = False
+        self._sending: dict[tuple[Platform, str], asyncio.Task[None]] = {}
 
     def item_changed(self, change: Change) -> None:
         if change.outbound:
@@ -80,29 +88,40 @@ class OutboxWorker:
             self._loop.call_soon_threadsafe(self._wakeup.set)
 
     async def run(self) -> None:
-        """Drain until `stop()`; sleeps between rounds unless woken."""
+        """Drain until `stop()`; sleeps between rounds unless woken (a channel done wakes it)."""
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         while not self._stopping:
             self._wakeup.clear()
             try:
-                handled = await self.drain_once()
+                handled = await self.drain_once(wait=False)
             except Exception:
                 log.exception("outbox.drain_failed")
                 handled = 0
-            if handled == 0 and not self._stopping:
+            if self._stopping:
+                break
+            # Every committed change wakes the worker: a short gap lets a burst of them share
+            # one round instead of each paying for its own look at the table.
+            await asyncio.sleep(ROUND_GAP_SECONDS)
+            if handled == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+        if self._sending:  # each run gives back its untried rest once it sees `stop()`
+            await asyncio.wait(list(self._sending.values()))
 
     def stop(self) -> None:
         self._stopping = True
         self.wake()
 
-    async def drain_once(self) -> int:
-        """One round: take due messages, send them channel by channel; returns how many."""
+    async def drain_once(self, *, wait: bool = True) -> int:
+        """One round: take due messages, send them channel by channel; returns how many.
+
+        With `wait=False` each channel's run goes on as a task, and channels still sending
+        are not taken again until it ends.
+        """
         if not self._targets:
             return 0
-        work = await asyncio.to_thread(self._take)
+        work = await asyncio.to_thread(self._take, list(self._sending))
         by_channel = [
             list(group)
             for _, group in groupby(
@@ -110,16 +129,28 @@ class OutboxWorker:
                 key=lambda w: (w.message.platform, w.message.channel),
             )
         ]
-        await asyncio.gather(*(self._send_channel(group) for group in by_channel))
+        if wait:
+            await asyncio.gather(*(self._send_channel(group) for group in by_channel))
+        else:
+            for group in by_channel:
+                key = (group[0].message.platform, group[0].message.channel)
+                self._sending[key] = task = asyncio.create_task(self._send_channel(group))
+                task.add_done_callback(functools.partial(self._channel_done, key))
         return len(work)
 
-    def _take(self) -> list[_Work]:
+    def _channel_done(self, key: tuple[Platform, str], task: asyncio.Task[None]) -> None:
+        self._sending.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox.channel_failed channel=%s", key[1], exc_info=task.exception())
+        self.wake()  # its next messages may be due
+
+    def _take(self, busy: Sequence[tuple[Platform, str]] = ()) -> list[_Work]:
         with self._db.read() as uow:  # most wake-ups find nothing: skip the write lock then
-            if not uow.outbox.any_due(self._targets, self._clock.now()):
+            if not uow.outbox.any_due(self._targets, self._clock.now(), skip=busy):
                 return []
         with self._db.write() as uow:
             messages = uow.outbox.lease_due(
-                self._targets, self._clock.now(), self._lease, self._batch
+                self._targets, self._clock.now(), self._lease, self._batch, skip=busy
             )
             uow.commit()
         with self._db.read() as uow:
@@ -137,14 +168,23 @@ class OutboxWorker:
 
     async def _send_channel(self, works: Sequence[_Work]) -> None:
         rendered: dict[int, CardCopy] = {}  # cards already showing this round's state
+        loop = asyncio.get_running_loop()
+        # A paced channel can take longer than the lease: stop well before it runs out, so no
+        # other replica takes a message this run may still send.
+        deadline = loop.time() + self._lease.total_seconds() / 2
         for index, work in enumerate(works):
+            if self._stopping or loop.time() > deadline:
+                await asyncio.to_thread(self._release, works[index:])
+                return
             message = work.message
             try:
                 posted = await self._deliver(work, rendered)
             except DeliveryError as error:
                 if error.rate_limited:
                     count_rate_limited(message.platform)
-                if error.retry_after is None or message.attempts >= MAX_ATTEMPTS:
+                # A rate limit is Slack saying "later", never "no": only other errors give up.
+                worn_out = message.attempts >= MAX_ATTEMPTS and not error.rate_limited
+                if error.retry_after is None or worn_out:
                     log.warning(
                         "outbox.gave_up id=%s action=%s platform=%s error=%s",
                         message.id,
@@ -221,6 +261,11 @@ class OutboxWorker:
         with self._db.write() as uow:
             when = self._clock.now() + timedelta(seconds=delay)
             uow.outbox.retry_at([w.message.id for w in works], when, error)
+            uow.commit()
+
+    def _release(self, works: Sequence[_Work]) -> None:
+        with self._db.write() as uow:
+            uow.outbox.release([w.message.id for w in works], self._clock.now())
             uow.commit()
 
     def _give_up(self, message_id: int, error: str) -> None:

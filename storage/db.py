@@ -30,6 +30,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """
     parsed = make_url(url)
     pooled = "poolclass" not in kwargs
+    # Statement parameters hold customer text and webhook secrets: keep them out of SQL echo
+    # and out of the error messages that end up in logged tracebacks.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
         if pooled:

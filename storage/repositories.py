@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    Insert,
     Table,
     and_,
     bindparam,
     func,
     literal,
+    literal_column,
+    or_,
     select,
+    tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain import (
@@ -53,68 +54,7 @@ from storage.models import (
     PersonRow,
     UtcDateTime,
 )
-
-
-def insert_for(session: Session, table: Table) -> Any:
-    """A dialect-specific INSERT, so callers can say ON CONFLICT DO NOTHING on both engines."""
-    dialect = session.get_bind().dialect.name
-    statement: Insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return statement
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    """An INSERT compiled once per dialect, with its columns' own value conversions.
-
-    Executing it through the driver skips SQLAlchemy's per-statement work (building, cache
-    keys, parameter processing), which dominates the cost of a small insert on a hot path.
-    """
-
-    sql: str
-    order: tuple[str, ...]
-    positional: bool
-    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
-
-    def params(
-        self, row: dict[str, Any], converters: Sequence[tuple[int, Callable[[Any], Any]]]
-    ) -> Any:
-        values = [row[name] for name in self.order]
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        return tuple(values) if self.positional else dict(zip(self.order, values, strict=True))
-
-
-_PLANS: dict[tuple[str, str, tuple[str, ...]], _InsertPlan] = {}
-
-
-def _insert_plan(
-    session: Session,
-    table: Table,
-    columns: Sequence[str],
-    conflict: list[str] | None = None,
-    returning: str | None = None,
-) -> _InsertPlan:
-    dialect = session.get_bind().dialect
-    key = (dialect.name, f"{table.name}:{conflict}:{returning}", tuple(columns))
-    plan = _PLANS.get(key)
-    if plan is None:
-        statement = insert_for(session, table).values({name: bindparam(name) for name in columns})
-        if conflict:
-            statement = statement.on_conflict_do_nothing(index_elements=conflict)
-        if returning:
-            statement = statement.returning(table.c[returning])
-        compiled = statement.compile(dialect=dialect)
-        order = tuple(compiled.positiontup or columns)
-        converters = tuple(
-            (index, convert)
-            for index, name in enumerate(order)
-            if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-            is not None
-        )
-        plan = _PLANS[key] = _InsertPlan(
-            compiled.string, order, compiled.positiontup is not None, converters
-        )
-    return plan
+from storage.plans import insert_for, insert_plan, plan
 
 
 def insert_returning(
@@ -124,15 +64,14 @@ def insert_returning(
     returning: str,
     conflict: list[str] | None = None,
 ) -> Any:
-    """One row through a cached plan; the `returning` column's value, or None on a conflict."""
-    plan = _insert_plan(session, table, list(row), conflict, returning)
-    cursor = session.connection().connection.cursor()  # this transaction's own connection
-    try:
-        cursor.execute(plan.sql, plan.params(row, plan.converters))
-        found = cursor.fetchone()
-    finally:
-        cursor.close()
-    return found[0] if found else None
+    """One row through a compiled plan; the `returning` column's value, or None on a conflict."""
+    found = insert_plan(session, table, list(row), conflict, returning).run(session, row)
+    return found[0][0] if found else None
+
+
+def insert_row(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """One row through a compiled plan, nothing read back."""
+    insert_plan(session, table, list(row)).run(session, row)
 
 
 def bulk_insert_ignoring(
@@ -144,7 +83,7 @@ def bulk_insert_ignoring(
     """
     if not rows:
         return 0
-    plan = _insert_plan(session, table, list(rows[0]), conflict)
+    plan = insert_plan(session, table, list(rows[0]), conflict)
     converters = [(index, _reusing(convert)) for index, convert in plan.converters]
     params = [plan.params(row, converters) for row in rows]
     result = session.connection().exec_driver_sql(plan.sql, params)
@@ -175,14 +114,92 @@ def _person(row: PersonRow) -> Person:
     return Person(row.id, row.name, row.email, row.is_lead, row.is_exec)
 
 
+# ---- statements every chat action runs, compiled once (storage.plans) ----------------------
+
+
+def _flush_pending(session: Session) -> None:
+    """Planned statements bypass the ORM: rows it still holds must reach the database first."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+
+
+def _read(
+    session: Session, name: str, build: Callable[[], Any], values: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    _flush_pending(session)
+    return plan(session, name, build).run(session, values)
+
+
+_PERSON = (PersonRow.id, PersonRow.name, PersonRow.email, PersonRow.is_lead, PersonRow.is_exec)
+_CARD = (
+    CardMessageRow.id,
+    CardMessageRow.feedback_id,
+    CardMessageRow.platform,
+    CardMessageRow.channel,
+    CardMessageRow.message_id,
+    CardMessageRow.extra,
+)
+
+
+def _by_id(model: type[PersonRow] | type[FeedbackRow]) -> Callable[[], Any]:
+    columns = _PERSON if model is PersonRow else tuple(_table(model).c)
+    return lambda: select(*columns).where(_table(model).c.id == bindparam("id"))
+
+
+def _identity_with_person() -> Any:
+    return (
+        select(IdentityRow.name, *_PERSON)
+        .join(PersonRow, PersonRow.id == IdentityRow.person_id)
+        .where(
+            IdentityRow.platform == bindparam("platform"),
+            IdentityRow.external_id == bindparam("external_id"),
+        )
+    )
+
+
+def _lock_item() -> Any:
+    # FOR NO KEY UPDATE: serialises changes, yet lets comments' foreign-key checks pass
+    return (
+        select(FeedbackRow.id)
+        .where(FeedbackRow.id == bindparam("id"))
+        .with_for_update(key_share=True)
+    )
+
+
+def _cards_of_item() -> Any:
+    return (
+        select(*_CARD)
+        .where(CardMessageRow.feedback_id == bindparam("item_id"))
+        .order_by(CardMessageRow.id)
+    )
+
+
+def _copy(
+    card_id: int,
+    item_id: int,
+    platform: str,
+    channel: str,
+    message_id: str | None,
+    extra: dict[str, Any],
+) -> CardCopy:
+    return CardCopy(card_id, item_id, Platform(platform), channel, message_id, extra)
+
+
+def _card_of_message() -> Any:
+    return select(*_CARD).where(
+        CardMessageRow.platform == bindparam("platform"),
+        CardMessageRow.message_id == bindparam("message_id"),
+    )
+
+
 class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, person_id: int) -> Person:
-        row = self._session.get(PersonRow, person_id)
-        assert row is not None, f"person {person_id} vanished"
-        return _person(row)
+        rows = _read(self._session, "people.get", _by_id(PersonRow), {"id": person_id})
+        assert rows, f"person {person_id} vanished"
+        return Person(*rows[0])
 
     def by_email(self, email: str) -> Person | None:
         row = self._session.scalar(select(PersonRow).where(PersonRow.email == email.lower()))
@@ -197,22 +214,23 @@ class PeopleRepository:
 
         Safe under concurrency: both inserts ignore conflicts and re-read the winner's row.
         """
-        found = self._session.execute(
-            select(IdentityRow, PersonRow)
-            .join(PersonRow, PersonRow.id == IdentityRow.person_id)
-            .where(
-                IdentityRow.platform == identity.platform.value,
-                IdentityRow.external_id == identity.external_id,
-            )
-        ).first()
-        if found is not None:
-            ident, person = found
+        key = {"platform": identity.platform.value, "external_id": identity.external_id}
+        found = _read(self._session, "people.resolve", _identity_with_person, key)
+        if found:
+            known_name, *columns = found[0]
+            person = Person(*columns)
             if identity.email and not person.email:
-                self._claim_email(person, identity.email)
-            if identity.name and identity.name != ident.name:
-                ident.name = identity.name
-                ident.updated_at = now
-            return _person(person)
+                self._claim_email(person.id, identity.email)
+            if identity.name and identity.name != known_name:
+                self._session.execute(
+                    update(IdentityRow)
+                    .where(
+                        IdentityRow.platform == identity.platform.value,
+                        IdentityRow.external_id == identity.external_id,
+                    )
+                    .values(name=identity.name, updated_at=now)
+                )
+            return person
         person_id = self._person_for(identity, now)
         self._session.execute(
             insert_for(self._session, _table(IdentityRow))
@@ -256,9 +274,11 @@ class PeopleRepository:
         self._session.flush()
         return row.id
 
-    def _claim_email(self, person: PersonRow, email: str) -> None:
+    def _claim_email(self, person_id: int, email: str) -> None:
         if self.by_email(email) is None:
-            person.email = email.lower()
+            row = self._session.get(PersonRow, person_id)
+            assert row is not None
+            row.email = email.lower()
 
     def ensure(self, name: str, email: str, now: datetime) -> Person:
         """A person known only by email (a lead or exec configured before they ever chatted)."""
@@ -329,10 +349,13 @@ class FeedbackRepository:
         )
 
     def lock(self, item_id: int) -> None:
-        """Hold the item's row until commit, so changes to one item commit one after another."""
-        self._session.execute(
-            select(FeedbackRow.id).where(FeedbackRow.id == item_id).with_for_update(key_share=True)
-        )  # FOR NO KEY UPDATE: serialises changes, yet lets comments' foreign-key checks pass
+        """Hold the item's row until commit, so changes to one item commit one after another.
+
+        SQLite has one writer at a time, so there the transaction holds the item already.
+        """
+        if self._session.get_bind().dialect.name == "sqlite":
+            return
+        _read(self._session, "feedback.lock", _lock_item, {"id": item_id})
 
     def as_inserted(self, item_id: int, values: dict[str, Any]) -> Feedback:
         """The item just inserted with `values`, without reading it back."""
@@ -350,9 +373,10 @@ class FeedbackRepository:
         return self._to_domain(row, ())
 
     def get(self, item_id: int, *, with_comments: bool = False) -> Feedback | None:
-        row = self._session.get(FeedbackRow, item_id)
-        if row is None:
+        rows = _read(self._session, "feedback.get", _by_id(FeedbackRow), {"id": item_id})
+        if not rows:
             return None
+        row: Any = SimpleNamespace(**dict(zip(_table(FeedbackRow).c.keys(), rows[0], strict=True)))
         comments = self.comments(item_id) if with_comments else ()
         return self._to_domain(row, tuple(comments))
 
@@ -390,17 +414,38 @@ class FeedbackRepository:
         holder_id: int | None = None,
     ) -> bool:
         """One UPDATE guarded by the current state (and holder); the row count says who won."""
-        guard: ColumnElement[bool] = FeedbackRow.state.in_([s.value for s in from_states])
-        if holder_id is not None:
-            guard = and_(guard, FeedbackRow.claimed_by_id == holder_id)
-        result = self._session.execute(
-            update(FeedbackRow)
-            .where(FeedbackRow.id == item_id, guard)
-            .values(**values, updated_at=now, version=FeedbackRow.version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        states = [s.value for s in from_states]
+        columns = sorted(values)
+        held = holder_id is not None
+
+        def build() -> Any:
+            guard: ColumnElement[bool] = or_(
+                *(FeedbackRow.state == bindparam(f"from_{n}") for n in range(len(states)))
+            )
+            if held:
+                guard = and_(guard, FeedbackRow.claimed_by_id == bindparam("holder_id"))
+            return (
+                update(FeedbackRow)
+                .where(FeedbackRow.id == bindparam("item_id"), guard)
+                .values(
+                    {column: bindparam(f"set_{column}") for column in columns}
+                    | {
+                        "updated_at": bindparam("now"),
+                        "version": FeedbackRow.version + literal_column("1"),
+                    }
+                )
+            )
+
+        _flush_pending(self._session)
+        name = f"feedback.update:{columns}:{len(states)}:{held}"
+        bound: dict[str, Any] = {f"set_{column}": values[column] for column in columns}
+        bound |= {f"from_{n}": state for n, state in enumerate(states)}
+        bound |= {"item_id": item_id, "now": now, "holder_id": holder_id}
+        if not held:
+            del bound["holder_id"]
+        changed = plan(self._session, name, build).changed(self._session, bound)
         self._session.expire_all()
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return changed == 1
 
     def add_comment(
         self,
@@ -667,12 +712,8 @@ class CardRepository:
         return card_id
 
     def for_item(self, item_id: int) -> list[CardCopy]:
-        rows = self._session.scalars(
-            select(CardMessageRow)
-            .where(CardMessageRow.feedback_id == item_id)
-            .order_by(CardMessageRow.id)
-        )
-        return [self._to_copy(r) for r in rows]
+        rows = _read(self._session, "cards.for_item", _cards_of_item, {"item_id": item_id})
+        return [_copy(*row) for row in rows]
 
     def get(self, item_id: int, platform: Platform, channel: str) -> CardCopy | None:
         row = self._session.scalar(
@@ -685,12 +726,9 @@ class CardRepository:
         return self._to_copy(row) if row else None
 
     def by_message(self, platform: Platform, message_id: str) -> CardCopy | None:
-        row = self._session.scalar(
-            select(CardMessageRow).where(
-                CardMessageRow.platform == platform.value, CardMessageRow.message_id == message_id
-            )
-        )
-        return self._to_copy(row) if row else None
+        key = {"platform": platform.value, "message_id": message_id}
+        rows = _read(self._session, "cards.by_message", _card_of_message, key)
+        return _copy(*rows[0]) if rows else None
 
     def mark_posted(self, copy_id: int, message_id: str, extra: dict[str, Any]) -> None:
         self._session.execute(
@@ -701,9 +739,15 @@ class CardRepository:
 
     @staticmethod
     def _to_copy(row: CardMessageRow) -> CardCopy:
-        return CardCopy(
-            row.id, row.feedback_id, Platform(row.platform), row.channel, row.message_id, row.extra
-        )
+        return _copy(row.id, row.feedback_id, row.platform, row.channel, row.message_id, row.extra)
+
+
+def _outside(query: Any, channels: Iterable[tuple[Platform, str]]) -> Any:
+    """The outbox `query` without these channels' messages."""
+    busy = [(platform.value, channel) for platform, channel in channels]
+    if not busy:
+        return query
+    return query.where(tuple_(OutboxRow.platform, OutboxRow.channel).not_in(busy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -740,21 +784,26 @@ class OutboxRepository:
         now: datetime,
     ) -> None:
         self.enqueued += 1
-        self._session.add(
-            OutboxRow(
-                platform=platform.value,
-                channel=channel,
-                action=action,
-                feedback_id=feedback_id,
-                payload=payload,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                failed=False,
-            )
-        )
+        row = {
+            "platform": platform.value,
+            "channel": channel,
+            "action": action,
+            "feedback_id": feedback_id,
+            "payload": payload,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "failed": False,
+        }
+        insert_row(self._session, _table(OutboxRow), row)
 
-    def any_due(self, platforms: Iterable[Platform], now: datetime) -> bool:
+    def any_due(
+        self,
+        platforms: Iterable[Platform],
+        now: datetime,
+        skip: Iterable[tuple[Platform, str]] = (),
+    ) -> bool:
+        """Whether a message is due outside the channels in `skip` (they are being sent)."""
         due = (
             select(OutboxRow.id)
             .where(
@@ -765,16 +814,22 @@ class OutboxRepository:
             )
             .limit(1)
         )
-        return self._session.scalar(due) is not None
+        return self._session.scalar(_outside(due, skip)) is not None
 
     def lease_due(
-        self, platforms: Iterable[Platform], now: datetime, lease: timedelta, limit: int
+        self,
+        platforms: Iterable[Platform],
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        skip: Iterable[tuple[Platform, str]] = (),
     ) -> list[OutboxMessage]:
         """Take due messages for `lease`, each channel from its oldest pending message on.
 
         A channel is taken only by whoever holds its head, and only an unbroken run from there:
         so a channel whose head waits for `Retry-After`, or is held by another replica (rows
-        locked elsewhere are skipped on PostgreSQL), keeps its order.
+        locked elsewhere are skipped on PostgreSQL), keeps its order. Channels in `skip` (the
+        caller is still sending them) are left out, so their backlog does not fill `limit`.
         """
         pending = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False))
         wanted = [p.value for p in platforms]
@@ -784,6 +839,7 @@ class OutboxRepository:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        query = _outside(query, skip)
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         taken = list(self._session.scalars(query))
@@ -833,6 +889,14 @@ class OutboxRepository:
             update(OutboxRow)
             .where(OutboxRow.id.in_(list(message_ids)))
             .values(next_attempt_at=when, last_error=error[:2000])
+        )
+
+    def release(self, message_ids: Iterable[int], now: datetime) -> None:
+        """Give back leased messages that were never tried: due at once, the take not counted."""
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(message_ids)))
+            .values(next_attempt_at=now, attempts=OutboxRow.attempts - 1)
         )
 
     def give_up(self, message_id: int, error: str) -> None:
@@ -949,13 +1013,10 @@ class JobRepository:
 
     def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool:
         """True the first time a platform delivery id is seen; False for every retry."""
-        inserted = self._session.scalar(
-            insert_for(self._session, _table(InboundDeliveryRow))
-            .values(platform=platform.value, delivery_id=delivery_id, at=now)
-            .on_conflict_do_nothing(index_elements=["platform", "delivery_id"])
-            .returning(InboundDeliveryRow.delivery_id)
-        )
-        return inserted is not None
+        row = {"platform": platform.value, "delivery_id": delivery_id, "at": now}
+        conflict = ["platform", "delivery_id"]
+        table = _table(InboundDeliveryRow)
+        return insert_returning(self._session, table, row, "delivery_id", conflict) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,10 @@ Its client retries nothing by itself: every failure goes back to the outbox as a
 as Slack's `Retry-After` says (or backs off on server errors). A post whose response was lost
 may still have landed, so every post carries its outbox key in the message metadata, and a
 post that may have landed before is first looked for with `conversations.history`.
+
+Slack lets an app post about one message per second into a channel (thread replies count) and
+answers 429 beyond that, so posts are paced per channel up front: a backlog drains at the
+limit instead of bouncing off it every other message.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
+from bot.pacing import Pacer
 from bot.ports import Clock, PostedCard
 from handlers.slack.blocks import STATE_REACTION, Message, card, note, urgent_mention
 from handlers.slack.ids import message_key
@@ -35,6 +40,9 @@ RECONCILE_AFTER = timedelta(seconds=30)
 CLOCK_SKEW = timedelta(minutes=5)
 RECONCILE_PAGES = 5
 MAX_BACKOFF_SECONDS = 300.0
+# chat.postMessage: "1 message per second per channel" (short bursts tolerated); the pacer
+# counts the second from Slack's answer, so posts arrive at least that far apart.
+POST_INTERVAL_SECONDS = 1.0
 GIVE_UP = {
     "account_inactive",
     "cant_update_message",
@@ -55,17 +63,24 @@ IGNORED_REACTION_ERRORS = {"already_reacted", "no_reaction", "message_not_found"
 class SlackPoster:
     platform = Platform.SLACK
 
-    def __init__(self, client: AsyncWebClient, people: SlackPeople, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        people: SlackPeople,
+        clock: Clock,
+        pacer: Pacer | None = None,
+    ) -> None:
         self._client = client
         self._people = people
         self._clock = clock
+        self._pacer = pacer or Pacer(1, POST_INTERVAL_SECONDS)
         self._maybe_posted: set[str] = set()  # keys whose post failed after it may have landed
         self._transient_failures = 0
 
     async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
         message = card(item, await self._people.mentions_for(item))
-        ts, channel = await self._post_once(channel, dedup_key, message, item.created_at)
-        await self._mirror_state(item, channel, ts)
+        ts, channel, fresh = await self._post_once(channel, dedup_key, message, item.created_at)
+        await self._mirror_state(item, channel, ts, fresh=fresh)
         return PostedCard(message_key(channel, ts), {"channel": channel, "ts": ts})
 
     async def update_card(self, item: Feedback, copy: CardCopy) -> None:
@@ -97,32 +112,34 @@ class SlackPoster:
         written_at: datetime,
         *,
         thread_ts: str | None = None,
-    ) -> tuple[str, str]:
-        """Post unless a message with this key is there already; returns (ts, channel)."""
+    ) -> tuple[str, str, bool]:
+        """Post unless a message with this key is there already; returns (ts, channel, whether
+        it was posted now)."""
         if key in self._maybe_posted or self._clock.now() - written_at > RECONCILE_AFTER:
             found = await self._find(channel, key, written_at - CLOCK_SKEW, thread_ts)
             if found is not None:
                 log.info("slack.reconciled key=%s channel=%s ts=%s", key, channel, found)
                 self._maybe_posted.discard(key)
-                return found, channel
+                return found, channel, False
         try:
-            response = await self._call(
-                self._client.chat_postMessage,
-                channel=channel,
-                thread_ts=thread_ts,
-                text=message.text,
-                blocks=message.blocks,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            async with self._pacer.sending(channel):
+                response = await self._call(
+                    self._client.chat_postMessage,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
         except Refused:
             raise
         except DeliveryError:
             self._maybe_posted.add(key)
             raise
         self._maybe_posted.discard(key)
-        return str(response["ts"]), str(response.get("channel") or channel)
+        return str(response["ts"]), str(response.get("channel") or channel), True
 
     async def _find(
         self, channel: str, key: str, oldest: datetime, thread_ts: str | None
@@ -157,10 +174,18 @@ class SlackPoster:
             if not cursor:
                 return
 
-    async def _mirror_state(self, item: Feedback, channel: str, ts: str) -> None:
-        """The bot's own reactions show the state at a glance: 👀 claimed, ✅ closed."""
+    async def _mirror_state(
+        self, item: Feedback, channel: str, ts: str, *, fresh: bool = False
+    ) -> None:
+        """The bot's own reactions show the state at a glance: 👀 claimed, ✅ closed.
+
+        A message posted just now has none to take off; asking anyway would spend the
+        workspace-wide reactions limit twice per card while a backlog drains.
+        """
         wanted = STATE_REACTION.get(item.state)
         for name in STATE_REACTION.values():
+            if fresh and name != wanted:
+                continue
             method = self._client.reactions_add if name == wanted else self._client.reactions_remove
             try:
                 await self._call(method, channel=channel, timestamp=ts, name=name)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,6 +27,7 @@ from msrest.exceptions import HttpOperationError
 from bot.answers import urgent_call
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
+from bot.pacing import Pacer
 from bot.ports import PostedCard
 from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
@@ -45,26 +44,6 @@ MESSAGES_PER_SECOND = 6
 TAG_LABEL = "Tag"
 
 
-class Pacer:
-    """Spaces sends so no conversation gets more than `rate` in any one-second window."""
-
-    def __init__(self, rate: int = MESSAGES_PER_SECOND, window: float = 1.0) -> None:
-        self._rate = rate
-        self._window = window
-        self._sent: dict[str, deque[float]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def wait(self, conversation: str) -> None:
-        lock = self._locks.setdefault(conversation, asyncio.Lock())
-        async with lock:
-            sent = self._sent.setdefault(conversation, deque(maxlen=self._rate))
-            if len(sent) == self._rate:
-                delay = sent[0] + self._window - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            sent.append(time.monotonic())
-
-
 class TeamsPoster:
     platform = Platform.TEAMS
 
@@ -78,7 +57,7 @@ class TeamsPoster:
         self._auth = auth
         self._directory = directory
         self._app_id = app_id
-        self._pacer = pacer or Pacer()
+        self._pacer = pacer or Pacer(MESSAGES_PER_SECOND)
         self._clients: dict[str, ConnectorClient] = {}
         self._failures: dict[str, int] = {}
         self._refused: set[str] = set()

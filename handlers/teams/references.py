@@ -16,7 +16,7 @@ from sqlalchemy import Table, select
 from bot.domain import Feedback, Platform, State
 from bot.ports import Clock
 from storage.models import TeamsConversationRow, TeamsUserRow
-from storage.repositories import insert_for
+from storage.plans import insert_for
 from storage.uow import Database
 
 THREAD_MARKER = ";messageid="

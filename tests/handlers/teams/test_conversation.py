@@ -100,7 +100,8 @@ async def test_commands_answer_in_the_conversation(
     assert answers[5] == f"You reopened {ref}."
     assert answers[6] == f"{ref}: Open: waiting for someone to claim it"
     assert answers[7].startswith("Which item?")
-    shown = connector.sent("POST")[-2].body["attachments"][0]["content"]
+    (show_reply,) = [c for c in connector.sent("POST") if c.body.get("text") == answers[6]]
+    shown = show_reply.body["attachments"][0]["content"]
     assert_valid_card(shown)
     assert core.desk.get(ref).resolution is None
 

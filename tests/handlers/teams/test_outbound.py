@@ -11,9 +11,9 @@ import pytest
 from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
 from bot.outbox import OutboxWorker
+from bot.pacing import Pacer
 from bot.wiring import Core
 from handlers.teams.adapter import TeamsAdapter
-from handlers.teams.poster import Pacer
 from handlers.teams.references import TeamsDirectory
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import CHANNEL

@@ -1,0 +1,105 @@
+"""The running outbox sends each channel on its own: a slow channel leaves room for the others,
+gives back what it did not try before its lease is half gone, and stops at `stop()`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain import Feedback, Platform
+from bot.intake import FeedbackDraft
+from bot.outbox import OutboxWorker
+from bot.ports import Destination, PostedCard
+from bot.service import Desk
+from storage.uow import Database
+from tests.conftest import RecordingListener, person
+from tests.storage.test_outbox import RecordingPoster
+from tests.support import FakeClock
+
+
+@dataclass
+class SlowPoster(RecordingPoster):
+    """Every post takes `seconds`, as a paced channel's do."""
+
+    seconds: float = 0.1
+
+    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+        await asyncio.sleep(self.seconds)
+        return await super().post_card(item, channel, dedup_key)
+
+
+class BodyRouter:
+    """ "busy …" items to C1, the rest to C2."""
+
+    def destinations(self, item: Feedback) -> list[Destination]:
+        return [Destination(Platform.SLACK, "C1" if item.body.startswith("busy") else "C2")]
+
+
+def _desk(database: Database, clock: FakeClock) -> Desk:
+    return Desk(database, BodyRouter(), RecordingListener(), clock)
+
+
+def _ingest(desk: Desk, body: str) -> str:
+    return desk.ingest(
+        FeedbackDraft(source="email", body=body), person("api", Platform.API)
+    ).item.ref
+
+
+def _due_attempts(database: Database, clock: FakeClock) -> list[int]:
+    """Take whatever is due now; the attempts each message has been counted."""
+    with database.write() as uow:
+        taken = uow.outbox.lease_due([Platform.SLACK], clock.now(), timedelta(seconds=60), 100)
+        uow.commit()
+    return [message.attempts for message in taken]
+
+
+def test_a_channel_still_sending_leaves_room_for_the_others(
+    database: Database, clock: FakeClock
+) -> None:
+    desk = _desk(database, clock)
+    for n in range(3):
+        _ingest(desk, f"busy {n}")
+    quiet = _ingest(desk, "quiet")
+    with database.write() as uow:
+        taken = uow.outbox.lease_due(
+            [Platform.SLACK], clock.now(), timedelta(seconds=60), 2, skip=[(Platform.SLACK, "C1")]
+        )
+        uow.commit()
+    assert [(m.channel, m.feedback_id) for m in taken] == [("C2", int(quiet[3:]))]
+
+
+def test_a_run_gives_back_what_it_did_not_try_before_its_lease_is_half_gone(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster = _desk(database, clock), SlowPoster(seconds=0.1)
+    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock, lease=timedelta(seconds=0.5))
+    for n in range(8):
+        _ingest(desk, f"busy {n}")
+
+    asyncio.run(worker.drain_once())
+
+    assert 1 <= len(poster.calls) < 8
+    # the rest is due at once, and being taken and given back did not count as an attempt
+    assert _due_attempts(database, clock) == [1] * (8 - len(poster.calls))
+
+
+def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster = _desk(database, clock), SlowPoster(seconds=0.2)
+    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock)
+    for n in range(5):
+        _ingest(desk, f"busy {n}")
+
+    async def run_then_stop() -> None:
+        running = asyncio.create_task(worker.run())
+        while not poster.calls:
+            await asyncio.sleep(0.01)
+        worker.stop()
+        await asyncio.wait_for(running, 5)
+
+    asyncio.run(run_then_stop())
+
+    assert 1 <= len(poster.calls) <= 2
+    assert _due_attempts(database, clock) == [1] * (5 - len(poster.calls))
