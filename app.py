@@ -89,10 +89,10 @@ def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
             await adapter.start()
         tasks = [_background(outbox.run), _background(jobs.run)]
         yield
+        for adapter in adapters:  # work already acked first: its card updates can still go out
+            await adapter.stop()
         outbox.stop()
         jobs.stop()
-        for adapter in adapters:
-            await adapter.stop()
         await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
         await webhook_sender.close()
         core.close()

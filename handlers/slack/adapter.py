@@ -8,17 +8,22 @@ nothing itself, because the outbox keeps the message and waits as long as Slack 
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answers import Console
@@ -38,6 +43,38 @@ from handlers.slack.shortcuts import Shortcuts
 from handlers.slack.submissions import Submissions
 
 ROUTE = "/slack/events"
+AFTER_ACK_GRACE_SECONDS = 10.0
+OUTBOUND_TIMEOUT_SECONDS = 10  # a post that may have landed is checked before it is retried
+
+log = logging.getLogger(__name__)
+
+
+class BotAuthorization:
+    """Who the bot is (`auth.test`), asked at start rather than on the first request.
+
+    Bolt's own single-workspace check asks on the first request, before that request's ack, so
+    a slow Slack would make the first acks after every start late.
+    """
+
+    def __init__(self, client: AsyncWebClient, token: str) -> None:
+        self._client = client
+        self._token = token
+        self._result: AuthorizeResult | None = None
+
+    async def result(self) -> AuthorizeResult:
+        if self._result is None:
+            answer = await self._client.auth_test()
+            self._result = AuthorizeResult.from_auth_test_response(
+                bot_token=self._token, auth_test_response=answer
+            )
+        return self._result
+
+    async def prefetch(self) -> None:
+        """Ask now; if Slack cannot answer yet, the first request asks again."""
+        try:
+            await self.result()
+        except (SlackClientError, OSError, TimeoutError) as error:
+            log.warning("slack.auth_test_failed error=%s", type(error).__name__)
 
 
 class SlackAdapter:
@@ -62,16 +99,26 @@ class SlackAdapter:
                 AsyncServerErrorRetryHandler(max_retry_count=2),
             ],
         )
-        outbound = AsyncWebClient(token=token, base_url=api_url, retry_handlers=[])
+        outbound = AsyncWebClient(
+            token=token, base_url=api_url, retry_handlers=[], timeout=OUTBOUND_TIMEOUT_SECONDS
+        )
         people = SlackPeople(interactive, core.desk)
         self._poster = SlackPoster(outbound, people, core.clock)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
+        self._authorization = authorization = BotAuthorization(interactive, token)
+
+        async def authorize() -> AuthorizeResult:  # Bolt passes the arguments a function names
+            return await authorization.result()
+
         self.app = AsyncApp(
-            client=interactive,
+            client=AsyncWebClient(base_url=api_url),  # Bolt's own; the token comes from authorize
+            authorize=authorize,
             signing_secret=signing_secret,
-            request_verification_enabled=not app_token,
+            request_verification_enabled=False,  # `_events` checks it before Bolt parses
+            process_before_response=True,  # listeners ack, then hand the rest to `AfterAck`
         )
         inbound = Inbound(core.desk, people, interactive)
+        self._after_ack = inbound.after_ack
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
         settings = SettingsForm(inbound, core.admin)
@@ -85,6 +132,8 @@ class SlackAdapter:
         ):
             listeners.register(self.app)
         self._app_token = app_token
+        # HTTP mode only (Socket Mode has no signing secret, and no route to check)
+        self._verifier = None if app_token else SignatureVerifier(signing_secret)
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
@@ -117,15 +166,31 @@ class SlackAdapter:
             app.router.add_post(ROUTE, self._events)
 
     async def start(self) -> None:
-        """In Socket Mode, connect (the handler needs the running loop, so it is made here)."""
+        """Learn who the bot is; in Socket Mode, connect (the handler needs the running loop)."""
+        await self._authorization.prefetch()
         if self._app_token is not None:
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
 
     async def stop(self) -> None:
+        """Stop taking requests (Socket Mode), then let the work already acked finish."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self._after_ack.drain(AFTER_ACK_GRACE_SECONDS)
 
     async def _events(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        """Check the signature (and its 5-minute window) first, then let Bolt parse and route.
+
+        Bolt parses the body before its own check, so unsigned garbage would reach its parser.
+        """
+        assert self._verifier is not None, "the route is mounted in HTTP mode only"
+        body = await request.read()
+        if not self._verifier.is_valid_request(body, request.headers):
+            return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body.decode(), query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, RecursionError):  # signed by Slack, yet not a request
+            return web.json_response({"error": "not a Slack request body"}, status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))

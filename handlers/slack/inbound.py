@@ -1,17 +1,18 @@
 """What every Slack listener shares: ack first, handle each delivery once, answer mistakes.
 
 Bolt calls a listener with the arguments it names. `acked` wraps a handler so that Slack's
-3-second ack never waits for the database or the Web API: it acks, records the delivery id
-(a retried or duplicated delivery stops there), then runs the handler; a refusal from the core
-(`AllHandsError`) reaches the person as an ephemeral line, never as silence.
+3-second ack never waits for the database or the Web API: it acks, and the rest runs after the
+answer has gone: it records the delivery id (a retried or duplicated delivery stops there),
+then runs the handler; a refusal from the core (`AllHandsError`) reaches the person as an
+ephemeral line, never as silence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -33,11 +34,45 @@ Handler = Callable[[Body, AsyncBoltContext], Awaitable[None]]
 Listener = Callable[[AsyncAck, Body, AsyncBoltContext], Awaitable[None]]
 
 
+class AfterAck:
+    """Work that runs once Slack has its answer, tracked so shutdown can wait for it.
+
+    The app runs listeners inline (Bolt's `process_before_response`), so the answer leaves as
+    soon as a listener acks and hands the rest over here; Bolt's own way, a task per listener
+    polled every 10 ms for its ack, delays every answer and leaves shutdown nothing to wait on.
+    A few pieces of work run at once and the rest wait their turn in arrival order: with no
+    limit, a burst would interleave every piece's steps, and each would finish only after the
+    first step of all the others.
+    """
+
+    def __init__(self, at_once: int = 8) -> None:
+        self._running: set[asyncio.Task[None]] = set()
+        self._turns = asyncio.Semaphore(at_once)
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(self._logged(work))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (up to `timeout`) for the work already started."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+
+    async def _logged(self, work: Coroutine[Any, Any, None]) -> None:
+        async with self._turns:
+            try:
+                await work
+            except Exception:
+                log.exception("slack.after_ack_failed")
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     desk: Desk
     people: SlackPeople
     client: AsyncWebClient  # retries 429s and server errors itself: a person is waiting
+    after_ack: AfterAck = field(default_factory=AfterAck)
 
     async def who(self, context: AsyncBoltContext, user_id: str | None = None) -> Identity:
         team = context.team_id or context.enterprise_id or ""
@@ -68,15 +103,18 @@ class Inbound:
     def acked(self, handler: Handler) -> Listener:
         async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
             await ack()
-            if not await self.core(self.desk.first_delivery, Platform.SLACK, delivery_id(body)):
-                log.info("slack.duplicate_delivery id=%s", delivery_id(body))
-                return
-            try:
-                await handler(body, context)
-            except AllHandsError as error:
-                await self.tell(context.user_id or "", channel_of(body), error.message)
+            self.after_ack.start(self._once(handler, body, context))
 
         return listener
+
+    async def _once(self, handler: Handler, body: Body, context: AsyncBoltContext) -> None:
+        if not await self.core(self.desk.first_delivery, Platform.SLACK, delivery_id(body)):
+            log.info("slack.duplicate_delivery id=%s", delivery_id(body))
+            return
+        try:
+            await handler(body, context)
+        except AllHandsError as error:
+            await self.tell(context.user_id or "", channel_of(body), error.message)
 
 
 def delivery_id(body: Body) -> str:

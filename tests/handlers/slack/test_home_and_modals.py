@@ -102,6 +102,7 @@ async def test_severity_and_tags_are_edited_from_the_card(
     origin = Origin(ref, CARDS, ts).dump()
     severity = {Field.SEVERITY: {"type": "static_select", "selected_option": {"value": "urgent"}}}
     await sender.interactive(view_submission(SlackId.SEVERITY_VIEW, severity, origin, "UANA"))
+    await eventually(lambda: len(slack.replies(CARDS, ts)) == 1)  # a person edits one by one
     tags = {Field.TAGS: {"type": "plain_text_input", "value": "Billing, #export"}}
     await sender.interactive(view_submission(SlackId.TAGS_VIEW, tags, origin, "UANA"))
     await eventually(lambda: len(slack.replies(CARDS, ts)) == 2)
