@@ -4,8 +4,8 @@ Both servers check the same signed tokens (a fake Bot Framework on 127.0.0.1 sig
 publishes the keys). The baseline is stock botbuilder, a CloudAdapter whose bot only answers
 an empty 200 invoke response. Ours is the real server: the Teams adapter (which also reuses
 Connector clients that stock botbuilder rebuilds per request), the Desk and the database; it
-claims a different item on every request (one `wrk` thread, so the Lua counter is shared) and
-answers with the refreshed card.
+claims a different item on every request, each with its own activity id (one `wrk` thread, so
+the Lua counter is shared) and answers with the refreshed card.
 
     python benchmarks/teams_invoke.py [--seconds 10] [--connections 4] [--database-url URL]
 
@@ -35,6 +35,7 @@ counter = 0
 request = function()
   counter = counter + 1
   local body = string.gsub(wrk.body, "FB%-0\\"", "FB-" .. (counter % ITEMS + 1) .. "\\"")
+  body = string.gsub(body, "f:bench%-0\\"", "f:bench-" .. counter .. "\\"")
   return wrk.format(nil, nil, nil, body)
 end
 """
@@ -142,7 +143,7 @@ def _claim_invoke(connector: Any, user: str) -> dict[str, Any]:
         {
             "type": "invoke",
             "name": "adaptiveCard/action",
-            "id": "f:bench",
+            "id": "f:bench-0",  # a new id per click, as Teams sends: a repeated id is a replay
             "channelId": "msteams",
             "from": {"id": user, "name": "Bench", "aadObjectId": "bench-aad"},
             "recipient": {"id": f"28:{connector.app_id}", "name": "All Hands"},

@@ -268,7 +268,12 @@ async def _json_body(request: web.Request, limit: int) -> Any:
         raise Problem(415, "unsupported-media-type", "Send the body as application/json.")
     if request.content_length is not None and request.content_length > limit:
         raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
-    raw = await request.content.read(limit + 1)
+    raw = bytearray()
+    while len(raw) <= limit:  # one read returns what has arrived so far, not the whole body
+        chunk = await request.content.read(limit + 1 - len(raw))
+        if not chunk:
+            break
+        raw += chunk
     if len(raw) > limit:
         raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
     try:

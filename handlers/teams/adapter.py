@@ -213,7 +213,18 @@ class TeamsAdapter:
         await self._poster.close()
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
-        response: web.StreamResponse = await self._cloud.process(request, self._bot)
+        """Hand the request to botbuilder; a body that is not an activity is a 400.
+
+        botbuilder reads the body before it checks the token, so anyone can send garbage, which
+        would otherwise answer 500 with a traceback in the log.
+        """
+        if "Content-Type" not in request.headers:  # botbuilder looks it up unguarded
+            raise web.HTTPUnsupportedMediaType(text="Send the activity as application/json.")
+        try:
+            response: web.StreamResponse = await self._cloud.process(request, self._bot)
+        except (ValueError, RecursionError) as error:  # JSON, UTF-8 and msrest errors
+            log.info("teams.bad_request error=%s", type(error).__name__)
+            raise web.HTTPBadRequest(text="The body is not a Bot Framework activity.") from None
         return response
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes, MessageReaction
+from botbuilder.schema import Activity, ActivityTypes, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 
 from bot.answers import Console
@@ -69,6 +69,14 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
                 log.info("teams.duplicate_delivery type=%s id=%s", activity.type, activity.id)
                 return
         await super().on_turn(turn_context)
+
+    async def _first_click(self, activity: Activity) -> bool:
+        if not activity.id:
+            return True
+        if await asyncio.to_thread(self._first_delivery, f"{activity.type}:{activity.id}"):
+            return True
+        log.info("teams.duplicate_delivery type=%s id=%s", activity.type, activity.id)
+        return False
 
     def _first_delivery(self, key: str) -> bool:
         with self._desk.db.write() as uow:
@@ -168,6 +176,12 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return actions.error_response(HTTPStatus.BAD_REQUEST, f"Unknown action {verb!r}.")
         raw = action.get("data")
         data = raw if isinstance(raw, dict) else {}
+        if verb != Verb.REFRESH and not await self._first_click(turn_context.activity):
+            # A click runs once: resent or replayed (its token lasts an hour), it only shows
+            # the card as it is now: a captured claim cannot claim again after an unclaim.
+            if verb == SAVE_VERB:
+                return actions.message_response("Those settings were saved already.")
+            verb = Verb.REFRESH
         who = await self._people.identity(turn_context)
         if verb == SAVE_VERB:
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)

@@ -2,7 +2,9 @@
 
 It records every call as (method, args), keeps the messages, reactions, views and users a test
 needs to look at, answers in Slack's shapes, and can be told to misbehave: answer 429 with a
-`Retry-After`, or fail with a 500 *after* doing the work (a response lost on the way back).
+`Retry-After`, fail with a 500 *after* doing the work (a response lost on the way back), or
+answer late (`hold`); each call's time is recorded. `limit_per_channel` holds every channel to
+Slack's one post per second, answering 429 to a post that comes sooner.
 Point a client at it with `base_url=fake.api_url` (SLACK_API_URL). `response_url`s and file
 uploads go to the same server, so a test sees those too.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +40,7 @@ SECTION_CHARS = 3_000
 class Call:
     method: str
     args: dict[str, Any]
+    at: float = 0.0  # when it came, on the fake's clock (`now`)
 
 
 @dataclass
@@ -48,6 +52,31 @@ class Fault:
     times: int
     retry_after: int | None = None
     after_effect: bool = False  # do the work, then fail: the caller never learns it worked
+
+
+@dataclass
+class Hold:
+    """Keep the next `times` calls of `method` ("*": any) waiting `seconds` (None: until the
+    fake closes) before the work; `after_effect`: after it (done, but the answer is late).
+    A call still held when the fake closes is never done."""
+
+    method: str
+    seconds: float | None
+    times: int | None = None  # None: every call
+    after_effect: bool = False
+
+
+@dataclass
+class ChannelLimit:
+    """Slack's rule for chat.postMessage: one message per `interval` seconds in each channel
+    (thread replies count); a sooner post is answered 429 with a whole-second Retry-After.
+    Measured in real time, whatever the fake's `now` says."""
+
+    method: str
+    interval: float
+    last: dict[str, float] = field(default_factory=dict)  # channel -> its last post (monotonic)
+    posted: int = 0
+    refused: int = 0
 
 
 @dataclass
@@ -94,6 +123,11 @@ class FakeSlackApi:
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
+        self.channel_limit: ChannelLimit | None = None
+        self.holds: list[Hold] = []
+        self.refusals: list[tuple[Call, int | None]] = []  # answered 429/5xx: (call, Retry-After)
+        self.performed: list[Call] = []  # calls whose work was done (held ones may never be)
+        self._closing: asyncio.Event | None = None
         self.uploads: dict[str, bytes] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -139,6 +173,7 @@ class FakeSlackApi:
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
+        self._closing = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
@@ -151,6 +186,8 @@ class FakeSlackApi:
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
+        if self._closing is not None:
+            self._closing.set()  # held calls give up, so the server can stop
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -200,8 +237,28 @@ class FakeSlackApi:
     def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
         self.faults.append(Fault(method, 429, times, retry_after=retry_after))
 
+    def limit_per_channel(
+        self, method: str = "chat.postMessage", interval: float = 1.0
+    ) -> ChannelLimit:
+        """From now on, refuse posts that come faster than one per `interval` in a channel."""
+        self.channel_limit = ChannelLimit(method, interval)
+        return self.channel_limit
+
     def fail_after_doing(self, method: str, times: int = 1, status: int = 500) -> None:
         self.faults.append(Fault(method, status, times, after_effect=True))
+
+    def hold(
+        self,
+        method: str,
+        seconds: float | None = None,
+        *,
+        times: int | None = None,
+        after_effect: bool = False,
+    ) -> Hold:
+        """Answer `method` late: a slow Slack, a pending post, a response past the timeout."""
+        held = Hold(method, seconds, times, after_effect)
+        self.holds.append(held)
+        return held
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -247,20 +304,34 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
-        await self._record(Call(method, args))
+        call = Call(method, args, self._now())
+        await self._record(call)
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return web.json_response({"ok": False, "error": "not_authed"})
         fault = self._fault(method)
         if fault is not None and not fault.after_effect:
+            self.refusals.append((call, fault.retry_after))
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
             error = "ratelimited" if fault.status == 429 else "internal_error"
             return web.json_response(
                 {"ok": False, "error": error}, status=fault.status, headers=headers
             )
+        too_soon = self._too_soon(method, args)
+        if too_soon is not None:
+            self.refusals.append((call, too_soon))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(too_soon)},
+            )
+        if not await self._held(method, after_effect=False):
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
         handler = self._methods.get(method)
         answer = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         answer.setdefault("ok", "error" not in answer)
+        self.performed.append(call)
         await self._notify()
+        await self._held(method, after_effect=True)
         if fault is not None:
             return web.json_response({"ok": False, "error": "internal_error"}, status=fault.status)
         return web.json_response(answer)
@@ -283,6 +354,43 @@ class FakeSlackApi:
         assert self._changed is not None
         async with self._changed:
             self._changed.notify_all()
+
+    async def _held(self, method: str, *, after_effect: bool) -> bool:
+        """Wait as a matching `Hold` says; False when the fake closed meanwhile."""
+        held = next(
+            (
+                h
+                for h in self.holds
+                if h.method in {method, "*"}
+                and h.after_effect == after_effect
+                and (h.times is None or h.times > 0)
+            ),
+            None,
+        )
+        if held is None:
+            return True
+        if held.times is not None:
+            held.times -= 1
+        assert self._closing is not None
+        try:
+            await asyncio.wait_for(self._closing.wait(), held.seconds)
+        except TimeoutError:
+            return True
+        return False
+
+    def _too_soon(self, method: str, args: dict[str, Any]) -> int | None:
+        """The Retry-After for a post over its channel's limit; None when it may go."""
+        limit = self.channel_limit
+        if limit is None or method != limit.method:
+            return None
+        channel, now = str(args.get("channel")), time.monotonic()
+        wait = limit.last.get(channel, -math.inf) + limit.interval - now
+        if wait > 0:
+            limit.refused += 1
+            return max(1, math.ceil(wait))
+        limit.last[channel] = now
+        limit.posted += 1
+        return None
 
     def _fault(self, method: str) -> Fault | None:
         for fault in self.faults:

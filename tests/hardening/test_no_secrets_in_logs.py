@@ -1,21 +1,56 @@
-"""Every log line of a full API session, at DEBUG, holds no token and no configured secret.
+"""Every log line of a full run, at DEBUG, holds no token and no configured secret.
 
-The server runs with the access logger `allhands serve` uses.
+The server runs with the access logger `allhands serve` uses; every logger, the libraries'
+included, writes at DEBUG while the test runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
 from app import build_server, cli
 from bot.config import Settings
+from bot.domain import Platform, State
+from bot.webhooks import SIGNATURE_HEADER
 from bot.wiring import Core
 from handlers.observability import TEXT_FORMAT, AccessLog, JsonFormatter
+from handlers.slack.adapter import SlackAdapter
+from handlers.slack.ids import SlackId
+from handlers.teams.adapter import TeamsAdapter, authentication
+from tests.fakes.connector import FakeConnector
+from tests.fakes.slack_api import BOT_USER, FakeSlackApi
+from tests.handlers.slack.conftest import slack
+from tests.handlers.slack.payloads import (
+    CARDS,
+    SlackSender,
+    block_action,
+    event,
+    signature_headers,
+)
+from tests.handlers.slack.support import eventually
+from tests.handlers.teams.conftest import (
+    CHANNEL,
+    claim_invoke,
+    connector,
+    no_internet,
+    recording,
+    settle,
+)
+from tests.support import needs_realdata
+
+# Fixtures shared with the per-platform tests; no_internet keeps every call on this machine.
+__all__ = ["connector", "no_internet", "slack"]
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-2222-secretbottoken",
@@ -28,7 +63,13 @@ ITEM = {"source": "zendesk", "external_id": "z-1", "body": "The export button do
 
 @pytest.fixture
 def log_lines() -> Iterator[list[str]]:
-    """Each record as both formatters write it (JSON adds every `extra` field)."""
+    """Each record as both formatters write it (JSON adds every `extra` field).
+
+    Every logger known so far is set to DEBUG (libraries such as SQLAlchemy set their own
+    quieter level), and loggers that do not propagate get the collector too. The one exception
+    is SQLAlchemy's engine, kept at INFO: it logs every statement there, while its DEBUG adds a
+    dump of every result row, which is the stored data itself and no log level.
+    """
     lines: list[str] = []
     text, json_lines = logging.Formatter(TEXT_FORMAT), JsonFormatter()
 
@@ -38,12 +79,23 @@ def log_lines() -> Iterator[list[str]]:
 
     handler = Collect(logging.DEBUG)
     root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    loggers = [root] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    levels = [(logger, logger.level) for logger in loggers]
+    isolated = [logger for logger in loggers if not logger.propagate]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.INFO)
+    for logger in [root, *isolated]:
+        logger.addHandler(handler)
     yield lines
-    root.removeHandler(handler)
-    root.setLevel(old_level)
+    for logger in [root, *isolated]:
+        logger.removeHandler(handler)
+    for logger, level in levels:
+        logger.setLevel(level)
 
 
 def cli_token(db_url: str, *args: str) -> str:
@@ -94,3 +146,174 @@ async def test_a_full_api_session_logs_no_token_or_secret(
     secrets = {token, token[3:], revoked, revoked[3:], near_miss, *SECRETS.values()}
     leaks = [(line, secret) for line in log_lines for secret in secrets if secret in line]
     assert leaks == []
+
+
+@dataclass
+class Hook:
+    """A customer's webhook endpoint: keeps each delivery whose signature checks out."""
+
+    secret: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        stamp, mac = (p.split("=", 1)[1] for p in request.headers[SIGNATURE_HEADER].split(","))
+        expected = hmac.new(self.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+        if not hmac.compare_digest(mac, expected.hexdigest()):
+            return web.Response(status=401)
+        self.received.append(json.loads(body))
+        return web.Response(status=200)
+
+
+@needs_realdata
+async def test_a_full_run_on_every_surface_logs_no_token_or_secret(
+    db_url: str, log_lines: list[str], connector: FakeConnector, slack: FakeSlackApi
+) -> None:
+    """API, CLI, Slack (signed requests, Web API calls), Teams (signed activities, Connector
+    calls) and a signed webhook, with every secret configured, good and bad requests alike."""
+    env = {"ALLHANDS_DATABASE_URL": db_url, "ALLHANDS_LOG_LEVEL": "DEBUG", **SECRETS}
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip().splitlines()[-1]
+
+    token = run("token", "create", "--name", "zendesk")
+    revoked = run("token", "create", "--name", "old")
+    run("token", "revoke", "old")
+    hook = Hook()
+    receiver = web.Application()
+    receiver.router.add_post("/hook", hook.handle)
+    async with TestServer(receiver) as hook_server:
+        hook.secret = run("webhooks", "add", "crm", str(hook_server.make_url("/hook")))
+        settings = Settings(
+            ALLHANDS_DATABASE_URL=db_url,
+            ALLHANDS_LOG_LEVEL="DEBUG",
+            SLACK_BOT_TOKEN=SECRETS["SLACK_BOT_TOKEN"],
+            SLACK_SIGNING_SECRET=SECRETS["SLACK_SIGNING_SECRET"],
+            SLACK_API_URL=slack.api_url,
+            ALLHANDS_SLACK_CHANNEL=CARDS,
+            MicrosoftAppId=connector.app_id,
+            MicrosoftAppPassword=SECRETS["MicrosoftAppPassword"],
+            ALLHANDS_TEAMS_CHANNEL=CHANNEL,
+        )
+        core = Core.build(settings)
+        slack_adapter = SlackAdapter.from_settings(settings, core)
+        assert slack_adapter is not None
+        teams_auth = authentication(
+            settings,
+            openid_metadata_url=connector.openid_metadata_url,
+            credentials_factory=connector.credentials_factory(),
+        )
+        teams = TeamsAdapter(core, teams_auth, app_id=connector.app_id, mode="test")
+        server = TestServer(build_server(core, [slack_adapter, teams]))
+        await server.start_server(access_log_class=AccessLog)
+        channel_tokens: list[str] = []
+        async with TestClient(server) as client:
+            statuses = await _one_of_everything(
+                client, core, connector, token, revoked, channel_tokens
+            )
+            await eventually(lambda: len(hook.received) >= 3)
+    run("token", "revoke", "zendesk")
+
+    assert statuses == [201, 201, 201, 200, 200, 200, 401, 401, 401, 201, 401, 400, 401]
+    assert sorted(h["event"] for h in hook.received) == [
+        "feedback.claimed",
+        "feedback.claimed",
+        "feedback.commented",
+    ]
+    logged_by = {line.split(" ", 4)[3] for line in log_lines[::2]}
+    for library in (
+        "aiohttp.access",
+        "msrest.universal_http",
+        "slack_bolt.AsyncApp",
+        "slack_sdk.web.async_base_client",
+        "sqlalchemy.engine.Engine",
+    ):
+        assert library in logged_by, " ".join(sorted(logged_by))
+    secrets = {
+        token,
+        token[3:],
+        revoked,
+        revoked[3:],
+        hook.secret,
+        *SECRETS.values(),
+        *(t.removeprefix("Bearer ") for t in channel_tokens),
+    }
+    leaks = [
+        (line[:200], secret[:12]) for line in log_lines for secret in secrets if secret in line
+    ]
+    assert leaks == []
+
+
+async def _one_of_everything(
+    client: TestClient[Any, Any],
+    core: Core,
+    connector: FakeConnector,
+    token: str,
+    revoked: str,
+    channel_tokens: list[str],
+) -> list[int]:
+    """One request of every kind the server takes, good and bad; their statuses in order."""
+    auth = {"Authorization": f"Bearer {token}"}
+    sender = SlackSender(client, SECRETS["SLACK_SIGNING_SECRET"])
+
+    async def teams(activity: dict[str, Any], authorization: str | None = None) -> int:
+        activity = connector.activity(activity)
+        header = authorization or connector.authorization(activity)
+        channel_tokens.append(header)
+        response = await client.post(
+            "/api/messages", json=activity, headers={"Authorization": header}
+        )
+        return response.status
+
+    statuses = [await teams(recording("conversation_update_bot_added_to_team.json"))]
+    for n in (1, 2):
+        item = {"source": "zendesk", "external_id": f"z-{n}", "body": f"Problem {n}"}
+        statuses.append((await client.post("/api/v1/feedback", json=item, headers=auth)).status)
+    await settle(core.db)
+    with core.db.read() as uow:
+        copies = {c.platform: c.message_id for c in uow.cards.for_item(1)}
+        teams_card = {c.platform: c.message_id for c in uow.cards.for_item(2)}[Platform.TEAMS]
+    ts = str(copies[Platform.SLACK]).split(":")[-1]
+
+    click = block_action(SlackId.CLAIM, "FB-1", "UANA", message_ts=ts)
+    statuses.append((await sender.interactive(click)).status)
+    await eventually(lambda: core.desk.get("FB-1").state is State.CLAIMED)
+    statuses.append(await teams(claim_invoke("allhands.claim", "FB-2", str(teams_card))))
+    heart = event(
+        "reaction_added.json",
+        "EvHeart",
+        user="UBEN",
+        reaction="heart",
+        item={"type": "message", "channel": CARDS, "ts": ts},
+        item_user=BOT_USER,
+    )
+    statuses.append((await sender.event(heart)).status)
+    body = json.dumps({"type": "url_verification", "challenge": "c"})
+    for headers in (
+        signature_headers(body, secret="wrong"),
+        signature_headers(body, SECRETS["SLACK_SIGNING_SECRET"], at=1_000_000_000),
+    ):
+        response = await client.post(
+            "/slack/events", data=body, headers={"Content-Type": "application/json", **headers}
+        )
+        statuses.append(response.status)
+    message = connector.activity(recording("message_channel_with_mention.json"))
+    statuses.append(await teams(message, connector.authorization(message, aud="someone-else")))
+    # Not a secret in the text: slack_sdk logs each message it sends at DEBUG, customer text too.
+    comment = {"text": "Called the customer back"}
+    response = await client.post("/api/v1/feedback/FB-1/comments", json=comment, headers=auth)
+    statuses.append(response.status)
+    stale = {"Authorization": f"Bearer {revoked}"}
+    statuses.append((await client.get("/api/v1/feedback", headers=stale)).status)
+    garbage = await client.post(
+        "/api/messages",
+        data=b"{" * 10,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    statuses.append(garbage.status)
+    statuses.append((await client.get(f"/api/v1/feedback?t={token}")).status)
+    await settle(core.db)
+    return statuses
