@@ -218,10 +218,13 @@ class OutboxWorker:
             return None  # the item or its card is gone: nothing left to show
         copy = rendered.get(copy.id, copy)
         action = work.message.action
+        retry = work.message.attempts > 1  # taking it counted one: an earlier take may have sent it
         if action == OutboxAction.POST_CARD:
             if copy.message_id is not None:
                 return None
-            posted = await poster.post_card(item, copy.channel, f"allhands-card-{copy.id}")
+            posted = await poster.post_card(
+                item, copy.channel, f"allhands-card-{copy.id}", retry=retry
+            )
             rendered[copy.id] = replace(copy, message_id=posted.message_id, extra=posted.extra)
             return posted
         if copy.message_id is None:
@@ -230,12 +233,12 @@ class OutboxWorker:
             rendered[copy.id] = copy
             await poster.update_card(item, copy)
         elif action == OutboxAction.NOTE and work.event is not None:
-            await poster.post_note(item, copy, work.event)
+            await poster.post_note(item, copy, work.event, retry=retry)
         elif action == OutboxAction.MENTION and item.state is State.OPEN:
             # Paging a group for an item someone already took would only be noise.
             mention = work.message.payload.get("mention")
             if isinstance(mention, str):
-                await poster.post_mention(item, copy, mention)
+                await poster.post_mention(item, copy, mention, retry=retry)
         return None
 
     async def _send_webhook(self, message: OutboxMessage) -> None:

@@ -62,18 +62,26 @@ class ChatPoster(Protocol):
     """One chat platform's outbound side. Raises `bot.errors.DeliveryError` on failure.
 
     Cards are always rendered from the item as it is now, so a late or repeated call still
-    shows the truth.
+    shows the truth. `retry` says an earlier attempt may have posted the message already (its
+    answer lost, or its sender gone before recording it): a poster that can look for it first
+    does, and only then, as the look-up costs a call against the platform's rate limits.
     """
 
     platform: Platform
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard: ...
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard: ...
 
     async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
 
-    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None: ...
+    async def post_note(
+        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
+    ) -> None: ...
 
-    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+    async def post_mention(
+        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
+    ) -> None:
         """Page a Slack user group / Teams tag (its id) in the card's thread."""
         ...
 

@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "allhands_card"
 # Posts normally leave within a second of the change; one that is older may follow a crash
 # that happened after Slack took the message and before its id was recorded.
-RECONCILE_AFTER = timedelta(seconds=30)
 CLOCK_SKEW = timedelta(minutes=5)
 RECONCILE_PAGES = 5
 MAX_BACKOFF_SECONDS = 300.0
@@ -77,9 +76,13 @@ class SlackPoster:
         self._maybe_posted: set[str] = set()  # keys whose post failed after it may have landed
         self._transient_failures = 0
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
         message = card(item, await self._people.mentions_for(item))
-        ts, channel, fresh = await self._post_once(channel, dedup_key, message, item.created_at)
+        ts, channel, fresh = await self._post_once(
+            channel, dedup_key, message, item.created_at, retry=retry
+        )
         await self._mirror_state(item, channel, ts, fresh=fresh)
         return PostedCard(message_key(channel, ts), {"channel": channel, "ts": ts})
 
@@ -90,19 +93,23 @@ class SlackPoster:
         await self._call(update, channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         await self._mirror_state(item, channel, ts)
 
-    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+    async def post_note(
+        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
+    ) -> None:
         message = note(item, event, await self._people.mentions_for(item, event.actor))
         if message is None:
             return
         channel, ts = _where(copy)
         key = f"allhands-note-{copy.id}-{event.id}"
-        await self._post_once(channel, key, message, event.at, thread_ts=ts)
+        await self._post_once(channel, key, message, event.at, thread_ts=ts, retry=retry)
 
-    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+    async def post_mention(
+        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
+    ) -> None:
         channel, ts = _where(copy)
         message = urgent_mention(item, mention)
         key = f"allhands-mention-{copy.id}"
-        await self._post_once(channel, key, message, item.created_at, thread_ts=ts)
+        await self._post_once(channel, key, message, item.created_at, thread_ts=ts, retry=retry)
 
     async def _post_once(
         self,
@@ -112,10 +119,11 @@ class SlackPoster:
         written_at: datetime,
         *,
         thread_ts: str | None = None,
+        retry: bool = False,
     ) -> tuple[str, str, bool]:
         """Post unless a message with this key is there already; returns (ts, channel, whether
         it was posted now)."""
-        if key in self._maybe_posted or self._clock.now() - written_at > RECONCILE_AFTER:
+        if retry or key in self._maybe_posted:
             found = await self._find(channel, key, written_at - CLOCK_SKEW, thread_ts)
             if found is not None:
                 log.info("slack.reconciled key=%s channel=%s ts=%s", key, channel, found)

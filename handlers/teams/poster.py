@@ -62,7 +62,9 @@ class TeamsPoster:
         self._failures: dict[str, int] = {}
         self._refused: set[str] = set()
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
         reference = await self._reference(channel)
         service_url = str(reference["serviceUrl"])
         activity = await self._card_activity(item)
@@ -83,10 +85,14 @@ class TeamsPoster:
             lambda c: c.conversations.update_activity(copy.channel, copy.message_id, activity),
         )
 
-    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+    async def post_note(
+        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
+    ) -> None:
         await self._reply(copy, Activity(type=ActivityTypes.message, text=note_text(item, event)))
 
-    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+    async def post_mention(
+        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
+    ) -> None:
         await self._reply(copy, tag_mention(item, mention))
 
     async def _reply(self, copy: CardCopy, activity: Activity) -> None:

@@ -42,7 +42,9 @@ class SharedPlatform:
     posts: Counter[tuple[str, str]] = field(default_factory=Counter)
     notes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
         await asyncio.sleep(0)
         self.posts[(item.ref, channel)] += 1
         return PostedCard(f"{channel}:{item.ref}", {})
@@ -50,10 +52,14 @@ class SharedPlatform:
     async def update_card(self, item: Feedback, copy: CardCopy) -> None:
         await asyncio.sleep(0)
 
-    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+    async def post_note(
+        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
+    ) -> None:
         self.notes[item.ref].append(event.id)
 
-    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+    async def post_mention(
+        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
+    ) -> None:
         await asyncio.sleep(0)
 
 

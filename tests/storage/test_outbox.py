@@ -34,7 +34,9 @@ class RecordingPoster:
         if self.failures:
             raise self.failures.pop(0)
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
         self._maybe_fail()
         self.posted += 1
         self.calls.append(("post", item.ref, item.state.value))
@@ -44,11 +46,15 @@ class RecordingPoster:
         self._maybe_fail()
         self.calls.append(("update", item.ref, item.state.value))
 
-    async def post_note(self, item: Feedback, copy: CardCopy, event: Event) -> None:
+    async def post_note(
+        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
+    ) -> None:
         self._maybe_fail()
         self.calls.append(("note", item.ref, event.kind.value))
 
-    async def post_mention(self, item: Feedback, copy: CardCopy, mention: str) -> None:
+    async def post_mention(
+        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
+    ) -> None:
         self._maybe_fail()
         self.calls.append(("mention", item.ref, mention))
 

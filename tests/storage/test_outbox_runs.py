@@ -24,9 +24,11 @@ class SlowPoster(RecordingPoster):
 
     seconds: float = 0.1
 
-    async def post_card(self, item: Feedback, channel: str, dedup_key: str) -> PostedCard:
+    async def post_card(
+        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
         await asyncio.sleep(self.seconds)
-        return await super().post_card(item, channel, dedup_key)
+        return await super().post_card(item, channel, dedup_key, retry=retry)
 
 
 class BodyRouter:

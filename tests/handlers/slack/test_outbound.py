@@ -88,6 +88,20 @@ async def test_a_card_posted_before_a_crash_is_found_by_a_fresh_process(
     assert _posted_card_ts(core, ref) == [slack.cards(CARDS)[0].ts]
 
 
+async def test_a_backlog_taken_for_the_first_time_is_posted_without_looking_for_it(
+    core: Core, slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    """Nothing can have posted a message never taken before, however old: looking for it
+    would spend conversations.history's much lower rate limit on every card of a backlog."""
+    refs = [_ingest(core, f"Checkout fails ({n})") for n in range(3)]
+    clock.advance(minutes=10)  # Slack was unreachable for a while
+
+    await _outbox(core, slack, clock).drain_once()
+
+    assert len(slack.cards(CARDS)) == len(refs)
+    assert slack.calls_to("conversations.history") == []
+
+
 async def test_a_lost_thread_note_is_not_posted_twice(
     core: Core, slack: FakeSlackApi, clock: FakeClock
 ) -> None:
