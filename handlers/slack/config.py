@@ -54,7 +54,7 @@ class SettingsForm:
         await ack()
         saved = f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
         origin = Origin.load(body["view"].get("private_metadata") or "")
-        self._in.after_ack.start(
+        await self._in.after_ack.start(
             self._in.tell(context.user_id or "", origin.channel or None, saved)
         )
 

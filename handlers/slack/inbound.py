@@ -10,6 +10,7 @@ ephemeral line, never as silence.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -43,16 +44,36 @@ class AfterAck:
     A few pieces of work run at once and the rest wait their turn in arrival order: with no
     limit, a burst would interleave every piece's steps, and each would finish only after the
     first step of all the others.
+
+    At most `backlog` pieces wait at a time; past that, `start` holds the answer to the next
+    request until one is done. Acking faster than the work gets done would only pile up
+    promises in memory that a crash loses and shutdown cannot finish, so under overload the
+    answers slow down to the pace of the work instead. Slack's 3 seconds come first, though:
+    when the work itself is stuck waiting (on a slow Web API), an answer is held no longer than
+    `hold_at_most` seconds.
     """
 
-    def __init__(self, at_once: int = 8) -> None:
+    def __init__(self, at_once: int = 8, backlog: int = 64, hold_at_most: float = 1.0) -> None:
         self._running: set[asyncio.Task[None]] = set()
         self._turns = asyncio.Semaphore(at_once)
+        self._room = asyncio.Semaphore(backlog)
+        self._hold_at_most = hold_at_most
 
-    def start(self, work: Coroutine[Any, Any, None]) -> None:
+    async def start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the answer; waits first (a while) while the backlog is full."""
+        try:
+            await asyncio.wait_for(self._room.acquire(), self._hold_at_most)
+            has_room = True
+        except TimeoutError:
+            has_room = False  # over the backlog rather than late for Slack
         task = asyncio.get_running_loop().create_task(self._logged(work))
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        task.add_done_callback(functools.partial(self._finished, has_room))
+
+    def _finished(self, has_room: bool, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if has_room:
+            self._room.release()
 
     async def drain(self, timeout: float) -> None:
         """Wait (up to `timeout`) for the work already started."""
@@ -103,7 +124,7 @@ class Inbound:
     def acked(self, handler: Handler) -> Listener:
         async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
             await ack()
-            self.after_ack.start(self._once(handler, body, context))
+            await self.after_ack.start(self._once(handler, body, context))
 
         return listener
 
