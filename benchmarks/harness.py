@@ -67,7 +67,9 @@ def wait_until_listening(port: int, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def server(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+def server(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server process for the duration of the block; its output goes to a log file."""
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
@@ -75,7 +77,7 @@ def server(command: list[str], port: int, env: dict[str, str] | None = None) -> 
     )
     try:
         wait_until_listening(port)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

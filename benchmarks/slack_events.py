@@ -75,12 +75,14 @@ def main() -> None:
 
 
 def run(database_url: str, seconds: int) -> None:
-    from tests.fakes.slack_api import FakeSlackApi
+    from tests.fakes.slack_api import FakeSlackApi, Message
 
     with FakeSlackApi().running() as slack:
         slack.add_user(USER, "Bench Person", "bench@example.com")
-        refs = _seed(database_url, slack.api_url)
+        cards = _seed(database_url, slack.api_url)
+        slack.messages.extend(Message(CHANNEL, ts, ref, []) for ref, ts in cards)  # the cards
         results: dict[str, Load] = {}
+        applied: dict[str, float] = {}  # claims committed per second while wrk ran
         bare = [sys.executable, "benchmarks/bare_server.py"]
         bolt = [*_self(), "--serve", "bolt", "--api-url", slack.api_url]
         ours = [*_self(), "--serve", "ours", "--api-url", slack.api_url]
@@ -94,42 +96,61 @@ def run(database_url: str, seconds: int) -> None:
         ]
         for index, (name, command, connections) in enumerate(runs):
             port = free_port()
-            chunk = refs[index * PER_RUN : (index + 1) * PER_RUN]
+            chunk = cards[index * PER_RUN : (index + 1) * PER_RUN]
             argv = [*bare, str(port)] if command is bare else [*command, "--port", str(port)]
             with server(argv, port):
                 _warm_up(port, chunk[-1])
+                before = _claimed(database_url)
                 results[name] = wrk(
                     f"http://127.0.0.1:{port}/slack/events", _script(chunk), connections, seconds
                 )
-        _report(results)
+                applied[name] = (_claimed(database_url) - before) / results[name].seconds
+        _report(results, applied)
 
 
 def _self() -> list[str]:
     return [sys.executable, "-m", "benchmarks.slack_events"]
 
 
-def _seed(database_url: str, api_url: str) -> list[str]:
-    """Items whose cards are posted, one per request of every run (so each claim changes one)."""
+def _seed(database_url: str, api_url: str) -> list[tuple[str, str]]:
+    """Items whose cards are posted, one per request of every run (so each claim changes one).
+
+    Each comes with its card's message ts: the Claim click is on the card itself.
+    """
     from bot.config import Settings
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
     from bot.wiring import Core
+    from handlers.slack.ids import message_key
     from storage.db import upgrade
 
     upgrade(database_url)
     core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))  # no channel: no posting
     drafts = [FeedbackDraft(source="bench", body=f"Feedback {n}") for n in range(RUNS * PER_RUN)]
     items = [i.item for i in core.desk.ingest_many(drafts, Identity(Platform.API, "b", "b"))]
+    cards = [(item.ref, f"1700000000.{n:06d}") for n, item in enumerate(items)]
     with core.db.write() as uow:
         now = core.clock.now()
-        for n, item in enumerate(items):
+        for item, (_, ts) in zip(items, cards, strict=True):
             card_id = uow.cards.add_pending(item.id, Platform.SLACK, CHANNEL, now)
             assert card_id is not None
-            ts = f"1700000000.{n:06d}"
-            uow.cards.mark_posted(card_id, f"{CHANNEL}:{ts}", {"channel": CHANNEL, "ts": ts})
+            uow.cards.mark_posted(card_id, message_key(CHANNEL, ts), {"channel": CHANNEL, "ts": ts})
         uow.commit()
     core.close()
-    return [item.ref for item in items]
+    return cards
+
+
+def _claimed(database_url: str) -> int:
+    """How many items are claimed now: the work done after the acks, not just promised."""
+    from bot.config import Settings
+    from bot.domain import State
+    from bot.wiring import Core
+
+    core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))
+    try:
+        return core.desk.counts()[State.CLAIMED]
+    finally:
+        core.close()
 
 
 def _settings(database_url: str, api_url: str) -> Any:
@@ -144,13 +165,13 @@ def _settings(database_url: str, api_url: str) -> Any:
     )
 
 
-def _claim_body(ref: str, n: int) -> str:
+def _claim_body(ref: str, ts: str, n: int) -> str:
     payload = {
         "type": "block_actions",
         "user": {"id": USER, "username": "bench", "team_id": "T0001"},
         "api_app_id": "A0BENCH",
         "team": {"id": "T0001", "domain": "bench"},
-        "container": {"type": "message", "message_ts": "1.0", "channel_id": CHANNEL},
+        "container": {"type": "message", "message_ts": ts, "channel_id": CHANNEL},
         "trigger_id": f"{n}.bench.trigger",
         "channel": {"id": CHANNEL, "name": "feedback"},
         "actions": [
@@ -167,25 +188,25 @@ def _claim_body(ref: str, n: int) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def _script(refs: list[str]) -> str:
+def _script(cards: list[tuple[str, str]]) -> str:
     from tests.handlers.slack.payloads import signature_headers
 
     stamp = int(time.time())
     rows = []
-    for n, ref in enumerate(refs):
-        body = _claim_body(ref, n)
+    for n, (ref, ts) in enumerate(cards):
+        body = _claim_body(ref, ts, n)
         signature = signature_headers(body, SECRET, stamp)["X-Slack-Signature"]
         rows.append(f"{{{json.dumps(signature)}, {json.dumps(body)}}}")
     return f'stamp = "{stamp}"\nrequests = {{\n' + ",\n".join(rows) + "\n}\n" + LUA
 
 
-def _warm_up(port: int, ref: str) -> None:
+def _warm_up(port: int, card: tuple[str, str]) -> None:
     """One request first: Bolt's auth.test and the user look-up are cached after it."""
     import urllib.request
 
     from tests.handlers.slack.payloads import signature_headers
 
-    body = _claim_body(ref, 10**9)
+    body = _claim_body(*card, 10**9)
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/slack/events",
         data=body.encode(),
@@ -232,11 +253,13 @@ def _serve_ours(port: int, api_url: str, database_url: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def _report(results: dict[str, Load]) -> None:
-    print(f"{'server':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+def _report(results: dict[str, Load], applied: dict[str, float]) -> None:
+    header = f"{'server':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(f"{header} {'claims applied/s':>17}")
     for name, load in results.items():
         figures = f"{load.rate:>9.1f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} {load.errors:>7}"
-        print(f"{name:<34} {figures}")
+        done = f"{applied[name]:>17.1f}" if name.startswith("ours") else ""
+        print(f"{name:<34} {figures} {done}")
     bare, bolt32, ours32, _, ours4 = results.values()
     ratio = ours32.rate / bolt32.rate
     print(f"Bolt ack-only / bare aiohttp: {bolt32.rate / bare.rate:.2f}x")
