@@ -263,7 +263,8 @@ class OutboxWorker:
         """Push this message and the rest of its channel back, keeping their order."""
         with self._db.write() as uow:
             when = self._clock.now() + timedelta(seconds=delay)
-            uow.outbox.retry_at([w.message.id for w in works], when, error)
+            uow.outbox.retry_at([works[0].message.id], when, error)
+            uow.outbox.retry_at([w.message.id for w in works[1:]], when, error, tried=False)
             uow.commit()
 
     def _release(self, works: Sequence[_Work]) -> None:

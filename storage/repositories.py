@@ -884,11 +884,16 @@ class OutboxRepository:
             update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now)
         )
 
-    def retry_at(self, message_ids: Iterable[int], when: datetime, error: str) -> None:
+    def retry_at(
+        self, message_ids: Iterable[int], when: datetime, error: str, *, tried: bool = True
+    ) -> None:
+        """Due again at `when`; messages not `tried` (waiting behind one that failed) get
+        their take back, so an outage of the first never wears out the ones behind it."""
+        counted = OutboxRow.attempts if tried else OutboxRow.attempts - 1
         self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(list(message_ids)))
-            .values(next_attempt_at=when, last_error=error[:2000])
+            .values(next_attempt_at=when, last_error=error[:2000], attempts=counted)
         )
 
     def release(self, message_ids: Iterable[int], now: datetime) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain import Feedback, Platform
+from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
 from bot.outbox import OutboxWorker
 from bot.ports import Destination, PostedCard
@@ -105,3 +106,18 @@ def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
 
     assert 1 <= len(poster.calls) <= 2
     assert _due_attempts(database, clock) == [1] * (5 - len(poster.calls))
+
+
+def test_a_failure_wears_out_only_the_message_tried_not_the_ones_behind_it(
+    database: Database, clock: FakeClock
+) -> None:
+    desk, poster = _desk(database, clock), SlowPoster(seconds=0)
+    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock)
+    for n in range(3):
+        _ingest(desk, f"busy {n}")
+    poster.failures.append(DeliveryError("server_error", retry_after=5))
+
+    asyncio.run(worker.drain_once())
+    clock.advance(seconds=5)
+
+    assert _due_attempts(database, clock) == [2, 1, 1]
