@@ -105,7 +105,7 @@ def run(database_url: str, channels: int, seconds: int) -> None:
         f"ours 429s: {100 * ours.refused_share:.2f} % of posts "
         f"(target <= {100 * TARGET_REFUSED:.0f} %)"
     )
-    print(f"ours conversations.history look-ups (posts older than 30 s): {ours.history_calls}")
+    print(f"ours conversations.history look-ups (only a retry looks): {ours.history_calls}")
     ok = (
         ratio >= TARGET_CAP_RATIO
         and ours.refused_share <= TARGET_REFUSED

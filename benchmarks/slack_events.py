@@ -172,7 +172,7 @@ def _claim_body(ref: str, ts: str, n: int) -> str:
         "api_app_id": "A0BENCH",
         "team": {"id": "T0001", "domain": "bench"},
         "container": {"type": "message", "message_ts": ts, "channel_id": CHANNEL},
-        "trigger_id": f"{n}.bench.trigger",
+        "trigger_id": f"{n}.{ref}.bench",  # unique across runs: a repeat is a retry
         "channel": {"id": CHANNEL, "name": "feedback"},
         "actions": [
             {
