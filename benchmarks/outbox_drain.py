@@ -33,10 +33,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from benchmarks.harness import free_port, server
+from benchmarks.slack_setup import TOKEN, routed_core, slack_env
 from tests.fakes.slack_api import FakeSlackApi
 
-TOKEN = "xoxb-bench"  # noqa: S105 (a local fake)
-SECRET = "bench-signing-secret"  # noqa: S105
 TARGET_CAP_RATIO = 0.9
 TARGET_REFUSED = 0.01
 REF = re.compile(r"\bFB-(\d+) ·")
@@ -146,26 +145,11 @@ def _self() -> list[str]:
 
 def _seed(database_url: str, api_url: str, channels: Sequence[str], seconds: int) -> dict[str, str]:
     """Routes (tag -> channel) and the backlog; returns the server's environment."""
-    from bot.config import Settings
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
-    from bot.wiring import Core
-    from storage.db import upgrade
 
-    env = {
-        "ALLHANDS_DATABASE_URL": database_url,
-        "ALLHANDS_LOG_LEVEL": "WARNING",
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-    }
-    upgrade(database_url)
-    core = Core.build(Settings(**env))  # no outbox worker here: the intents wait in the outbox
-    rules = [
-        {"name": c, "tags": [c.lower()], "destinations": [{"platform": "slack", "channel": c}]}
-        for c in channels
-    ]
-    core.admin.change("routes", {"rules": rules}, None)
+    env = slack_env(database_url, api_url)
+    core = routed_core(env, channels)  # no outbox worker here: the intents wait in the outbox
     drafts = [
         FeedbackDraft(source="bench", body=f"Feedback {n}", tags=[channels[n % len(channels)]])
         for n in range(len(channels) * seconds)

@@ -22,12 +22,10 @@ import sys
 import tempfile
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 from benchmarks.harness import Load, free_port, server, wrk
+from benchmarks.slack_setup import SECRET, TOKEN, button_click
 
-SECRET = "bench-signing-secret"  # noqa: S105 (a local fake)
-TOKEN = "xoxb-bench"  # noqa: S105
 CHANNEL = "C0BENCH"
 USER = "UBENCH"
 PER_RUN = 6_000
@@ -166,26 +164,8 @@ def _settings(database_url: str, api_url: str) -> Any:
 
 
 def _claim_body(ref: str, ts: str, n: int) -> str:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": USER, "username": "bench", "team_id": "T0001"},
-        "api_app_id": "A0BENCH",
-        "team": {"id": "T0001", "domain": "bench"},
-        "container": {"type": "message", "message_ts": ts, "channel_id": CHANNEL},
-        "trigger_id": f"{n}.{ref}.bench",  # unique across runs: a repeat is a retry
-        "channel": {"id": CHANNEL, "name": "feedback"},
-        "actions": [
-            {
-                "action_id": "allhands.claim",
-                "block_id": "b",
-                "type": "button",
-                "value": ref,
-                "action_ts": f"{n}.0",
-                "text": {"type": "plain_text", "text": "Claim"},
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)})
+    # trigger ids unique across runs: a repeat would be taken for a retry and skipped
+    return button_click("allhands.claim", ref, CHANNEL, ts, USER, f"{n}.{ref}.bench")
 
 
 def _script(cards: list[tuple[str, str]]) -> str:

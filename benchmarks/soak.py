@@ -39,10 +39,9 @@ from urllib.parse import urlencode
 import aiohttp
 
 from benchmarks.harness import free_port, server
+from benchmarks.slack_setup import SECRET, button_click, routed_core, slack_env
 from tests.fakes.slack_api import TEAM, FakeSlackApi
 
-TOKEN = "xoxb-soak"  # noqa: S105 (a local fake)
-SECRET = "soak-signing-secret"  # noqa: S105
 USER = "USOAK"
 CHANNELS = 16
 LAG_SECONDS = 10  # from ingest to claim, and from claim to close
@@ -127,24 +126,8 @@ def soak(database_url: str, seconds: float, rate: float, baseline_seconds: float
 
 def _prepare(database_url: str, api_url: str, channels: list[str]) -> tuple[dict[str, str], str]:
     """Migrate, route one tag to each channel, make an API token; the server's environment."""
-    from bot.config import Settings
-    from bot.wiring import Core
-    from storage.db import upgrade
-
-    env = {
-        "ALLHANDS_DATABASE_URL": database_url,
-        "ALLHANDS_LOG_LEVEL": "WARNING",
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-    }
-    upgrade(database_url)
-    core = Core.build(Settings(**env))
-    rules = [
-        {"name": c, "tags": [c.lower()], "destinations": [{"platform": "slack", "channel": c}]}
-        for c in channels
-    ]
-    core.admin.change("routes", {"rules": rules}, None)
+    env = slack_env(database_url, api_url)
+    core = routed_core(env, channels)
     token = core.tokens.create("soak")
     core.close()
     return env, token
@@ -255,28 +238,7 @@ def _ingest_body(n: int, channels: list[str]) -> dict[str, object]:
 
 
 def _action(action_id: str, ref: str, where: tuple[str, str], n: int) -> str:
-    channel, ts = where
-    payload = {
-        "type": "block_actions",
-        "user": {"id": USER, "username": "soak", "team_id": TEAM},
-        "api_app_id": "A0SOAK",
-        "team": {"id": TEAM, "domain": "soak"},
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
-        "trigger_id": f"{n}.{action_id}.soak",  # a new one for every click (dedup key)
-        "channel": {"id": channel, "name": "feedback"},
-        "message": {"ts": ts, "text": ref},
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b",
-                "type": "button",
-                "value": ref,
-                "action_ts": f"{n}.0",
-                "text": {"type": "plain_text", "text": "Go"},
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)})
+    return button_click(action_id, ref, *where, USER, f"{n}.{action_id}.soak")
 
 
 def _close_submission(ref: str, where: tuple[str, str]) -> str:

@@ -13,21 +13,17 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_server
-from bot.config import Settings
 from bot.domain import Identity, Platform, State
 from bot.intake import FeedbackDraft
 from bot.wiring import Core
-from handlers.slack.adapter import SlackAdapter
 from handlers.slack.ids import SlackId
-from handlers.teams.adapter import TeamsAdapter, authentication
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi
+from tests.handlers.both_platforms import server_with_both
 from tests.handlers.slack.conftest import slack
-from tests.handlers.slack.payloads import CARDS, SECRET, SlackSender, block_action
+from tests.handlers.slack.payloads import SlackSender, block_action
 from tests.handlers.slack.support import eventually
 from tests.handlers.teams.conftest import (
-    CHANNEL,
     assert_valid_card,
     claim_invoke,
     connector,
@@ -47,26 +43,8 @@ API = Identity(Platform.API, "zendesk", "zendesk")
 async def both(
     db_url: str, clock: FakeClock, connector: FakeConnector, slack: FakeSlackApi
 ) -> AsyncIterator[tuple[Core, TestClient[Any, Any]]]:
-    settings = Settings(
-        ALLHANDS_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        ALLHANDS_SLACK_CHANNEL=CARDS,
-        MicrosoftAppId=connector.app_id,
-        MicrosoftAppPassword="not-used-the-fake-signs-tokens",
-        ALLHANDS_TEAMS_CHANNEL=CHANNEL,
-    )
-    core = Core.build(settings, clock)
-    auth = authentication(
-        settings,
-        openid_metadata_url=connector.openid_metadata_url,
-        credentials_factory=connector.credentials_factory(),
-    )
-    slack_adapter = SlackAdapter.from_settings(settings, core)
-    assert slack_adapter is not None
-    teams = TeamsAdapter(core, auth, app_id=connector.app_id, mode="test")
-    async with TestClient(TestServer(build_server(core, [slack_adapter, teams]))) as client:
+    core, server = server_with_both(db_url, clock, connector, slack)
+    async with TestClient(TestServer(server)) as client:
         yield core, client
 
 

@@ -23,22 +23,19 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 import bot.tokens
-from app import build_server, cli
-from bot.config import Settings
+from app import cli
 from bot.domain import Platform, State
 from bot.wiring import Core
 from handlers.slack.adapter import ROUTE as SLACK_ROUTE
-from handlers.slack.adapter import SlackAdapter
 from handlers.slack.ids import SlackId
 from handlers.teams.adapter import ROUTE as TEAMS_ROUTE
-from handlers.teams.adapter import TeamsAdapter, authentication
 from storage.repositories import ListFilter
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import BOT_USER, FakeSlackApi
+from tests.handlers.both_platforms import server_with_both
 from tests.handlers.slack.conftest import slack
 from tests.handlers.slack.payloads import (
     CARDS,
-    SECRET,
     block_action,
     event,
     signature_headers,
@@ -81,27 +78,9 @@ class Chat:
 async def chat(
     db_url: str, clock: FakeClock, connector: FakeConnector, slack: FakeSlackApi
 ) -> AsyncIterator[Chat]:
-    settings = Settings(
-        ALLHANDS_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        ALLHANDS_SLACK_CHANNEL=CARDS,
-        MicrosoftAppId=connector.app_id,
-        MicrosoftAppPassword="not-used-the-fake-signs-tokens",
-        ALLHANDS_TEAMS_CHANNEL=CHANNEL,
-    )
-    core = Core.build(settings, clock)
-    auth = authentication(
-        settings,
-        openid_metadata_url=connector.openid_metadata_url,
-        credentials_factory=connector.credentials_factory(),
-    )
-    slack_adapter = SlackAdapter.from_settings(settings, core)
-    assert slack_adapter is not None
-    teams = TeamsAdapter(core, auth, app_id=connector.app_id, mode="test")
+    core, server = server_with_both(db_url, clock, connector, slack)
     token = {"Authorization": f"Bearer {core.tokens.create('zendesk')}"}
-    async with TestClient(TestServer(build_server(core, [slack_adapter, teams]))) as client:
+    async with TestClient(TestServer(server)) as client:
         chat = Chat(core, client, slack, connector, token)
         installed = await chat.teams_post(recording("conversation_update_bot_added_to_team.json"))
         assert installed.status == 201

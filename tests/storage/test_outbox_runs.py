@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.domain import Feedback, Platform
 from bot.errors import DeliveryError
@@ -49,6 +50,16 @@ def _ingest(desk: Desk, body: str) -> str:
     ).item.ref
 
 
+def _busy_backlog(
+    database: Database, clock: FakeClock, count: int, seconds: float, **options: Any
+) -> tuple[SlowPoster, OutboxWorker]:
+    """`count` items for channel C1 and a worker whose posts take `seconds` each."""
+    desk, poster = _desk(database, clock), SlowPoster(seconds=seconds)
+    for n in range(count):
+        _ingest(desk, f"busy {n}")
+    return poster, OutboxWorker(database, {Platform.SLACK: poster}, clock, **options)
+
+
 def _due_attempts(database: Database, clock: FakeClock) -> list[int]:
     """Take whatever is due now; the attempts each message has been counted."""
     with database.write() as uow:
@@ -75,10 +86,7 @@ def test_a_channel_still_sending_leaves_room_for_the_others(
 def test_a_run_gives_back_what_it_did_not_try_before_its_lease_is_half_gone(
     database: Database, clock: FakeClock
 ) -> None:
-    desk, poster = _desk(database, clock), SlowPoster(seconds=0.1)
-    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock, lease=timedelta(seconds=0.5))
-    for n in range(8):
-        _ingest(desk, f"busy {n}")
+    poster, worker = _busy_backlog(database, clock, 8, 0.1, lease=timedelta(seconds=0.5))
 
     asyncio.run(worker.drain_once())
 
@@ -90,10 +98,7 @@ def test_a_run_gives_back_what_it_did_not_try_before_its_lease_is_half_gone(
 def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
     database: Database, clock: FakeClock
 ) -> None:
-    desk, poster = _desk(database, clock), SlowPoster(seconds=0.2)
-    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock)
-    for n in range(5):
-        _ingest(desk, f"busy {n}")
+    poster, worker = _busy_backlog(database, clock, 5, 0.2)
 
     async def run_then_stop() -> None:
         running = asyncio.create_task(worker.run())
@@ -111,10 +116,7 @@ def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
 def test_a_failure_wears_out_only_the_message_tried_not_the_ones_behind_it(
     database: Database, clock: FakeClock
 ) -> None:
-    desk, poster = _desk(database, clock), SlowPoster(seconds=0)
-    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock)
-    for n in range(3):
-        _ingest(desk, f"busy {n}")
+    poster, worker = _busy_backlog(database, clock, 3, 0)
     poster.failures.append(DeliveryError("server_error", retry_after=5))
 
     asyncio.run(worker.drain_once())
