@@ -269,7 +269,7 @@ class OutboxWorker:
 
     def _release(self, works: Sequence[_Work]) -> None:
         with self._db.write() as uow:
-            uow.outbox.release([w.message.id for w in works], self._clock.now())
+            uow.outbox.retry_at([w.message.id for w in works], self._clock.now(), tried=False)
             uow.commit()
 
     def _give_up(self, message_id: int, error: str) -> None:

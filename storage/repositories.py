@@ -440,9 +440,9 @@ class FeedbackRepository:
         name = f"feedback.update:{columns}:{len(states)}:{held}"
         bound: dict[str, Any] = {f"set_{column}": values[column] for column in columns}
         bound |= {f"from_{n}": state for n, state in enumerate(states)}
-        bound |= {"item_id": item_id, "now": now, "holder_id": holder_id}
-        if not held:
-            del bound["holder_id"]
+        bound |= {"item_id": item_id, "now": now}
+        if held:
+            bound["holder_id"] = holder_id
         changed = plan(self._session, name, build).changed(self._session, bound)
         self._session.expire_all()
         return changed == 1
@@ -885,23 +885,23 @@ class OutboxRepository:
         )
 
     def retry_at(
-        self, message_ids: Iterable[int], when: datetime, error: str, *, tried: bool = True
+        self,
+        message_ids: Iterable[int],
+        when: datetime,
+        error: str | None = None,
+        *,
+        tried: bool = True,
     ) -> None:
-        """Due again at `when`; messages not `tried` (waiting behind one that failed) get
-        their take back, so an outage of the first never wears out the ones behind it."""
-        counted = OutboxRow.attempts if tried else OutboxRow.attempts - 1
+        """Due again at `when`. Messages not `tried` (given back unsent, or waiting behind one
+        that failed) get their take back, so an outage of the first never wears out the rest."""
+        values: dict[str, Any] = {
+            "next_attempt_at": when,
+            "attempts": OutboxRow.attempts if tried else OutboxRow.attempts - 1,
+        }
+        if error is not None:
+            values["last_error"] = error[:2000]
         self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(message_ids)))
-            .values(next_attempt_at=when, last_error=error[:2000], attempts=counted)
-        )
-
-    def release(self, message_ids: Iterable[int], now: datetime) -> None:
-        """Give back leased messages that were never tried: due at once, the take not counted."""
-        self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(message_ids)))
-            .values(next_attempt_at=now, attempts=OutboxRow.attempts - 1)
+            update(OutboxRow).where(OutboxRow.id.in_(list(message_ids))).values(**values)
         )
 
     def give_up(self, message_id: int, error: str) -> None:

@@ -63,14 +63,12 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.type in ONCE_ONLY and activity.id:
-            key = f"{activity.type}:{activity.id}"
-            if not await asyncio.to_thread(self._first_delivery, key):
-                log.info("teams.duplicate_delivery type=%s id=%s", activity.type, activity.id)
-                return
+        if activity.type in ONCE_ONLY and not await self._first_time(activity):
+            return
         await super().on_turn(turn_context)
 
-    async def _first_click(self, activity: Activity) -> bool:
+    async def _first_time(self, activity: Activity) -> bool:
+        """Whether this activity is new: Teams resends, and a captured one can be replayed."""
         if not activity.id:
             return True
         if await asyncio.to_thread(self._first_delivery, f"{activity.type}:{activity.id}"):
@@ -176,7 +174,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return actions.error_response(HTTPStatus.BAD_REQUEST, f"Unknown action {verb!r}.")
         raw = action.get("data")
         data = raw if isinstance(raw, dict) else {}
-        if verb != Verb.REFRESH and not await self._first_click(turn_context.activity):
+        if verb != Verb.REFRESH and not await self._first_time(turn_context.activity):
             # A click runs once: resent or replayed (its token lasts an hour), it only shows
             # the card as it is now: a captured claim cannot claim again after an unclaim.
             if verb == SAVE_VERB:
