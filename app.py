@@ -7,28 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+import signal
+from collections.abc import AsyncIterator, Callable
 
 import click
 from aiohttp import web
 
 from bot.config import describe_environment
-from bot.domain import Platform
 from bot.metrics import CountChanges
-from bot.outbox import OutboxWorker
-from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
+from handlers.background import Background
 from handlers.chat import ChatAdapter
 from handlers.cli import cli
 from handlers.cli.main import ConfigError, Context
-from handlers.digest import server_jobs
 from handlers.observability import MIDDLEWARES, AccessLog, Metrics, configure_logging
 from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter
-from handlers.webhooks import HttpWebhookSender
 from storage.db import schema_problem, upgrade
 
 log = logging.getLogger("allhands")
@@ -65,8 +61,9 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
     return adapters, lines
 
 
-def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
-    """The one aiohttp application: ingest API, health, and every chat adapter's routes."""
+def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) -> web.Application:
+    """The one aiohttp application: ingest API, health, and every chat adapter's routes; with
+    `work`, the inbox, outbox and schedule too (else `allhands work` processes run them)."""
     app = web.Application(
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
     )
@@ -74,35 +71,39 @@ def build_server(core: Core, adapters: list[ChatAdapter]) -> web.Application:
     Metrics(core.db, core.clock).mount(app)
     limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
     IngestApi(core.desk, core.tokens, limits).mount(app)
-    posters: dict[Platform, ChatPoster] = {}
     for adapter in adapters:
         adapter.mount(app)
-        posters[adapter.platform] = adapter.poster
-    webhook_sender = HttpWebhookSender(core.clock)
-    outbox = OutboxWorker(core.db, posters, core.clock, webhooks=(webhook_sender, core.webhooks))
-    core.listeners.add(outbox)
     core.listeners.add(CountChanges())
-    jobs = server_jobs(core)
+    background = Background(core, adapters) if work else None
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         for adapter in adapters:
             await adapter.start()
-        tasks = [_background(outbox.run), _background(jobs.run)]
+        if background is not None:
+            background.start()
         yield
         for adapter in adapters:  # work already acked first: its card updates can still go out
             await adapter.stop()
-        outbox.stop()
-        jobs.stop()
-        await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_SECONDS)
-        await webhook_sender.close()
+        if background is not None:
+            await background.stop()
         core.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
 
 
-def _background(run: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
-    return asyncio.get_running_loop().create_task(run())
+async def run_worker(core: Core, adapters: list[ChatAdapter], stopping: asyncio.Event) -> None:
+    """`allhands work`: the inbox, outbox and schedule, no routes, until `stopping` is set."""
+    core.listeners.add(CountChanges())
+    background = Background(core, adapters)
+    for adapter in adapters:
+        await adapter.start(listen=False)
+    background.start()
+    await stopping.wait()
+    await background.stop()
+    for adapter in adapters:
+        await adapter.stop()
+    core.close()
 
 
 def _environment_help() -> str:
@@ -114,9 +115,15 @@ def _environment_help() -> str:
 @click.option("--dev", is_flag=True, help="Local mode: SQLite, auto-migrate, prints an API token.")
 @click.option("--host", help="Bind address (overrides ALLHANDS_HOST).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (overrides ALLHANDS_PORT).")
+@click.option(
+    "--no-work",
+    is_flag=True,
+    help="Answer requests only; `allhands work` processes handle what they record.",
+)
 @click.pass_obj
-def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
-    """Run the server: ingest API, Slack, Teams, health and the outbox, in one process."""
+def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: bool) -> None:
+    """Run the server: ingest API, Slack, Teams, health, and (unless --no-work) the inbox,
+    outbox and schedule, in one process."""
     settings = ctx.settings
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core_unchecked
@@ -132,7 +139,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None) -> None:
         click.echo(line)
     if dev:
         _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
-    app = build_server(core, adapters)
+    app = build_server(core, adapters, work=not no_work)
     web.run_app(
         app,
         host=host or settings.host,
@@ -155,7 +162,30 @@ def _announce_dev_token(core: Core, base: str) -> None:
     )
 
 
+@click.command("work")
+@click.pass_obj
+def work(ctx: Context) -> None:
+    """Handle what `serve --no-work` servers record, send the outbox and run the schedule."""
+    settings = ctx.settings
+    configure_logging(settings.log_level, settings.log_format)
+    core = ctx.core
+    adapters, lines = chat_adapters(core, dev=False)
+    for line in lines:
+        click.echo(line)
+    asyncio.run(_work_until_signalled(core, adapters))
+
+
+async def _work_until_signalled(core: Core, adapters: list[ChatAdapter]) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stopping.set)
+    click.echo("working: inbox, outbox and schedule (SIGTERM or Ctrl-C finishes and stops)")
+    await run_worker(core, adapters, stopping)
+
+
 cli.add_command(serve)
+cli.add_command(work)
 
 
 def main() -> None:

@@ -67,25 +67,35 @@ def wait_until_listening(port: int, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def server(
-    command: list[str], port: int, env: dict[str, str] | None = None
+def process(
+    command: list[str], env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a server process for the duration of the block; its output goes to a log file."""
+    """Run a process for the duration of the block, then stop it (SIGTERM, then SIGKILL); its
+    output goes to a log file."""
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
+    running = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=log
     )
     try:
-        wait_until_listening(port)
-        yield process
+        yield running
     finally:
-        process.terminate()
+        running.terminate()
         try:
-            process.wait(timeout=15)
+            running.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            running.kill()
         log.close()
         os.unlink(log.name)
+
+
+@contextmanager
+def server(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process for the duration of the block, once it listens on `port`."""
+    with process(command, env) as running:
+        wait_until_listening(port)
+        yield running
 
 
 def wrk(url: str, script: str, connections: int, seconds: int) -> Load:

@@ -1,15 +1,21 @@
 """Signed Claim `block_actions` through /slack/events, beside two baselines in the same run.
 
-Three servers, each in its own process, on the same aiohttp stack, driven by `wrk`:
+Servers, each in its own process, on the same aiohttp stack, driven by `wrk`:
 - bare: an aiohttp handler that reads the body and answers (benchmarks/bare_server.py);
 - Bolt ack-only: a Bolt `AsyncApp` (signature check, authorization) whose Claim listener acks;
-- ours: `allhands serve`'s app with the Slack adapter; each request claims a different item,
-  and the card update, reactions and thread note go to a fake Slack Web API after the ack.
+- ours: `allhands serve`'s app with the Slack adapter; each request claims a different item.
+  The listener stores the click in the inbox (requests arriving together share a transaction)
+  and acks; an inbox worker claims the item, and the outbox sends the card update, reactions
+  and thread note to a fake Slack Web API. Three ways: one process (`serve`, the worker beside
+  the routes); split (`serve --no-work` answering, one `allhands work` process working at the
+  lowest CPU priority on the same two cores); answering only (`serve --no-work` alone, as if
+  its worker ran on a machine of its own: a worker starts after the load to do the backlog).
 
-Every request is a distinct, correctly signed Slack request: the bodies are signed up front with
-one timestamp (Bolt accepts a signature for 5 minutes, far longer than a run), and a Lua script
-cycles through them. Targets: ours >= 0.8x Bolt ack-only requests/s at 32 connections, p99 under
-100 ms at 4 connections.
+Every request is a distinct, correctly signed Slack request for a different open item: the
+bodies are signed up front with one timestamp (Bolt accepts a signature for 5 minutes, far
+longer than a run). Claims applied are counted while wrk runs, and the seconds the worker then
+needs to finish the backlog are reported too. Targets: ours >= 0.8x Bolt ack-only requests/s at
+32 connections, p99 under 100 ms at 4 connections.
 
     python -m benchmarks.slack_events [--seconds 10] [--database-url URL]
 """
@@ -21,15 +27,19 @@ import json
 import sys
 import tempfile
 import time
-from typing import Any
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 
-from benchmarks.harness import Load, free_port, server, wrk
-from benchmarks.slack_setup import SECRET, TOKEN, button_click
+from benchmarks.harness import Load, free_port, process, server, wrk
+from benchmarks.slack_setup import SECRET, TOKEN, button_click, slack_env
 
 CHANNEL = "C0BENCH"
 USER = "UBENCH"
-PER_RUN = 6_000
-RUNS = 5
+BODIES = 6_000  # cycled for the baselines, which do nothing with them
+ONE = "ours, one process"
+SPLIT = "ours, split"
+ANSWERING = "ours, answering only"
+WORKER = [sys.executable, "app.py", "work"]
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 100.0
 
@@ -59,14 +69,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--serve", choices=["bolt", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["bolt", "ours", "answer"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "bolt":
         _serve_bolt(args.port, args.api_url)
-    elif args.serve == "ours":
-        _serve_ours(args.port, args.api_url, args.database_url)
+    elif args.serve in {"ours", "answer"}:
+        _serve_ours(args.port, args.api_url, args.database_url, work=args.serve == "ours")
     else:
         with tempfile.TemporaryDirectory() as scratch:
             run(args.database_url or f"sqlite:///{scratch}/bench.db", args.seconds)
@@ -75,42 +85,83 @@ def main() -> None:
 def run(database_url: str, seconds: int) -> None:
     from tests.fakes.slack_api import FakeSlackApi, Message
 
+    # (server, connections, more requests/s than it answers: each claims an open item)
+    runs = [
+        ("bare aiohttp", 32, 0),
+        ("Bolt ack-only", 32, 0),
+        (ONE, 32, 1_500),
+        (SPLIT, 32, 4_000),
+        (ANSWERING, 32, 4_000),
+        ("Bolt ack-only", 4, 0),
+        (ONE, 4, 1_500),
+        (ANSWERING, 4, 3_000),
+    ]
+    claims = [seconds * per_second for _, _, per_second in runs]
     with FakeSlackApi().running() as slack:
         slack.add_user(USER, "Bench Person", "bench@example.com")
-        cards = _seed(database_url, slack.api_url)
+        cards = _seed(database_url, sum(claims))
         slack.messages.extend(Message(CHANNEL, ts, ref, []) for ref, ts in cards)  # the cards
+        env = slack_env(database_url, slack.api_url) | {"ALLHANDS_SLACK_CHANNEL": CHANNEL}
         results: dict[str, Load] = {}
-        applied: dict[str, float] = {}  # claims committed per second while wrk ran
-        bare = [sys.executable, "benchmarks/bare_server.py"]
-        bolt = [*_self(), "--serve", "bolt", "--api-url", slack.api_url]
-        ours = [*_self(), "--serve", "ours", "--api-url", slack.api_url]
-        ours += ["--database-url", database_url]
-        runs = [
-            ("bare aiohttp, 32 connections", bare, 32),
-            ("Bolt ack-only, 32 connections", bolt, 32),
-            ("ours (claim), 32 connections", ours, 32),
-            ("Bolt ack-only, 4 connections", bolt, 4),
-            ("ours (claim), 4 connections", ours, 4),
-        ]
-        for index, (name, command, connections) in enumerate(runs):
-            port = free_port()
-            chunk = cards[index * PER_RUN : (index + 1) * PER_RUN]
-            argv = [*bare, str(port)] if command is bare else [*command, "--port", str(port)]
-            with server(argv, port):
+        applied: dict[str, tuple[float, float]] = {}  # claims/s while wrk ran; backlog seconds
+        for (name, connections, _), count in zip(runs, claims, strict=True):
+            chunk, cards = (cards[:count], cards[count:]) if count else (cards[:BODIES], cards)
+            label = f"{name}, {connections} connections"
+            with _started(name, env) as port:
                 _warm_up(port, chunk[-1])
                 before = _claimed(database_url)
-                results[name] = wrk(
-                    f"http://127.0.0.1:{port}/slack/events", _script(chunk), connections, seconds
-                )
-                applied[name] = (_claimed(database_url) - before) / results[name].seconds
+                url = f"http://127.0.0.1:{port}/slack/events"
+                results[label] = load = wrk(url, _script(chunk), connections, seconds)
+                if count:
+                    assert load.requests <= count, f"{label}: wrk ran out of distinct clicks"
+                    done = _claimed(database_url) - before
+                    applied[label] = (done / load.seconds, _backlog_seconds(name, env))
         _report(results, applied)
+
+
+@contextmanager
+def _started(name: str, env: dict[str, str]) -> Iterator[int]:
+    """The named server, listening on the port it yields (and its worker, when split)."""
+    port = free_port()
+    if name == "bare aiohttp":
+        command = [sys.executable, "benchmarks/bare_server.py", str(port)]
+    elif name == "Bolt ack-only":
+        command = [*_self(), "--serve", "bolt", "--api-url", env["SLACK_API_URL"]]
+    else:
+        serve = "ours" if name == ONE else "answer"
+        command = [*_self(), "--serve", serve, "--api-url", env["SLACK_API_URL"]]
+        command += ["--database-url", env["ALLHANDS_DATABASE_URL"]]
+    if name != "bare aiohttp":
+        command += ["--port", str(port)]
+    with ExitStack() as stack:
+        if name == SPLIT:  # the worker gets the CPU the answers leave
+            stack.enter_context(process(["nice", "-n", "19", *WORKER], env))
+        stack.enter_context(server(command, port))
+        yield port
+
+
+def _backlog_seconds(name: str, env: dict[str, str]) -> float:
+    """How long after the load the inbox takes to empty: work acked but not yet done. When
+    only answering, a worker starts now (as if it had run on a machine of its own)."""
+    from bot.config import Settings
+    from bot.wiring import Core
+
+    core = Core.build(Settings(ALLHANDS_DATABASE_URL=env["ALLHANDS_DATABASE_URL"]))
+    started = time.monotonic()
+    try:
+        with process(WORKER, env) if name == ANSWERING else nullcontext():
+            while core.inbox.pending():
+                time.sleep(0.2)
+    finally:
+        core.close()
+    return time.monotonic() - started
 
 
 def _self() -> list[str]:
     return [sys.executable, "-m", "benchmarks.slack_events"]
 
 
-def _seed(database_url: str, api_url: str) -> list[tuple[str, str]]:
+def _seed(database_url: str, count: int) -> list[tuple[str, str]]:
     """Items whose cards are posted, one per request of every run (so each claim changes one).
 
     Each comes with its card's message ts: the Claim click is on the card itself.
@@ -124,7 +175,7 @@ def _seed(database_url: str, api_url: str) -> list[tuple[str, str]]:
 
     upgrade(database_url)
     core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))  # no channel: no posting
-    drafts = [FeedbackDraft(source="bench", body=f"Feedback {n}") for n in range(RUNS * PER_RUN)]
+    drafts = [FeedbackDraft(source="bench", body=f"Feedback {n}") for n in range(count)]
     items = [i.item for i in core.desk.ingest_many(drafts, Identity(Platform.API, "b", "b"))]
     cards = [(item.ref, f"1700000000.{n:06d}") for n, item in enumerate(items)]
     with core.db.write() as uow:
@@ -149,18 +200,6 @@ def _claimed(database_url: str) -> int:
         return core.desk.counts()[State.CLAIMED]
     finally:
         core.close()
-
-
-def _settings(database_url: str, api_url: str) -> Any:
-    from bot.config import Settings
-
-    return Settings(
-        ALLHANDS_DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=api_url,
-        ALLHANDS_SLACK_CHANNEL=CHANNEL,
-    )
 
 
 def _claim_body(ref: str, ts: str, n: int) -> str:
@@ -221,33 +260,36 @@ def _serve_bolt(port: int, api_url: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def _serve_ours(port: int, api_url: str, database_url: str) -> None:
+def _serve_ours(port: int, api_url: str, database_url: str, *, work: bool) -> None:
     from aiohttp import web
 
     from app import build_server, chat_adapters
+    from bot.config import Settings
     from bot.wiring import Core
 
-    core = Core.build(_settings(database_url, api_url))
+    env = slack_env(database_url, api_url) | {"ALLHANDS_SLACK_CHANNEL": CHANNEL}
+    core = Core.build(Settings(**env))
     adapters, _ = chat_adapters(core, dev=False)
-    app = build_server(core, adapters)
+    app = build_server(core, adapters, work=work)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def _report(results: dict[str, Load], applied: dict[str, float]) -> None:
-    header = f"{'server':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
-    print(f"{header} {'claims applied/s':>17}")
+def _report(results: dict[str, Load], applied: dict[str, tuple[float, float]]) -> None:
+    header = f"{'server':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(f"{header} {'claims applied/s':>17} {'backlog s':>10}")
     for name, load in results.items():
         figures = f"{load.rate:>9.1f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} {load.errors:>7}"
-        done = f"{applied[name]:>17.1f}" if name.startswith("ours") else ""
-        print(f"{name:<34} {figures} {done}")
-    bare, bolt32, ours32, _, ours4 = results.values()
-    ratio = ours32.rate / bolt32.rate
+        done = f" {applied[name][0]:>17.1f} {applied[name][1]:>10.1f}" if name in applied else ""
+        print(f"{name:<40} {figures}{done}")
+    bare, bolt32, one32, split32, answering32, _, one4, answering4 = results.values()
     print(f"Bolt ack-only / bare aiohttp: {bolt32.rate / bare.rate:.2f}x")
-    print(f"ours / bare aiohttp:          {ours32.rate / bare.rate:.2f}x")
-    print(f"ours / Bolt ack-only:         {ratio:.2f}x (target >= {TARGET_RATIO:.2f}x)")
-    print(f"ours p99 at 4 connections:    {ours4.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms)")
-    ok = ratio >= TARGET_RATIO and ours4.p99_ms < TARGET_P99_MS and ours32.errors == 0
-    print("PASS" if ok else "MISS")
+    for load, what in ((one32, ONE), (split32, SPLIT), (answering32, ANSWERING)):
+        print(f"{what} / Bolt ack-only: {load.rate / bolt32.rate:.2f}x (target >= 0.80x)")
+    for load, what in ((one4, ONE), (answering4, ANSWERING)):
+        print(f"{what}, p99 at 4 connections: {load.p99_ms:.1f} ms (target < 100 ms)")
+    ratio = one32.rate / bolt32.rate
+    ok = ratio >= TARGET_RATIO and one4.p99_ms < TARGET_P99_MS and one32.errors == 0
+    print("PASS" if ok else "MISS", "(judged on one process, the default `allhands serve`)")
 
 
 if __name__ == "__main__":

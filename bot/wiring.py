@@ -8,6 +8,7 @@ from bot.admin import Admin
 from bot.config import Settings
 from bot.digest_settings import LiveDigestSettings
 from bot.domain import Platform
+from bot.inbox import Inbox
 from bot.notify import Broadcast, LogChanges
 from bot.ports import Clock, SystemClock
 from bot.routing import ConfiguredRouter, StaticRouter
@@ -30,6 +31,7 @@ class Core:
     router: ConfiguredRouter
     webhooks: WebhookDirectory
     digest: LiveDigestSettings
+    inbox: Inbox
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Core:
@@ -59,6 +61,7 @@ class Core:
             router,
             webhooks,
             LiveDigestSettings(settings, db),
+            Inbox(db, clock),
         )
 
     def close(self) -> None:

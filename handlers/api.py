@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from bot.domain import Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, Forbidden, Invalid, NotFound
-from bot.ingest_queue import IngestQueue
+from bot.group_commit import ingest_queue
 from bot.intake import FeedbackDraft
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
@@ -139,7 +139,7 @@ class IngestApi:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
-        self._queue = IngestQueue(desk)
+        self._queue = ingest_queue(desk)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/v1/feedback", self.create)
@@ -167,7 +167,7 @@ class IngestApi:
                 "Idempotency-Key must be 1 to 200 characters.",
                 errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
             )
-        result = await self._queue.ingest(IngestRequest(draft, _api_identity(token), key))
+        result = await self._queue.submit(IngestRequest(draft, _api_identity(token), key))
         location = f"/api/v1/feedback/{result.item.ref}"
         return web.json_response(
             item_json(result.item),

@@ -58,6 +58,9 @@ OUTBOX_PENDING = Gauge("allhands_outbox_pending", "Outbox messages waiting to be
 OUTBOX_OLDEST_AGE = Gauge(
     "allhands_outbox_oldest_age_seconds", "Age of the oldest unsent outbox message (0 if none)."
 )
+INBOX_PENDING = Gauge(
+    "allhands_inbox_pending", "Chat deliveries answered and stored, not yet worked."
+)
 
 
 # ---- logs --------------------------------------------------------------------------------
@@ -171,18 +174,20 @@ class Metrics:
         app.router.add_get("/metrics", self.scrape)
 
     async def scrape(self, request: web.Request) -> web.Response:
-        await asyncio.to_thread(self._measure_outbox)
+        await asyncio.to_thread(self._measure_backlogs)
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    def _measure_outbox(self) -> None:
+    def _measure_backlogs(self) -> None:
         try:
             with self._db.read() as uow:
                 pending, oldest = uow.outbox.backlog()
+                inbox = uow.inbox.pending()
         except DatabaseUnavailable:
-            log.warning("metrics.outbox_unknown reason=database-unavailable")
-            OUTBOX_PENDING.set(math.nan)
-            OUTBOX_OLDEST_AGE.set(math.nan)
+            log.warning("metrics.backlogs_unknown reason=database-unavailable")
+            for gauge in (OUTBOX_PENDING, OUTBOX_OLDEST_AGE, INBOX_PENDING):
+                gauge.set(math.nan)
             return
+        INBOX_PENDING.set(inbox)
         OUTBOX_PENDING.set(pending)
         age = (self._clock.now() - oldest).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.set(max(0.0, age))

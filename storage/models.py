@@ -227,6 +227,30 @@ class InboundDeliveryRow(Base):
     at: Mapped[datetime] = mapped_column(index=True)
 
 
+class InboxRow(Base):
+    """A platform delivery acknowledged before it was handled: the work an answer promised.
+
+    The (platform, delivery id) pair is unique, so a retried or duplicated delivery adds
+    nothing. A handled row keeps its ids (and drops its payload) for a day, to keep saying no.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery_id"),
+        Index("ix_inbox_pending", "done_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any] | None]
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    leased_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
 class TeamsConversationRow(Base):
     """A Teams conversation the bot was installed in: the reference proactive cards start from."""
 

@@ -46,6 +46,14 @@ class Plan:
             cursor.close()
         return [self._converted(row) for row in rows]
 
+    def run_many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Execute once per row (an INSERT without RETURNING), in one driver call."""
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.executemany(self.sql, [self.params(row, self.converters) for row in rows])
+        finally:
+            cursor.close()
+
     def changed(self, session: Session, values: dict[str, Any]) -> int:
         """Execute an UPDATE or DELETE; how many rows it touched."""
         cursor = session.connection().connection.cursor()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import READ_ONLY, session_factory
+from storage.inbox import InboxRepository
 from storage.repositories import (
     CardRepository,
     ConfigRepository,
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.jobs = JobRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         self.config = ConfigRepository(self.session, self.people)
         self._after_commit = []
         return self

@@ -33,7 +33,7 @@ class CardActions:
 
     def register(self, app: AsyncApp) -> None:
         for action_id in DONE:
-            app.action(action_id)(self._in.acked(self._change))
+            app.action(action_id)(self._in.recorded(f"action:{action_id}", self._change))
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answers import Console
 from bot.config import Settings
 from bot.domain import Platform
+from bot.inbox import Handle
 from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.slack.actions import CardActions
@@ -117,7 +118,8 @@ class SlackAdapter:
             request_verification_enabled=False,  # `_events` checks it before Bolt parses
             process_before_response=True,  # listeners ack, then hand the rest to `AfterAck`
         )
-        inbound = Inbound(core.desk, people, interactive)
+        inbound = Inbound(core.desk, people, interactive, core.inbox)
+        self.handle_recorded: Handle | None = inbound.handle_recorded
         self._after_ack = inbound.after_ack
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
@@ -165,10 +167,10 @@ class SlackAdapter:
         if self._app_token is None:
             app.router.add_post(ROUTE, self._events)
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
         """Learn who the bot is; in Socket Mode, connect (the handler needs the running loop)."""
         await self._authorization.prefetch()
-        if self._app_token is not None:
+        if self._app_token is not None and listen:
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
 

@@ -28,7 +28,7 @@ class Events:
     def register(self, app: AsyncApp) -> None:
         handlers = (self._reaction_added, self._reaction_removed, self._message, self._home_opened)
         for name, handler in zip(SUBSCRIBED, handlers, strict=True):
-            app.event(name)(self._in.acked(handler))
+            app.event(name)(self._in.recorded(f"event:{name}", handler))
 
     async def _reaction_added(self, body: Body, context: AsyncBoltContext) -> None:
         event = body["event"]

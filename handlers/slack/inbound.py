@@ -1,10 +1,13 @@
 """What every Slack listener shares: ack first, handle each delivery once, answer mistakes.
 
-Bolt calls a listener with the arguments it names. `acked` wraps a handler so that Slack's
-3-second ack never waits for the database or the Web API: it acks, and the rest runs after the
-answer has gone: it records the delivery id (a retried or duplicated delivery stops there),
-then runs the handler; a refusal from the core (`AllHandsError`) reaches the person as an
-ephemeral line, never as silence.
+Bolt calls a listener with the arguments it names. Slack's 3-second ack never waits for the
+database or the Web API. Changes (`recorded`) are stored in the inbox before the ack, in
+batches shared by the requests arriving together, and an inbox worker runs them after: an
+answered click is never lost to a crash, and a retried or duplicated delivery is stored once.
+Answers that are useless late (`acked`: a modal to open, a command to answer) ack and run
+right after the answer instead, recording the delivery id first so a duplicate stops there.
+Either way, a refusal from the core (`AllHandsError`) reaches the person as an ephemeral
+line, never as silence.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Identity, Platform
 from bot.errors import AllHandsError
+from bot.inbox import Inbox
 from bot.service import Desk
 from handlers.slack.people import SlackPeople
 from handlers.slack.views import Origin
@@ -93,7 +98,9 @@ class Inbound:
     desk: Desk
     people: SlackPeople
     client: AsyncWebClient  # retries 429s and server errors itself: a person is waiting
+    inbox: Inbox
     after_ack: AfterAck = field(default_factory=AfterAck)
+    durable: dict[str, Handler] = field(default_factory=dict)  # `recorded` handlers by name
 
     async def who(self, context: AsyncBoltContext, user_id: str | None = None) -> Identity:
         team = context.team_id or context.enterprise_id or ""
@@ -122,16 +129,43 @@ class Inbound:
         )
 
     def acked(self, handler: Handler) -> Listener:
+        """For answers that are useless late (a modal needs its trigger within 3 seconds):
+        ack, then run here, right after the answer."""
+
         async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
             await ack()
             await self.after_ack.start(self._once(handler, body, context))
 
         return listener
 
+    def recorded(self, name: str, handler: Handler) -> Listener:
+        """For changes (claims, comments, submissions): record the delivery in the inbox, then
+        ack; an inbox worker runs `handler` later, in whichever process, under `name`."""
+        assert name not in self.durable, f"two handlers named {name}"
+        self.durable[name] = handler
+
+        async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+            await self.inbox.record(
+                Platform.SLACK, delivery_id(body), {"handler": name, "body": body}
+            )
+            await ack()
+
+        return listener
+
+    async def handle_recorded(self, payload: dict[str, Any]) -> None:
+        """Run a recorded delivery's handler, with the context Bolt would have built for it."""
+        body: Body = payload["body"]
+        context = AsyncBoltRequest(body=body, mode="socket_mode").context
+        await self._answered(self.durable[payload["handler"]], body, context)
+
     async def _once(self, handler: Handler, body: Body, context: AsyncBoltContext) -> None:
         if not await self.core(self.desk.first_delivery, Platform.SLACK, delivery_id(body)):
             log.info("slack.duplicate_delivery id=%s", delivery_id(body))
             return
+        await self._answered(handler, body, context)
+
+    async def _answered(self, handler: Handler, body: Body, context: AsyncBoltContext) -> None:
+        """Run `handler`; a refusal from the core reaches the person, never as silence."""
         try:
             await handler(body, context)
         except AllHandsError as error:

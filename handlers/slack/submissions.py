@@ -1,7 +1,7 @@
 """Modal submissions: close with a resolution, hand off, change severity or tags, log a message.
 
-Each acks first (which closes the modal) and then calls the Desk; the card's update and its
-thread note then come from the outbox, like every other change.
+Each is recorded and acked (which closes the modal), and then calls the Desk; the card's update
+and its thread note then come from the outbox, like every other change.
 """
 
 from __future__ import annotations
@@ -44,12 +44,15 @@ class Submissions:
         self._in = inbound
 
     def register(self, app: AsyncApp) -> None:
-        acked = self._in.acked
-        app.view(SlackId.CLOSE_VIEW)(acked(self._close))
-        app.view(SlackId.HAND_OFF_VIEW)(acked(self._hand_off))
-        app.view(SlackId.SEVERITY_VIEW)(acked(self._severity))
+        for view_id, handler in (
+            (SlackId.CLOSE_VIEW, self._close),
+            (SlackId.HAND_OFF_VIEW, self._hand_off),
+            (SlackId.SEVERITY_VIEW, self._severity),
+            (SlackId.LOG_VIEW, self._log),
+        ):
+            app.view(view_id)(self._in.recorded(f"view:{view_id}", handler))
+        self._edit_tags_listener = self._in.recorded(f"view:{SlackId.TAGS_VIEW}", self._edit_tags)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
-        app.view(SlackId.LOG_VIEW)(acked(self._log))
 
     async def _close(self, body: Body, context: AsyncBoltContext) -> None:
         tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
@@ -88,7 +91,7 @@ class Submissions:
             message = f"Each tag is at most {TAG_CHARS} characters."
             await ack(response_action="errors", errors={Field.TAGS.value: message})
             return
-        await self._in.acked(self._edit_tags)(ack, body, context)
+        await self._edit_tags_listener(ack, body, context)
 
     async def _edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
         who = await self._in.who(context)

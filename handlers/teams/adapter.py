@@ -27,6 +27,7 @@ from botframework.connector.auth import (
 from bot.answers import Console
 from bot.config import Settings
 from bot.domain import Platform
+from bot.inbox import Handle
 from bot.ports import ChatPoster
 from bot.wiring import Core
 from handlers.teams.bot import AllHandsBot
@@ -176,6 +177,7 @@ class TeamsAdapter:
         core.router.fallback.use_default(Platform.TEAMS, directory.general_channel)
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
+        self.handle_recorded: Handle | None = None  # Teams answers invokes with the change made
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
         self._bot = AllHandsBot(
             core.desk, console, directory, TeamsPeople(directory), reactions or {}
@@ -206,7 +208,7 @@ class TeamsAdapter:
     def mount(self, app: web.Application) -> None:
         app.router.add_post(ROUTE, self._messages)
 
-    async def start(self) -> None:
+    async def start(self, *, listen: bool = True) -> None:
         """Nothing to start: Teams calls us."""
 
     async def stop(self) -> None:

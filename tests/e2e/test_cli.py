@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from app import cli
+from storage.db import head_revision
 from tests.support import needs_realdata, realdata_path
 
 
@@ -103,12 +104,14 @@ def test_invalid_configuration_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "ALLHANDS_PORT" in result.stderr
 
 
-def test_serve_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
-    result = run(f"sqlite:///{tmp_path}/empty.db", "serve")
+@pytest.mark.parametrize("verb", ["serve", "work"])
+def test_serve_and_work_refuse_a_database_that_is_behind(tmp_path: Path, verb: str) -> None:
+    result = run(f"sqlite:///{tmp_path}/empty.db", verb)
     assert result.exit_code == 2
     assert result.stderr.strip() == "allhands: the database is empty: run `allhands db upgrade`"
     assert run(f"sqlite:///{tmp_path}/empty.db", "db", "upgrade").exit_code == 0
-    assert "database: 0001" in run(f"sqlite:///{tmp_path}/empty.db", "db", "current").stdout
+    current = run(f"sqlite:///{tmp_path}/empty.db", "db", "current").stdout
+    assert f"database: {head_revision()}" in current
 
 
 def test_serve_help_lists_every_environment_variable() -> None:

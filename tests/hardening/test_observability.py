@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -62,20 +63,24 @@ async def test_requests_are_counted_and_timed_by_route_pattern_not_raw_path(
     assert not [key for key in after if "FB-100" in str(key)]
 
 
-async def test_outbox_depth_and_age_are_read_from_the_database_at_scrape_time(
+async def test_backlogs_are_read_from_the_database_at_scrape_time(
     client: Client, core: Core, clock: FakeClock
 ) -> None:
     empty = await scrape(client)
     assert empty[("allhands_outbox_pending", frozenset())] == 0
     assert empty[("allhands_outbox_oldest_age_seconds", frozenset())] == 0
+    assert empty[("allhands_inbox_pending", frozenset())] == 0
     with core.db.write() as uow:
         for channel in ("C1", "C2"):
             uow.outbox.enqueue(Platform.SLACK, channel, "post_card", None, {}, clock.now())
+        later = clock.now() + timedelta(hours=1)  # not due yet: the worker leaves it waiting
+        uow.inbox.record([(Platform.SLACK, "event:Ev1", {})], later)
         uow.commit()
     clock.advance(seconds=90)
     waiting = await scrape(client)
     assert waiting[("allhands_outbox_pending", frozenset())] == 2
     assert waiting[("allhands_outbox_oldest_age_seconds", frozenset())] == 90
+    assert waiting[("allhands_inbox_pending", frozenset())] == 1
 
 
 async def test_committed_changes_are_counted_by_kind(

@@ -141,14 +141,11 @@ def _signed(payload: dict[str, Any], *, form: bool) -> tuple[str, dict[str, str]
 
 @needs_realdata
 @pytest.mark.parametrize("kind", ["button", "reaction"])
-async def test_replaying_a_signed_slack_request_changes_nothing(
-    chat: Chat, kind: str, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_replaying_a_signed_slack_request_changes_nothing(chat: Chat, kind: str) -> None:
     """Within the five minutes a captured claim is still validly signed; its id stops it.
 
     Replayed after the holder gave the item back, it would claim the item again.
     """
-    caplog.set_level(logging.INFO)
     ref = await _ingest(chat, {"source": "zendesk", "body": "Export is broken"})
     ts = _card_copy(chat, ref, Platform.SLACK)
     if kind == "button":
@@ -170,13 +167,8 @@ async def test_replaying_a_signed_slack_request_changes_nothing(
     await send(unclaim)
     await eventually(lambda: chat.core.desk.get(ref).state is State.OPEN and updates() == 2)
 
-    await send(claim)  # the same bytes, the same signature
-    await eventually(
-        lambda: (
-            "slack.duplicate_delivery" in caplog.text
-            or chat.core.desk.get(ref).state is not State.OPEN
-        )
-    )
+    await send(claim)  # the same bytes, the same signature: stored before the ack, or not
+    await eventually(lambda: chat.core.inbox.pending() == 0)  # (it would be handled by now)
     await settle(chat.core.db)
 
     assert chat.core.desk.get(ref).state is State.OPEN

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +54,14 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python app.py serve` in a process of its own, which the test may kill or stop."""
+    """`python app.py serve` (or another verb) in a process of its own, which the test may kill
+    or stop."""
 
-    def __init__(self, db_url: str, slack_api_url: str, workdir: Path) -> None:
+    def __init__(
+        self, db_url: str, slack_api_url: str, workdir: Path, verb: Sequence[str] = ("serve",)
+    ) -> None:
         self.port = free_port()
+        self._verb = verb
         self.url = f"http://127.0.0.1:{self.port}"
         inherited = {
             name: value
@@ -74,13 +78,13 @@ class ServerProcess:
             "SLACK_API_URL": slack_api_url,
         }
         self._workdir = workdir  # not the project root, whose .env would be read
-        self._log = workdir / "server.log"
+        self._log = workdir / f"{verb[0]}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self._log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(APP), "serve"],
+                [sys.executable, str(APP), *self._verb],
                 env=self._env,
                 cwd=self._workdir,
                 stdout=log,
@@ -100,6 +104,14 @@ class ServerProcess:
                     pass
                 await asyncio.sleep(0.05)
         raise AssertionError(f"the server did not start:\n{self.output()}")
+
+    async def printed(self, line: str, timeout: float = 20.0) -> None:
+        """Wait until the process has printed `line` (a process with no routes to ask)."""
+        deadline = time.monotonic() + timeout
+        while line not in self.output():
+            assert self.running, f"the process exited:\n{self.output()}"
+            assert time.monotonic() < deadline, f"never printed {line!r}:\n{self.output()}"
+            await asyncio.sleep(0.05)
 
     @property
     def running(self) -> bool:
@@ -342,3 +354,38 @@ def accepts_connections(port: int) -> bool:
     except ConnectionRefusedError:
         return False
     return True
+
+
+async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_after_a_kill(
+    db_url: str, slack: FakeSlackApi, tmp_path: Path, core: Core, auth: dict[str, str]
+) -> None:
+    """`serve --no-work` stores a click before its ack and does nothing else with it; an
+    `allhands work` process handles it, even one started after the server was killed."""
+    web = ServerProcess(db_url, slack.api_url, tmp_path, ("serve", "--no-work"))
+    worker = ServerProcess(db_url, slack.api_url, tmp_path, ("work",))
+    web.start()
+    worker.start()
+    try:
+        await web.ready()
+        await worker.printed("working:")
+        async with aiohttp.ClientSession(base_url=web.url) as http:
+            ref = await ingest(http, auth, "The export button does nothing")
+            ts = await card_of(slack, core, ref)  # the worker sent the card
+            worker.signal(signal.SIGTERM)
+            assert await worker.exited(SHUTDOWN_GRACE_SECONDS) == 0, worker.output()
+
+            response = await SlackSender(http).interactive(claim(ref, "UANA", ts))
+            assert response.status == 200
+        assert core.desk.get(ref).state is State.OPEN  # acked, stored, not yet handled
+        assert core.inbox.pending() == 1
+        web.kill()
+        worker.start()
+
+        await eventually(lambda: core.desk.get(ref).state is State.CLAIMED)
+        await eventually(lambda: core.inbox.pending() == 0 and pending(core) == 0)
+    finally:
+        web.kill()
+        worker.kill()
+    [card] = slack.cards(CARDS)
+    assert "Claimed by <@UANA>" in json.dumps(card.blocks)
+    assert [m.text for m in slack.replies(CARDS, ts)] == ["<@UANA> claimed this"]

@@ -1,4 +1,4 @@
-"""Group commit for single-item ingests arriving at the same time.
+"""Group commit: requests arriving at the same time share one transaction.
 
 Each transaction costs a commit and its fixed overhead; under load, requests that arrive while
 one batch is being written wait for the next batch and share its transaction. An idle server
@@ -8,30 +8,42 @@ writes a lone request at once, so this adds no latency when there is no queue.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from bot.errors import AllHandsError
 from bot.service import Desk, Ingested, IngestRequest
 
 MAX_BATCH = 64
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 
 @dataclass
-class _Waiting:
-    request: IngestRequest
-    result: asyncio.Future[Ingested]
+class _Waiting(Generic[T, R]):
+    request: T
+    result: asyncio.Future[R]
 
 
-class IngestQueue:
-    def __init__(self, desk: Desk, max_batch: int = MAX_BATCH) -> None:
-        self._desk = desk
+class GroupCommit(Generic[T, R]):
+    """Calls `write_each` (in a worker thread) with a batch of requests; it returns one result,
+    or the `AllHandsError` refusing it, per request in order."""
+
+    def __init__(
+        self,
+        write_each: Callable[[Sequence[T]], Sequence[R | AllHandsError]],
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._write_each = write_each
         self._max_batch = max_batch
-        self._waiting: list[_Waiting] = []
+        self._waiting: list[_Waiting[T, R]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def ingest(self, request: IngestRequest) -> Ingested:
-        """Store one request (in whichever batch it lands) and return its outcome."""
-        future: asyncio.Future[Ingested] = asyncio.get_running_loop().create_future()
+    async def submit(self, request: T) -> R:
+        """Write one request (in whichever batch it lands) and return its outcome."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(request, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches())
@@ -42,9 +54,7 @@ class IngestQueue:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
             try:
-                results = await asyncio.to_thread(
-                    self._desk.ingest_each, [w.request for w in batch]
-                )
+                results = await asyncio.to_thread(self._write_each, [w.request for w in batch])
             except Exception as error:  # the database failed the whole batch: tell everyone
                 for waiting in batch:
                     if not waiting.result.done():
@@ -57,3 +67,8 @@ class IngestQueue:
                     waiting.result.set_exception(result)
                 else:
                     waiting.result.set_result(result)
+
+
+def ingest_queue(desk: Desk, max_batch: int = MAX_BATCH) -> GroupCommit[IngestRequest, Ingested]:
+    """Single-item ingests, written together when they arrive together."""
+    return GroupCommit(desk.ingest_each, max_batch)

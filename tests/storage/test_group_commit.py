@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain import Platform
 from bot.errors import Conflict
-from bot.ingest_queue import IngestQueue
+from bot.group_commit import ingest_queue
 from bot.intake import FeedbackDraft
 from bot.service import Desk, IngestRequest
 from storage.repositories import ListFilter
@@ -32,9 +32,9 @@ async def test_concurrent_requests_share_batches_and_keep_their_own_results(desk
         return original(requests)
 
     desk.ingest_each = counting  # type: ignore[method-assign]
-    queue = IngestQueue(desk, max_batch=10)
+    queue = ingest_queue(desk, max_batch=10)
     requests = [_request(f"item {n}", external_id=f"e{n % 25}") for n in range(50)]
-    results = await asyncio.gather(*(queue.ingest(r) for r in requests))
+    results = await asyncio.gather(*(queue.submit(r) for r in requests))
 
     assert len(batches) < 50  # requests that arrived together were written together
     assert max(batches) <= 10
@@ -45,11 +45,11 @@ async def test_concurrent_requests_share_batches_and_keep_their_own_results(desk
 
 
 async def test_one_bad_request_does_not_fail_its_batch(desk: Desk) -> None:
-    queue = IngestQueue(desk)
-    await queue.ingest(_request("first", key="k"))
+    queue = ingest_queue(desk)
+    await queue.submit(_request("first", key="k"))
     outcomes = await asyncio.gather(
-        queue.ingest(_request("other text, same key", key="k")),
-        queue.ingest(_request("fine")),
+        queue.submit(_request("other text, same key", key="k")),
+        queue.submit(_request("fine")),
         return_exceptions=True,
     )
     assert isinstance(outcomes[0], Conflict)
@@ -62,6 +62,6 @@ async def test_a_database_failure_reaches_every_waiting_request(desk: Desk) -> N
         raise RuntimeError("disk on fire")
 
     desk.ingest_each = broken  # type: ignore[method-assign]
-    queue = IngestQueue(desk)
+    queue = ingest_queue(desk)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        await asyncio.gather(queue.ingest(_request("a")), queue.ingest(_request("b")))
+        await asyncio.gather(queue.submit(_request("a")), queue.submit(_request("b")))

@@ -1,0 +1,152 @@
+"""Deliveries answered before they are handled: recorded first, handled after, never lost.
+
+A chat platform wants its answer within seconds, and answering costs far less than handling
+(a claim, a comment, the people it names). A listener records the delivery and answers; an
+`InboxWorker`, in this process or in `allhands work` processes, handles what is recorded,
+oldest first, and tries again later what failed. The record is the promise the answer made: a
+crash between the two loses nothing, because a worker picks the delivery up once its lease
+runs out. Recording ignores ids already recorded, so a retried delivery does nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.domain import Platform
+from bot.group_commit import GroupCommit
+from bot.ports import Clock
+from storage.inbox import Delivery
+from storage.uow import Database, DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[dict[str, Any]], Awaitable[None]]
+Record = tuple[Platform, str, dict[str, Any]]
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)  # longer than any one delivery's handling takes
+KEEP_DONE = timedelta(days=1)  # platforms retry within minutes; a day of ids is plenty
+
+
+class Inbox:
+    """Records deliveries; those arriving together share a transaction."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._commit: GroupCommit[Record, None] = GroupCommit(self._write)
+        self.on_record: list[Callable[[], None]] = []  # wakes this process's workers
+
+    async def record(self, platform: Platform, delivery_id: str, payload: dict[str, Any]) -> None:
+        """Return once the delivery is stored (or was already): then it may be answered."""
+        await self._commit.submit((platform, delivery_id[:300], payload))
+        for wake in self.on_record:
+            wake()
+
+    def pending(self) -> int:
+        with self._db.read() as uow:
+            return uow.inbox.pending()
+
+    def _write(self, batch: Sequence[Record]) -> list[None]:
+        with self._db.write() as uow:
+            uow.inbox.record(batch, self._clock.now())
+            uow.commit()
+        return [None] * len(batch)
+
+
+class InboxWorker:
+    """Handles recorded deliveries, `at_once` at a time, until `stop()`."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        db: Database,
+        handlers: Mapping[Platform, Handle],
+        clock: Clock,
+        *,
+        at_once: int = 16,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self._db = db
+        self._handlers = handlers
+        self._clock = clock
+        self._at_once = at_once
+        self._idle_poll = idle_poll
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        inbox.on_record.append(self._wakeup.set)
+
+    async def run(self) -> None:
+        """Handle batches until `stop()`; sleep when nothing is due, unless woken."""
+        last_forget = self._clock.now()
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                handled = await self.handle_due()
+                if self._clock.now() - last_forget > KEEP_DONE / 24:
+                    last_forget = self._clock.now()
+                    await asyncio.to_thread(self._forget)
+            except DatabaseUnavailable as error:
+                log.warning("inbox.database_unavailable error=%s", error)
+                handled = 0
+            if not handled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    async def handle_due(self) -> int:
+        """Take one batch of due deliveries and handle it; how many were taken."""
+        taken = await asyncio.to_thread(self._take)
+        if not taken:
+            return 0
+        failed = await asyncio.gather(*(self._handle(delivery) for delivery in taken))
+        await asyncio.to_thread(self._settle, taken, failed)
+        return len(taken)
+
+    async def _handle(self, delivery: Delivery) -> bool:
+        """Handle one delivery; whether it failed and should be tried again."""
+        handle = self._handlers.get(delivery.platform)
+        if handle is None:
+            log.warning("inbox.no_handler platform=%s", delivery.platform.value)
+            return False
+        try:
+            await handle(delivery.payload)
+        except Exception:
+            log.exception(
+                "inbox.handling_failed id=%s attempt=%s", delivery.id, delivery.attempts + 1
+            )
+            return delivery.attempts + 1 < MAX_ATTEMPTS
+        return False
+
+    def _take(self) -> list[Delivery]:
+        now = self._clock.now()
+        with self._db.write() as uow:
+            taken = uow.inbox.take(now, now + LEASE, self._at_once)
+            uow.commit()
+        return taken
+
+    def _settle(self, taken: Sequence[Delivery], failed: Sequence[bool]) -> None:
+        now = self._clock.now()
+        with self._db.write() as uow:
+            done = [d.id for d, again in zip(taken, failed, strict=True) if not again]
+            if done:
+                uow.inbox.finish(done, now)
+            for delivery, again in zip(taken, failed, strict=True):
+                if again:
+                    uow.inbox.retry_at(
+                        delivery.id, now + timedelta(seconds=2 ** (delivery.attempts + 1))
+                    )
+            uow.commit()
+
+    def _forget(self) -> None:
+        with self._db.write() as uow:
+            uow.inbox.forget(self._clock.now() - KEEP_DONE)
+            uow.commit()

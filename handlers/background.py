@@ -1,0 +1,55 @@
+"""What a server does besides answering: the inbox, the outbox and the schedule.
+
+`allhands serve` runs it beside the routes. `allhands serve --no-work` answers only (it still
+records what it acks) and leaves this to `allhands work` processes, so that answering and
+working do not share one interpreter; any number of either may share one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from bot.domain import Platform
+from bot.inbox import InboxWorker
+from bot.outbox import OutboxWorker
+from bot.ports import ChatPoster
+from bot.wiring import Core
+from handlers.chat import ChatAdapter
+from handlers.digest import server_jobs
+from handlers.webhooks import HttpWebhookSender
+
+GRACE_SECONDS = 10.0
+
+
+class Background:
+    def __init__(self, core: Core, adapters: Sequence[ChatAdapter]) -> None:
+        posters: dict[Platform, ChatPoster] = {
+            adapter.platform: adapter.poster for adapter in adapters
+        }
+        self._webhook_sender = HttpWebhookSender(core.clock)
+        webhooks = (self._webhook_sender, core.webhooks)
+        self.outbox = OutboxWorker(core.db, posters, core.clock, webhooks=webhooks)
+        core.listeners.add(self.outbox)
+        handlers = {a.platform: a.handle_recorded for a in adapters if a.handle_recorded}
+        self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock)
+        self._jobs = server_jobs(core)
+        self._inbox_task: asyncio.Task[None] | None = None
+        self._others: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._inbox_task = loop.create_task(self.inbox.run())
+        self._others = [loop.create_task(self.outbox.run()), loop.create_task(self._jobs.run())]
+
+    async def stop(self) -> None:
+        """Finish the deliveries being handled (their changes queue card updates), then let
+        the outbox send what it has in hand; what is left waits in the database."""
+        self.inbox.stop()
+        if self._inbox_task is not None:
+            await asyncio.wait([self._inbox_task], timeout=GRACE_SECONDS)
+        self.outbox.stop()
+        self._jobs.stop()
+        if self._others:
+            await asyncio.wait(self._others, timeout=GRACE_SECONDS)
+        await self._webhook_sender.close()

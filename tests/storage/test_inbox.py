@@ -1,0 +1,127 @@
+"""The inbox: a delivery recorded before its ack is handled once, retried on failure, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.domain import Platform
+from bot.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, Inbox, InboxWorker
+from storage.uow import Database
+from tests.support import FakeClock
+
+
+class Handler:
+    """Records the payloads it is given; fails the first `failures` calls."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self.failures = failures
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        self.seen.append(payload)
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("the platform is down")
+
+
+def _worker(inbox: Inbox, database: Database, clock: FakeClock, handler: Handler) -> InboxWorker:
+    return InboxWorker(inbox, database, {Platform.SLACK: handler}, clock)
+
+
+async def test_a_delivery_recorded_twice_is_handled_once(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox, handler = Inbox(database, clock), Handler()
+    await asyncio.gather(
+        inbox.record(Platform.SLACK, "event:Ev1", {"n": 1}),
+        inbox.record(Platform.SLACK, "event:Ev1", {"n": 1}),
+        inbox.record(Platform.SLACK, "event:Ev2", {"n": 2}),
+    )
+    assert inbox.pending() == 2
+
+    await _worker(inbox, database, clock, handler).handle_due()
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})  # a retry after it was handled
+
+    assert handler.seen == [{"n": 1}, {"n": 2}]  # oldest first
+    assert inbox.pending() == 0
+    assert await _worker(inbox, database, clock, handler).handle_due() == 0
+
+
+async def test_a_failed_delivery_is_tried_again_later_then_given_up(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox, handler = Inbox(database, clock), Handler(failures=MAX_ATTEMPTS)
+    worker = _worker(inbox, database, clock, handler)
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
+
+    await worker.handle_due()
+    assert (len(handler.seen), inbox.pending()) == (1, 1)
+    assert await worker.handle_due() == 0  # not due yet: it waits its backoff
+    for attempt in range(2, MAX_ATTEMPTS + 1):
+        clock.advance(seconds=2**attempt)
+        assert await worker.handle_due() == 1
+    assert len(handler.seen) == MAX_ATTEMPTS
+    assert inbox.pending() == 0  # logged and given up, not retried forever
+
+
+async def test_a_delivery_taken_by_a_worker_that_died_is_handled_once_its_lease_ends(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox, handler = Inbox(database, clock), Handler()
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
+    with database.write() as uow:  # a worker takes it, then its process dies
+        assert len(uow.inbox.take(clock.now(), clock.now() + LEASE, 10)) == 1
+        uow.commit()
+    worker = _worker(inbox, database, clock, handler)
+
+    assert await worker.handle_due() == 0
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert await worker.handle_due() == 1
+    assert handler.seen == [{"n": 1}]
+
+
+async def test_handled_ids_are_kept_a_day_then_forgotten(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox = Inbox(database, clock)
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
+    await _worker(inbox, database, clock, Handler()).handle_due()
+    await inbox.record(Platform.SLACK, "event:Ev2", {"n": 2})  # still waiting
+
+    with database.write() as uow:
+        assert uow.inbox.forget(clock.now() - KEEP_DONE) == 0
+        assert uow.inbox.forget(clock.now() + KEEP_DONE) == 1  # the handled one only
+        uow.commit()
+    assert inbox.pending() == 1
+
+
+async def test_workers_sharing_the_inbox_handle_each_delivery_once(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox, handler = Inbox(database, clock), Handler()
+    for n in range(40):
+        await inbox.record(Platform.SLACK, f"event:Ev{n}", {"n": n})
+    pool = [_worker(inbox, database, clock, handler) for _ in range(2)]
+
+    while sum(await asyncio.gather(*(worker.handle_due() for worker in pool))):
+        pass
+
+    assert sorted(p["n"] for p in handler.seen) == list(range(40))
+
+
+async def test_a_running_worker_is_woken_by_a_record_in_its_process(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox, handler = Inbox(database, clock), Handler()
+    worker = InboxWorker(inbox, database, {Platform.SLACK: handler}, clock, idle_poll=60)
+    running = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.1)  # asleep, with nothing due
+
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
+    async with asyncio.timeout(5):  # far sooner than its next poll
+        while not handler.seen:
+            await asyncio.sleep(0.01)
+    worker.stop()
+    await asyncio.wait_for(running, 5)
+    assert handler.seen == [{"n": 1}]
