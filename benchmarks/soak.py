@@ -13,7 +13,7 @@ but at least 30 s), at the end and the largest; growth from the warm-up to the e
 of the samples in the 30 s after the warm-up against that of the last 30 s), target < 10 %.
 Baseline: the bare aiohttp server (benchmarks/bare_server.py) sampled the same way under the
 same request pattern for a shorter run. Checks: no request failed, every item has exactly one
-card, each card shows its item's last state, and the outbox is empty at the end.
+card, each card shows its item's last state, and the inbox and outbox are empty at the end.
 
     python -m benchmarks.soak [--minutes 30] [--rate 4] [--database-url URL]
 
@@ -114,7 +114,7 @@ def soak(database_url: str, seconds: float, rate: float, baseline_seconds: float
     print(f"failed requests: {failed} {dict(ours.failures) if failed else ''}".rstrip())
     print(
         f"items: {len(ours.refs)} ingested, {len(ours.claimed)} claimed, {len(ours.closed)} "
-        f"closed; cards missing or wrong: {lost}; outbox pending at the end: {pending}"
+        f"closed; cards missing or wrong: {lost}; inbox and outbox pending at the end: {pending}"
     )
     print(f"Slack posts: {posted}, answered 429: {refused}")
     print(
@@ -314,7 +314,8 @@ def _percentile(values: list[float], percent: int) -> float:
 
 
 def _wait_until_drained(database_url: str, slack: FakeSlackApi, items: int) -> int:
-    """Waits until every card is posted and the outbox is empty; returns what is still pending."""
+    """Waits until every card is posted and the inbox and outbox are empty; returns what is
+    still pending in them."""
     from storage.db import create_db_engine
     from storage.uow import Database
 
@@ -323,7 +324,7 @@ def _wait_until_drained(database_url: str, slack: FakeSlackApi, items: int) -> i
     try:
         while True:
             with db.read() as uow:
-                pending = uow.outbox.pending()
+                pending = uow.outbox.pending() + uow.inbox.pending()
             if (pending == 0 and len(slack.cards()) >= items) or time.monotonic() > deadline:
                 return pending
             time.sleep(0.5)
