@@ -104,21 +104,19 @@ class InboxWorker:
 
     async def handle_due(self) -> int:
         """Take one batch of due deliveries and handle it; how many were taken."""
+        if not self._handlers:
+            return 0  # no chat platform on here: leave the deliveries to a worker that has one
         taken = await asyncio.to_thread(self._take)
         if not taken:
             return 0
-        failed = await asyncio.gather(*(self._handle(delivery) for delivery in taken))
-        await asyncio.to_thread(self._settle, taken, failed)
+        again = await asyncio.gather(*(self._handle(delivery) for delivery in taken))
+        await asyncio.to_thread(self._settle, taken, again)
         return len(taken)
 
     async def _handle(self, delivery: Delivery) -> bool:
         """Handle one delivery; whether it failed and should be tried again."""
-        handle = self._handlers.get(delivery.platform)
-        if handle is None:
-            log.warning("inbox.no_handler platform=%s", delivery.platform.value)
-            return False
         try:
-            await handle(delivery.payload)
+            await self._handlers[delivery.platform](delivery.payload)
         except Exception:
             log.exception(
                 "inbox.handling_failed id=%s attempt=%s", delivery.id, delivery.attempts + 1
@@ -129,18 +127,18 @@ class InboxWorker:
     def _take(self) -> list[Delivery]:
         now = self._clock.now()
         with self._db.write() as uow:
-            taken = uow.inbox.take(now, now + LEASE, self._at_once)
+            taken = uow.inbox.take(now, now + LEASE, self._at_once, list(self._handlers))
             uow.commit()
         return taken
 
-    def _settle(self, taken: Sequence[Delivery], failed: Sequence[bool]) -> None:
+    def _settle(self, taken: Sequence[Delivery], again: Sequence[bool]) -> None:
         now = self._clock.now()
         with self._db.write() as uow:
-            done = [d.id for d, again in zip(taken, failed, strict=True) if not again]
+            done = [d.id for d, retry in zip(taken, again, strict=True) if not retry]
             if done:
                 uow.inbox.finish(done, now)
-            for delivery, again in zip(taken, failed, strict=True):
-                if again:
+            for delivery, retry in zip(taken, again, strict=True):
+                if retry:
                     uow.inbox.retry_at(
                         delivery.id, now + timedelta(seconds=2 ** (delivery.attempts + 1))
                     )

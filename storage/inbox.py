@@ -60,11 +60,14 @@ class InboxRepository:
         plan = insert_plan(self._session, table, RECORD_COLUMNS, ["platform", "delivery_id"])
         plan.run_many(self._session, rows)
 
-    def take(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        """Lease up to `limit` due deliveries, oldest first."""
+    def take(
+        self, now: datetime, lease_until: datetime, limit: int, platforms: Sequence[Platform]
+    ) -> list[Delivery]:
+        """Lease up to `limit` due deliveries from these platforms, oldest first."""
         query = (
             select(InboxRow)
             .where(
+                InboxRow.platform.in_([platform.value for platform in platforms]),
                 InboxRow.done_at.is_(None),
                 InboxRow.next_attempt_at <= now,
                 or_(InboxRow.leased_until.is_(None), InboxRow.leased_until < now),

@@ -71,7 +71,7 @@ async def test_a_delivery_taken_by_a_worker_that_died_is_handled_once_its_lease_
     inbox, handler = Inbox(database, clock), Handler()
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
     with database.write() as uow:  # a worker takes it, then its process dies
-        assert len(uow.inbox.take(clock.now(), clock.now() + LEASE, 10)) == 1
+        assert len(uow.inbox.take(clock.now(), clock.now() + LEASE, 10, [Platform.SLACK])) == 1
         uow.commit()
     worker = _worker(inbox, database, clock, handler)
 
@@ -125,3 +125,17 @@ async def test_a_running_worker_is_woken_by_a_record_in_its_process(
     worker.stop()
     await asyncio.wait_for(running, 5)
     assert handler.seen == [{"n": 1}]
+
+
+async def test_a_worker_leaves_deliveries_it_has_no_handler_for(
+    database: Database, clock: FakeClock
+) -> None:
+    """A worker with Slack off must not take Slack's deliveries from one with Slack on."""
+    inbox, handler = Inbox(database, clock), Handler()
+    await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
+    teams_only = InboxWorker(inbox, database, {Platform.TEAMS: handler}, clock)
+
+    assert await teams_only.handle_due() == 0
+    assert await InboxWorker(inbox, database, {}, clock).handle_due() == 0
+    assert inbox.pending() == 1
+    assert await _worker(inbox, database, clock, handler).handle_due() == 1
