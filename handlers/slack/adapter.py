@@ -116,7 +116,8 @@ class SlackAdapter:
             authorize=authorize,
             signing_secret=signing_secret,
             request_verification_enabled=False,  # `_events` checks it before Bolt parses
-            process_before_response=True,  # listeners ack, then hand the rest to `AfterAck`
+            process_before_response=True,  # listeners answer inline; the work goes to the inbox
+            # or, for modals and commands, to `AfterAck`
         )
         inbound = Inbound(core.desk, people, interactive, core.inbox)
         self.handle_recorded: Handle | None = inbound.handle_recorded
