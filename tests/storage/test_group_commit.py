@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -65,3 +66,20 @@ async def test_a_database_failure_reaches_every_waiting_request(desk: Desk) -> N
     queue = ingest_queue(desk)
     with pytest.raises(RuntimeError, match="disk on fire"):
         await asyncio.gather(queue.submit(_request("a")), queue.submit(_request("b")))
+
+
+async def test_a_batch_does_not_queue_behind_background_work_in_the_shared_pool(
+    desk: Desk,
+) -> None:
+    """Clients wait on a batch; a worker's handlers filling the default pool must not delay it."""
+    released = threading.Event()
+    pool_size = 64  # more than the default executor's threads on any machine
+    busy = [asyncio.to_thread(released.wait, 30) for _ in range(pool_size)]
+    blockers = asyncio.gather(*busy)
+    try:
+        queue = ingest_queue(desk)
+        ingested = await asyncio.wait_for(queue.submit(_request("while busy")), timeout=10)
+        assert ingested.created
+    finally:
+        released.set()
+        await blockers
