@@ -31,6 +31,7 @@ Record = tuple[Platform, str, dict[str, Any]]
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=2)  # longer than any one delivery's handling takes
 KEEP_DONE = timedelta(days=1)  # platforms retry within minutes; a day of ids is plenty
+FORGET_EVERY = KEEP_DONE / 24
 
 
 class Inbox:
@@ -88,9 +89,9 @@ class InboxWorker:
             self._wakeup.clear()
             try:
                 handled = await self.handle_due()
-                if self._clock.now() - last_forget > KEEP_DONE / 24:
+                if self._clock.now() - last_forget > FORGET_EVERY:
                     last_forget = self._clock.now()
-                    await asyncio.to_thread(self._forget)
+                    await asyncio.to_thread(self.forget_old)
             except DatabaseUnavailable as error:
                 log.warning("inbox.database_unavailable error=%s", error)
                 handled = 0
@@ -144,7 +145,11 @@ class InboxWorker:
                     )
             uow.commit()
 
-    def _forget(self) -> None:
+    def forget_old(self) -> None:
+        """Drop delivery ids kept past `KEEP_DONE`: handled inbox rows, and the ids of
+        deliveries answered at once (modals, commands, Teams), which would otherwise pile up."""
+        before = self._clock.now() - KEEP_DONE
         with self._db.write() as uow:
-            uow.inbox.forget(self._clock.now() - KEEP_DONE)
+            uow.inbox.forget(before)
+            uow.jobs.forget_deliveries(before)
             uow.commit()

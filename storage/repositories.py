@@ -1023,6 +1023,11 @@ class JobRepository:
         table = _table(InboundDeliveryRow)
         return insert_returning(self._session, table, row, "delivery_id", conflict) is not None
 
+    def forget_deliveries(self, seen_before: datetime) -> int:
+        """Delete delivery ids first seen before `seen_before`; how many."""
+        old = _table(InboundDeliveryRow).delete().where(InboundDeliveryRow.at < seen_before)
+        return int(self._session.execute(old).rowcount)  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:

@@ -96,6 +96,32 @@ async def test_handled_ids_are_kept_a_day_then_forgotten(
     assert inbox.pending() == 1
 
 
+async def test_the_worker_forgets_ids_older_than_a_day_in_both_tables(
+    database: Database, clock: FakeClock
+) -> None:
+    inbox = Inbox(database, clock)
+    worker = _worker(inbox, database, clock, Handler())
+    await inbox.record(Platform.SLACK, "event:Old", {"n": 1})
+    await worker.handle_due()
+    with database.write() as uow:
+        assert uow.jobs.first_delivery(Platform.TEAMS, "message:old", clock.now())
+        uow.commit()
+    clock.advance(days=1, minutes=1)
+    await inbox.record(Platform.SLACK, "event:New", {"n": 2})
+    await worker.handle_due()
+    with database.write() as uow:
+        assert uow.jobs.first_delivery(Platform.TEAMS, "message:new", clock.now())
+        uow.commit()
+
+    worker.forget_old()
+
+    with database.write() as uow:
+        assert uow.inbox.forget(clock.now() + KEEP_DONE) == 1  # only the new handled row was left
+        assert uow.jobs.first_delivery(Platform.TEAMS, "message:old", clock.now())  # forgotten
+        assert not uow.jobs.first_delivery(Platform.TEAMS, "message:new", clock.now())  # kept
+        uow.commit()
+
+
 async def test_workers_sharing_the_inbox_handle_each_delivery_once(
     database: Database, clock: FakeClock
 ) -> None:
