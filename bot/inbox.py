@@ -79,11 +79,13 @@ class InboxWorker:
         self._at_once = at_once
         self._idle_poll = idle_poll
         self._wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         inbox.on_record.append(self._wakeup.set)
 
     async def run(self) -> None:
         """Handle batches until `stop()`; sleep when nothing is due, unless woken."""
+        self._loop = asyncio.get_running_loop()
         last_forget = self._clock.now()
         while not self._stopping:
             self._wakeup.clear()
@@ -102,6 +104,11 @@ class InboxWorker:
     def stop(self) -> None:
         self._stopping = True
         self._wakeup.set()
+
+    def wake(self) -> None:
+        """Thread-safe: another process recorded deliveries (a database signal said so)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
 
     async def handle_due(self) -> int:
         """Take one batch of due deliveries and handle it; how many were taken."""

@@ -33,6 +33,7 @@ class Background:
         core.listeners.add(self.outbox)
         handlers = {a.platform: a.handle_recorded for a in adapters if a.handle_recorded}
         self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock)
+        self._signals = core.db.listener(inbox=self.inbox.wake, outbox=self.outbox.wake)
         self._jobs = server_jobs(core)
         self._inbox_task: asyncio.Task[None] | None = None
         self._others: list[asyncio.Task[None]] = []
@@ -41,10 +42,14 @@ class Background:
         loop = asyncio.get_running_loop()
         self._inbox_task = loop.create_task(self.inbox.run())
         self._others = [loop.create_task(self.outbox.run()), loop.create_task(self._jobs.run())]
+        if self._signals is not None:
+            self._signals.start()
 
     async def stop(self) -> None:
         """Finish the deliveries being handled (their changes queue card updates), then let
         the outbox send what it has in hand; what is left waits in the database."""
+        if self._signals is not None:
+            await asyncio.to_thread(self._signals.stop)
         self.inbox.stop()
         if self._inbox_task is not None:
             await asyncio.wait([self._inbox_task], timeout=GRACE_SECONDS)

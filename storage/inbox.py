@@ -40,6 +40,7 @@ class Delivery:
 class InboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self.recorded = 0  # in this unit of work, so other processes' workers are woken
 
     def record(
         self, deliveries: Sequence[tuple[Platform, str, dict[str, Any]]], now: datetime
@@ -59,6 +60,7 @@ class InboxRepository:
         ]
         plan = insert_plan(self._session, table, RECORD_COLUMNS, ["platform", "delivery_id"])
         plan.run_many(self._session, rows)
+        self.recorded += len(rows)
 
     def take(
         self, now: datetime, lease_until: datetime, limit: int, platforms: Sequence[Platform]

@@ -24,6 +24,7 @@ from storage.repositories import (
     PeopleRepository,
     TokenRepository,
 )
+from storage.signals import INBOX, OUTBOX, SignalListener, signal
 
 
 class DatabaseUnavailable(Exception):
@@ -76,6 +77,10 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     def commit(self) -> None:
+        if self.inbox.recorded:
+            signal(self.session, INBOX)
+        if self.outbox.enqueued:
+            signal(self.session, OUTBOX)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
@@ -101,6 +106,15 @@ class Database:
 
     def read(self) -> UnitOfWork:
         return UnitOfWork(self._reader)
+
+    def listener(
+        self, *, inbox: Callable[[], None], outbox: Callable[[], None]
+    ) -> SignalListener | None:
+        """A thread that calls `inbox` or `outbox` when another process stores such work;
+        None where the database cannot signal (SQLite: workers poll)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return SignalListener(self.engine, {INBOX: inbox, OUTBOX: outbox})
 
     def dispose(self) -> None:
         self.engine.dispose()

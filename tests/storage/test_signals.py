@@ -1,0 +1,92 @@
+"""Work another process stores wakes this process's idle workers at once on PostgreSQL; on
+SQLite they find it at their next poll."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import pytest
+
+from bot.domain import Platform
+from bot.inbox import Inbox, InboxWorker
+from bot.intake import FeedbackDraft
+from bot.outbox import OutboxWorker
+from bot.routing import StaticRouter
+from bot.service import Desk
+from storage.db import create_db_engine
+from storage.uow import Database
+from tests.conftest import RecordingListener, person
+from tests.storage.test_inbox import Handler
+from tests.storage.test_outbox import RecordingPoster
+from tests.support import FakeClock
+
+IDLE_POLL = 30.0  # far longer than the tests wait: only a signal wakes the workers in time
+PROMPTLY = 5.0
+
+
+@contextmanager
+def _another_process(db_url: str) -> Iterator[Database]:
+    """Its own engine over the same data: nothing in this process hears what it stores."""
+    other = Database(create_db_engine(db_url))
+    try:
+        yield other
+    finally:
+        other.dispose()
+
+
+@asynccontextmanager
+async def _listening(
+    database: Database, *, inbox: Callable[[], None], outbox: Callable[[], None]
+) -> AsyncIterator[None]:
+    listener = database.listener(inbox=inbox, outbox=outbox)
+    if listener is None:
+        assert database.engine.dialect.name == "sqlite"
+        pytest.skip("SQLite cannot signal other processes; its workers poll")
+    listener.start()
+    try:
+        assert listener.wait_listening(PROMPTLY)
+        yield
+    finally:
+        await asyncio.to_thread(listener.stop)
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    async with asyncio.timeout(PROMPTLY):
+        while not done():
+            await asyncio.sleep(0.05)
+
+
+async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
+    db_url: str, database: Database, clock: FakeClock
+) -> None:
+    handler = Handler()
+    worker = InboxWorker(
+        Inbox(database, clock), database, {Platform.SLACK: handler}, clock, idle_poll=IDLE_POLL
+    )
+    async with _listening(database, inbox=worker.wake, outbox=lambda: None):
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.2)  # idle now, until its poll in half a minute
+        with _another_process(db_url) as other:
+            await Inbox(other, clock).record(Platform.SLACK, "event:Ev1", {"n": 1})
+            await _until(lambda: handler.seen == [{"n": 1}])
+        worker.stop()
+        await running
+
+
+async def test_a_change_made_elsewhere_wakes_the_idle_outbox(
+    db_url: str, database: Database, clock: FakeClock
+) -> None:
+    poster = RecordingPoster()
+    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock, idle_poll_seconds=IDLE_POLL)
+    async with _listening(database, inbox=lambda: None, outbox=worker.wake):
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.2)
+        with _another_process(db_url) as other:
+            desk = Desk(other, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
+            draft = FeedbackDraft(source="email", body="The app logs me out")
+            ref = desk.ingest(draft, person("api", Platform.API)).item.ref
+            await _until(lambda: poster.calls == [("post", ref, "open")])
+        worker.stop()
+        await running
