@@ -92,10 +92,30 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     return app
 
 
-async def run_worker(core: Core, adapters: list[ChatAdapter], stopping: asyncio.Event) -> None:
-    """`allhands work`: the inbox, outbox and schedule, no routes, until `stopping` is set."""
+def build_status_server(core: Core) -> web.Application:
+    """A worker's own `/healthz`, `/readyz` and `/metrics`: what it changes is counted where
+    it changes it, and an orchestrator can probe it."""
+    app = web.Application(middlewares=MIDDLEWARES)
+    Health(core.desk).mount(app)
+    Metrics(core.db, core.clock).mount(app)
+    return app
+
+
+async def run_worker(
+    core: Core,
+    adapters: list[ChatAdapter],
+    stopping: asyncio.Event,
+    status: tuple[str, int] | None = None,
+) -> None:
+    """`allhands work`: the inbox, outbox and schedule until `stopping` is set; with `status`
+    (host, port), its health and metrics are served there too."""
     core.listeners.add(CountChanges())
     background = Background(core, adapters)
+    runner = None
+    if status is not None:
+        runner = web.AppRunner(build_status_server(core), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, *status).start()
     for adapter in adapters:
         await adapter.start(listen=False)
     background.start()
@@ -103,6 +123,8 @@ async def run_worker(core: Core, adapters: list[ChatAdapter], stopping: asyncio.
     await background.stop()
     for adapter in adapters:
         await adapter.stop()
+    if runner is not None:
+        await runner.cleanup()
     core.close()
 
 
@@ -163,8 +185,13 @@ def _announce_dev_token(core: Core, base: str) -> None:
 
 
 @click.command("work")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Serve this worker's /healthz and /metrics on this port (on ALLHANDS_HOST).",
+)
 @click.pass_obj
-def work(ctx: Context) -> None:
+def work(ctx: Context, port: int | None) -> None:
     """Handle what `serve --no-work` servers record, send the outbox and run the schedule."""
     settings = ctx.settings
     configure_logging(settings.log_level, settings.log_format)
@@ -172,16 +199,19 @@ def work(ctx: Context) -> None:
     adapters, lines = chat_adapters(core, dev=False)
     for line in lines:
         click.echo(line)
-    asyncio.run(_work_until_signalled(core, adapters))
+    status = (settings.host, port) if port else None
+    asyncio.run(_work_until_signalled(core, adapters, status))
 
 
-async def _work_until_signalled(core: Core, adapters: list[ChatAdapter]) -> None:
+async def _work_until_signalled(
+    core: Core, adapters: list[ChatAdapter], status: tuple[str, int] | None
+) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stopping.set)
     click.echo("working: inbox, outbox and schedule (SIGTERM or Ctrl-C finishes and stops)")
-    await run_worker(core, adapters, stopping)
+    await run_worker(core, adapters, stopping, status)
 
 
 cli.add_command(serve)

@@ -58,9 +58,14 @@ class ServerProcess:
     or stop."""
 
     def __init__(
-        self, db_url: str, slack_api_url: str, workdir: Path, verb: Sequence[str] = ("serve",)
+        self,
+        db_url: str,
+        slack_api_url: str,
+        workdir: Path,
+        verb: Sequence[str] = ("serve",),
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()
         self._verb = verb
         self.url = f"http://127.0.0.1:{self.port}"
         inherited = {
@@ -360,14 +365,17 @@ async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_aft
     db_url: str, slack: FakeSlackApi, tmp_path: Path, core: Core, auth: dict[str, str]
 ) -> None:
     """`serve --no-work` stores a click before its ack and does nothing else with it; an
-    `allhands work` process handles it, even one started after the server was killed."""
+    `allhands work` process handles it, even one started after the server was killed, and
+    counts the change on its own /metrics."""
     web = ServerProcess(db_url, slack.api_url, tmp_path, ("serve", "--no-work"))
-    worker = ServerProcess(db_url, slack.api_url, tmp_path, ("work",))
+    port = free_port()
+    worker = ServerProcess(db_url, slack.api_url, tmp_path, ("work", "--port", str(port)), port)
     web.start()
     worker.start()
     try:
         await web.ready()
         await worker.printed("working:")
+        await worker.ready()
         async with aiohttp.ClientSession(base_url=web.url) as http:
             ref = await ingest(http, auth, "The export button does nothing")
             ts = await card_of(slack, core, ref)  # the worker sent the card
@@ -383,6 +391,14 @@ async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_aft
 
         await eventually(lambda: core.desk.get(ref).state is State.CLAIMED)
         await eventually(lambda: core.inbox.pending() == 0 and pending(core) == 0)
+        await worker.ready()
+        async with (
+            aiohttp.ClientSession(base_url=worker.url) as http,
+            http.get("/metrics") as response,
+        ):
+            metrics = await response.text()
+        assert 'allhands_feedback_events_total{kind="claimed"} 1.0' in metrics
+        assert "allhands_inbox_pending 0.0" in metrics
     finally:
         web.kill()
         worker.kill()
