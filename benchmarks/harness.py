@@ -98,6 +98,15 @@ def server(
         yield running
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) these processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url: str, script: str, connections: int, seconds: int) -> Load:
     """Closed-loop load from a separate wrk process (2 threads)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
