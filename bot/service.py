@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain import (
     SYSTEM_IDENTITY_ID,
@@ -30,7 +30,7 @@ from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Inval
 from bot.intake import FeedbackDraft, draft_row
 from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
 from bot.webhooks import WebhookDirectory, webhook_body
-from storage.repositories import ListFilter
+from storage.repositories import CardCopy, ListFilter
 from storage.uow import Database, UnitOfWork
 
 COMMENT_MAX_CHARS = 4_000
@@ -62,10 +62,24 @@ class OutboxAction:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The item after a use case; `changed` is False for a no-op (e.g. claiming your own claim)."""
+    """The item after a use case; `changed` is False for a no-op (e.g. claiming your own claim).
+
+    `cards` are the chat messages (platform, message id) showing the item's card, so a click
+    answers with the card itself when it was made on it, without another read.
+    """
 
     item: Feedback
     changed: bool
+    cards: frozenset[tuple[Platform, str]]
+
+    def shown_on(self, platform: Platform, message_id: str) -> bool:
+        return (platform, message_id) in self.cards
+
+
+class _Logged(NamedTuple):
+    item: Feedback
+    change: Change
+    cards: frozenset[tuple[Platform, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +167,7 @@ class Desk:
         text = f"The customer wrote again: {draft.body}"[:COMMENT_MAX_CHARS]
         uow.feedback.add_comment(item_id, actor.person.id, actor.platform, text, now, None)
         data = {"reason": "the customer wrote again"}
-        reopened, change = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
+        reopened, change, _ = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
         return Ingested(reopened, created=False), change
 
     def ingest_many(self, drafts: Sequence[FeedbackDraft], who: Identity) -> list[Ingested]:
@@ -297,7 +311,7 @@ class Desk:
             item = self._load(uow, item_id)
             if item.claimed and item.state is State.CLAIMED:
                 if item.claimed.person.id == actor.id:
-                    return Outcome(item, changed=False)
+                    return self._unchanged(uow, item)
                 raise AlreadyClaimed(item.ref, holder_name(item.claimed.person))
             raise Conflict(f"{item.ref} is closed; reopen it before claiming.")
 
@@ -416,7 +430,7 @@ class Desk:
             if not uow.feedback.add_comment(
                 item_id, actor.id, who.platform, text, now, external_id
             ):
-                return Outcome(self._load(uow, item_id), changed=False)
+                return self._unchanged(uow, self._load(uow, item_id))
             data = {"text": text[:500]}
             return self._record(
                 uow, item_id, EventKind.COMMENTED, Actor(actor, who.platform), now, data
@@ -435,7 +449,8 @@ class Desk:
                 Identity(Platform.SYSTEM, SYSTEM_IDENTITY_ID, "All Hands"), now
             )
             uow.jobs.finish_run(*once, now=now)
-            _, change = self._log_change(uow, item_id, kind, Actor(bot, Platform.SYSTEM), now, data)
+            bot_actor = Actor(bot, Platform.SYSTEM)
+            _, change, _ = self._log_change(uow, item_id, kind, bot_actor, now, data)
             self._commit(uow, change)
             return True
 
@@ -470,7 +485,7 @@ class Desk:
                     values["tags"] = cleaned
                     data["tags"] = [list(item.tags), cleaned]
             if not values:
-                return Outcome(item, changed=False)
+                return self._unchanged(uow, item)
             if not uow.feedback.conditional_update(item_id, list(State), values, now):
                 raise NotFound(f"There is no feedback {ref}.")
             return self._record(
@@ -493,6 +508,10 @@ class Desk:
             raise NotFound(f"There is no feedback FB-{item_id}.")
         return item
 
+    @staticmethod
+    def _unchanged(uow: UnitOfWork, item: Feedback) -> Outcome:
+        return Outcome(item, changed=False, cards=_shown(uow.cards.for_item(item.id)))
+
     def _get_by_id(self, item_id: int) -> Feedback:
         with self.db.read() as uow:
             return self._load(uow, item_id)
@@ -506,9 +525,9 @@ class Desk:
         now: datetime,
         data: dict[str, Any] | None = None,
     ) -> Outcome:
-        item, change = self._log_change(uow, item_id, kind, actor, now, data)
+        item, change, cards = self._log_change(uow, item_id, kind, actor, now, data)
         self._commit(uow, change)
-        return Outcome(item, changed=True)
+        return Outcome(item, changed=True, cards=cards)
 
     def _log_change(
         self,
@@ -518,7 +537,7 @@ class Desk:
         actor: Actor,
         now: datetime,
         data: dict[str, Any] | None = None,
-    ) -> tuple[Feedback, Change]:
+    ) -> _Logged:
         """The event row and everything it sends (card updates, notes, webhooks), uncommitted.
 
         The item's row is locked first: ids come from sequences in insertion order, so two
@@ -528,7 +547,8 @@ class Desk:
         uow.feedback.lock(item_id)
         event_id = uow.events.add(item_id, kind, actor.person.id, actor.platform, now, data)
         item = self._load(uow, item_id)
-        for copy in uow.cards.for_item(item_id):
+        copies = uow.cards.for_item(item_id)
+        for copy in copies:
             payload = {"card_id": copy.id}
             uow.outbox.enqueue(
                 copy.platform, copy.channel, OutboxAction.UPDATE_CARD, item_id, payload, now
@@ -544,7 +564,7 @@ class Desk:
                 uow.outbox.enqueue(
                     Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
                 )
-        return item, Change(item_id, event_id, kind)
+        return _Logged(item, Change(item_id, event_id, kind), _shown(copies))
 
     def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
         """A card in every routed channel; an urgent item also pages the channel's mention.
@@ -571,3 +591,8 @@ class Desk:
     def _announce(self, changes: Sequence[Change]) -> None:
         for change in changes:
             self._listener.item_changed(change)
+
+
+def _shown(copies: Sequence[CardCopy]) -> frozenset[tuple[Platform, str]]:
+    """Where the card copies are on show: those posted, by platform and message id."""
+    return frozenset((c.platform, c.message_id) for c in copies if c.message_id)

@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.domain import Feedback, Platform
+from bot.domain import Platform
+from bot.service import Outcome
 from handlers.slack import views
 from handlers.slack.home import HomeTab
 from handlers.slack.ids import SlackId, message_key
@@ -51,7 +52,7 @@ class CardActions:
         outcome = await self._in.core(use_case, ref, who)
         if _from_home(body):
             await self._home.publish(context)
-        elif not await self._on_card_of(body, outcome.item):
+        elif not _on_card(body, outcome):
             await self._in.tell(who_id(context), channel_of(body), DONE[action_id].format(ref=ref))
 
     async def _open_modal(self, body: Body, context: AsyncBoltContext) -> None:
@@ -68,15 +69,6 @@ class CardActions:
         item = await self._in.core(self._in.desk.get, str(body["actions"][0]["value"]))
         await self._in.client.views_open(trigger_id=body["trigger_id"], view=views.full_text(item))
 
-    async def _on_card_of(self, body: Body, item: Feedback) -> bool:
-        """Whether the click was on the item's card, whose update then answers it for all."""
-        container: dict[str, Any] = body.get("container") or {}
-        if container.get("is_ephemeral") or not container.get("message_ts"):
-            return False
-        key = message_key(str(container.get("channel_id")), str(container["message_ts"]))
-        card_of = await self._in.core(self._in.desk.item_for_card, Platform.SLACK, key)
-        return card_of is not None and card_of.id == item.id
-
     async def _modal(self, body: Body, choice: SlackId, ref: str) -> None:
         item = await self._in.core(self._in.desk.get, ref)
         container = body.get("container") or {}
@@ -87,6 +79,15 @@ class CardActions:
 
 def who_id(context: AsyncBoltContext) -> str:
     return context.user_id or ""
+
+
+def _on_card(body: Body, outcome: Outcome) -> bool:
+    """Whether the click was on the item's card, whose update then answers it for all."""
+    container: dict[str, Any] = body.get("container") or {}
+    if container.get("is_ephemeral") or not container.get("message_ts"):
+        return False
+    key = message_key(str(container.get("channel_id")), str(container["message_ts"]))
+    return outcome.shown_on(Platform.SLACK, key)
 
 
 def _from_home(body: Body) -> bool:

@@ -49,6 +49,8 @@ async def test_the_queue_reaches_the_person_and_its_claim_button_claims(
     claimed = core.desk.get(first).claimed
     assert claimed is not None
     assert claimed.person.email == "ben@example.com"
+    (told,) = await slack.wait_for("chat.postEphemeral")  # not the card: no update shows it
+    assert told.args["text"] == f"You claimed {first}."
 
 
 async def test_nobody_with_the_email_gets_no_message(core: Core, slack: FakeSlackApi) -> None:
