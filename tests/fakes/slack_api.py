@@ -6,7 +6,9 @@ needs to look at, answers in Slack's shapes, and can be told to misbehave: answe
 answer late (`hold`); each call's time is recorded. `limit_per_channel` holds every channel to
 Slack's one post per second, answering 429 to a post that comes sooner.
 Point a client at it with `base_url=fake.api_url` (SLACK_API_URL). `response_url`s and file
-uploads go to the same server, so a test sees those too.
+uploads go to the same server, so a test sees those too, and so does Socket Mode: the URL
+`apps.connections.open` gives leads to the fake's WebSocket, where `send_over_socket` delivers
+an envelope and each frame the app sends back is recorded as a "socket.ack" call.
 
     async with FakeSlackApi() as slack: ...        # inside a test's event loop
     with FakeSlackApi().running() as slack: ...    # on its own thread, for benchmarks
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -133,9 +135,11 @@ class FakeSlackApi:
         self._ids = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
         self.port = 0
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": lambda args: {"args": args},
+            "apps.connections.open": self._connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
@@ -179,6 +183,7 @@ class FakeSlackApi:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket-mode", self._socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -188,6 +193,8 @@ class FakeSlackApi:
     async def close(self) -> None:
         if self._closing is not None:
             self._closing.set()  # held calls give up, so the server can stop
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -282,6 +289,11 @@ class FakeSlackApi:
         self.messages.append(message)
         return message
 
+    async def send_over_socket(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope as Slack does in Socket Mode, to the newest connection."""
+        await self.wait_for("socket.connect")
+        await self._sockets[-1].send_json(envelope)
+
     async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """The calls to `method` once there are at least `count` of them."""
         assert self._changed is not None, "the fake is not running"
@@ -345,6 +357,18 @@ class FakeSlackApi:
         self.uploads[request.match_info["file_id"]] = await request.read()
         await self._record(Call("upload", {"file_id": request.match_info["file_id"]}))
         return web.Response(text=f"OK - {len(self.uploads[request.match_info['file_id']])}")
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": len(self._sockets)})
+        await self._record(Call("socket.connect", {}, self._now()))
+        async for frame in socket:
+            if frame.type is WSMsgType.TEXT:
+                await self._record(Call("socket.ack", json.loads(frame.data), self._now()))
+        self._sockets.remove(socket)
+        return socket
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -411,6 +435,9 @@ class FakeSlackApi:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket-mode"}
 
     def _post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         problem = _message_problem(args)
