@@ -79,6 +79,7 @@ class Identity:
 
     `external_id` is the platform's stable id (Slack `T123:U456`, Teams AAD object id, an API
     token name, a CLI email). Email links identities on different platforms to one person.
+    An empty `name` means the platform could not say just now (a failed look-up).
     """
 
     platform: Platform

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -212,6 +212,9 @@ class PeopleRepository:
     def resolve(self, identity: Identity, now: datetime) -> Person:
         """The person behind an identity, created on first sight and linked by email.
 
+        A person named after this account follows its renames; an identity without a name
+        (the platform could not say who it is just now) changes no name, and a new account
+        without one is named by its id until the platform says more.
         Safe under concurrency: both inserts ignore conflicts and re-read the winner's row.
         """
         key = {"platform": identity.platform.value, "external_id": identity.external_id}
@@ -219,18 +222,13 @@ class PeopleRepository:
         if found:
             known_name, *columns = found[0]
             person = Person(*columns)
-            if identity.email and not person.email:
-                self._claim_email(person.id, identity.email)
+            if identity.email and not person.email and self._claim_email(person.id, identity.email):
+                person = replace(person, email=identity.email.lower())
             if identity.name and identity.name != known_name:
-                self._session.execute(
-                    update(IdentityRow)
-                    .where(
-                        IdentityRow.platform == identity.platform.value,
-                        IdentityRow.external_id == identity.external_id,
-                    )
-                    .values(name=identity.name, updated_at=now)
-                )
+                person = self._rename(identity, person, known_name, now)
             return person
+        if not identity.name:
+            identity = replace(identity, name=identity.external_id)
         person_id = self._person_for(identity, now)
         self._session.execute(
             insert_for(self._session, _table(IdentityRow))
@@ -251,6 +249,23 @@ class PeopleRepository:
         )
         assert winner is not None
         return self.get(winner)
+
+    def _rename(self, identity: Identity, person: Person, known_name: str, now: datetime) -> Person:
+        """The account's new name; the person's too when they were named after it."""
+        self._session.execute(
+            update(IdentityRow)
+            .where(
+                IdentityRow.platform == identity.platform.value,
+                IdentityRow.external_id == identity.external_id,
+            )
+            .values(name=identity.name, updated_at=now)
+        )
+        if person.name == known_name:
+            self._session.execute(
+                update(PersonRow).where(PersonRow.id == person.id).values(name=identity.name)
+            )
+            return replace(person, name=identity.name)
+        return person
 
     def _person_for(self, identity: Identity, now: datetime) -> int:
         email = identity.email.lower() if identity.email else None
@@ -274,11 +289,14 @@ class PeopleRepository:
         self._session.flush()
         return row.id
 
-    def _claim_email(self, person_id: int, email: str) -> None:
-        if self.by_email(email) is None:
-            row = self._session.get(PersonRow, person_id)
-            assert row is not None
-            row.email = email.lower()
+    def _claim_email(self, person_id: int, email: str) -> bool:
+        """Give the person this email unless someone else has it; whether it was given."""
+        if self.by_email(email) is not None:
+            return False
+        row = self._session.get(PersonRow, person_id)
+        assert row is not None
+        row.email = email.lower()
+        return True
 
     def ensure(self, name: str, email: str, now: datetime) -> Person:
         """A person known only by email (a lead or exec configured before they ever chatted)."""

@@ -3,8 +3,9 @@ submission saves through `bot.settings_form`, and `routes test`, `rota` and `aud
 
 The submission is checked and saved *before* the ack, because only the ack can keep the modal
 open with the reason under the field at fault; saving is a few quick transactions, well
-inside Slack's 3 seconds. A repeated submission finds nothing left to change, so unlike other
-listeners it needs no delivery record.
+inside Slack's 3 seconds, and asking Slack who submitted waits `LOOK_UP_SECONDS` at most (the
+lead opened the form moments ago, so their account is known by its id anyway). A repeated
+submission finds nothing left to change, so unlike other listeners it needs no delivery record.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from handlers.slack import views
 from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
 from handlers.slack.views import Origin
+
+LOOK_UP_SECONDS = 1.0
 
 
 class SettingsForm:
@@ -44,7 +47,7 @@ class SettingsForm:
     async def _submitted(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
         state: dict[str, dict[str, dict[str, str | None]]] = body["view"]["state"]["values"]
         values = {name: str(state[name][name].get("value") or "") for name in state}
-        who = await self._in.who(context)
+        who = await self._in.who(context, within=LOOK_UP_SECONDS)
         try:
             changed = await self._in.core(settings_form.apply, self._admin, values, who)
         except (Invalid, Forbidden) as error:

@@ -102,9 +102,12 @@ class Inbound:
     after_ack: AfterAck = field(default_factory=AfterAck)
     durable: dict[str, Handler] = field(default_factory=dict)  # `recorded` handlers by name
 
-    async def who(self, context: AsyncBoltContext, user_id: str | None = None) -> Identity:
+    async def who(
+        self, context: AsyncBoltContext, user_id: str | None = None, *, within: float | None = None
+    ) -> Identity:
+        """Who acted; before an ack, ask Slack `within` seconds at most (see SlackPeople)."""
         team = context.team_id or context.enterprise_id or ""
-        return await self.people.identity(team, user_id or context.user_id or "")
+        return await self.people.identity(team, user_id or context.user_id or "", within=within)
 
     async def core(self, use_case: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a Desk call in a worker thread: it blocks on the database."""

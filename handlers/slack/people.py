@@ -39,18 +39,24 @@ class SlackPeople:
         self._identities: dict[str, tuple[float, Identity]] = {}
         self._user_ids: dict[int, tuple[float, str | None]] = {}
 
-    async def identity(self, team_id: str, user_id: str, fallback_name: str = "") -> Identity:
-        """The person behind a Slack user; a failed look-up is not cached, so it is retried."""
+    async def identity(
+        self, team_id: str, user_id: str, *, within: float | None = None
+    ) -> Identity:
+        """The person behind a Slack user, asking Slack at most `within` seconds.
+
+        A failed or late look-up is not cached, so it is retried, and gives no name, so it
+        renames nobody (the account's person is still found by its id).
+        """
         key = external_id(team_id, user_id)
         cached = self._identities.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
-            user = (await self._client.users_info(user=user_id))["user"]
-        except SlackApiError as error:
-            reason = error.response.get("error")
+            user = (await asyncio.wait_for(self._client.users_info(user=user_id), within))["user"]
+        except (SlackApiError, TimeoutError) as error:
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else "late"
             log.warning("slack.user_lookup_failed user=%s error=%s", user_id, reason)
-            return Identity(Platform.SLACK, key, fallback_name or user_id)
+            return Identity(Platform.SLACK, key, name="")
         profile = user.get("profile") or {}
         name = profile.get("real_name") or profile.get("display_name") or user.get("name")
         email = profile.get("email") or None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.domain import EventKind, Platform, Severity, State
@@ -120,6 +122,15 @@ def test_one_person_across_slack_and_teams_by_email(desk: Desk) -> None:
     ref = _new(desk)
     desk.claim(ref, person("ana", Platform.TEAMS))
     assert not desk.claim(ref, person("ana", Platform.SLACK)).changed
+
+
+def test_a_person_named_after_an_account_follows_its_renames(desk: Desk) -> None:
+    slack_ana = desk.person(person("ana", Platform.SLACK))
+    desk.person(replace(person("ana", Platform.TEAMS), name="Ana (Teams)"))  # the same person
+    assert desk.person(person("ana", Platform.TEAMS)).name == "Ana"  # named after the Slack one
+    renamed = desk.person(replace(person("ana", Platform.SLACK), name="Ana Lima"))
+    assert (renamed.id, renamed.name) == (slack_ana.id, "Ana Lima")
+    assert desk.person(replace(person("ana", Platform.SLACK), name="")).name == "Ana Lima"
 
 
 def test_unknown_and_malformed_refs(desk: Desk) -> None:

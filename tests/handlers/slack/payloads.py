@@ -106,6 +106,8 @@ def view_submission(
     payload["team"]["id"] = TEAM
     payload["trigger_id"] = _trigger()
     payload["view"] |= {
+        "team_id": TEAM,
+        "app_installed_team_id": TEAM,  # where Bolt looks first for the team
         "callback_id": callback_id,
         "private_metadata": metadata,
         "state": {"values": {block: {block: value} for block, value in values.items()}},

@@ -3,18 +3,19 @@ read-only `routes test`, `rota` and `audit` answers."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from slack_sdk.models.views import View
 
 from bot.admin import RotaConfig
-from bot.domain import Platform
+from bot.domain import Identity, Platform
 from bot.settings_form import FIELD_NAMES, FIELDS, current, parse_routes
 from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from handlers.slack.views import INPUT_CHARS, Origin, settings_form
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import TEAM, FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SlackSender, slash_command, view_submission
 from tests.support import FakeClock, needs_realdata
 
@@ -96,6 +97,24 @@ async def test_a_leads_submission_is_applied_audited_and_confirmed(
     (told,) = await slack.wait_for("chat.postEphemeral")
     assert (told.args["channel"], told.args["user"]) == (CARDS, "UANA")
     assert told.args["text"] == "Saved: routes, rota."
+
+
+async def test_a_submission_is_answered_while_slack_cannot_say_who_sent_it(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, ana_leads: None
+) -> None:
+    """The lead's account is known from earlier (through another replica, say); Slack's
+    `users.info` hangs: the form is still saved and answered, under her name."""
+    core.desk.person(Identity(Platform.SLACK, f"{TEAM}:UANA", "Ana Lima", "ana@example.com"))
+    slack.hold("users.info")  # no answer until the fake closes
+
+    submitted = sender.interactive(_submission(current(core.admin) | {"rota": ROTA}, "UANA"))
+    response = await asyncio.wait_for(submitted, 10)  # far past Slack's 3 s: a stuck answer
+
+    assert (response.status, await response.text()) == (200, "")
+    assert current(core.admin)["rota"] == ROTA
+    (audited,) = [e for e in core.admin.audit() if e.key == "rota"]
+    assert audited.actor is not None
+    assert audited.actor.name == "Ana Lima"
 
 
 async def test_a_non_leads_submission_is_refused_and_changes_nothing(
