@@ -21,7 +21,7 @@ from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
 from handlers.slack.views import Origin
 
-LOOK_UP_SECONDS = 1.0
+LOOK_UP_SECONDS = 1.5
 
 
 class SettingsForm:

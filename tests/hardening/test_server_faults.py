@@ -25,13 +25,13 @@ from sqlalchemy import update
 
 from app import SHUTDOWN_GRACE_SECONDS
 from bot.config import Settings
-from bot.domain import Platform, State
+from bot.domain import Identity, Platform, State
 from bot.settings_form import current
 from bot.wiring import Core
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.views import Origin
 from storage.models import OutboxRow
-from tests.fakes.slack_api import BOT_USER, FakeSlackApi
+from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlackApi
 from tests.handlers.slack.payloads import (
     CARDS,
     SECRET,
@@ -307,9 +307,10 @@ async def test_sigterm_finishes_the_request_and_the_card_in_flight_then_exits_cl
     ref = await ingest(http, auth, "Invoices show the wrong VAT")
     await slack.wait_for("chat.postMessage")
     core.admin.set_role("ben@example.com", "lead", True, None)
-    slack.hold("users.info", 2, times=1)
+    core.desk.person(Identity(Platform.SLACK, f"{TEAM}:UBEN", "Ben Okafor", "ben@example.com"))
+    slack.hold("users.info", 3, times=1)
     # A lead's settings are saved before the answer (which may name a bad field); the save
-    # waits for Slack to say who submitted them.
+    # waits (a while) for Slack to say who submitted them.
     values = current(core.admin) | {"rota": "mon 09:00-13:00 ben@example.com"}
     inputs = {name: {"type": "plain_text_input", "value": text} for name, text in values.items()}
     submission = view_submission(SlackId.CONFIG_VIEW, inputs, Origin(channel=CARDS).dump(), "UBEN")
