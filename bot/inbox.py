@@ -11,7 +11,6 @@ runs out. Recording ignores ids already recorded, so a retried delivery does not
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
@@ -20,6 +19,7 @@ from typing import Any
 from bot.domain import Platform
 from bot.group_commit import GroupCommit
 from bot.ports import Clock
+from bot.wakeup import Wakeup
 from storage.inbox import Delivery
 from storage.uow import Database, DatabaseUnavailable
 
@@ -78,14 +78,13 @@ class InboxWorker:
         self._clock = clock
         self._at_once = at_once
         self._idle_poll = idle_poll
-        self._wakeup = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup = Wakeup()
         self._stopping = False
-        inbox.on_record.append(self._wakeup.set)
+        inbox.on_record.append(self.wake)
 
     async def run(self) -> None:
         """Handle batches until `stop()`; sleep when nothing is due, unless woken."""
-        self._loop = asyncio.get_running_loop()
+        self._wakeup.bind()
         last_forget = self._clock.now()
         while not self._stopping:
             self._wakeup.clear()
@@ -98,17 +97,16 @@ class InboxWorker:
                 log.warning("inbox.database_unavailable error=%s", error)
                 handled = 0
             if not handled:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+                await self._wakeup.sleep(self._idle_poll)
 
     def stop(self) -> None:
         self._stopping = True
-        self._wakeup.set()
+        self.wake()
 
     def wake(self) -> None:
-        """Thread-safe: another process recorded deliveries (a database signal said so)."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wakeup.set)
+        """Thread-safe: deliveries were recorded here, or in another process (a database
+        signal said so)."""
+        self._wakeup.wake()
 
     async def handle_due(self) -> int:
         """Take one batch of due deliveries and handle it; how many were taken."""

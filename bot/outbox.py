@@ -13,7 +13,6 @@ lease runs out, and at `stop()`, and gives back what it did not try.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -27,6 +26,7 @@ from bot.errors import DeliveryError
 from bot.metrics import count_rate_limited
 from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
 from bot.service import OutboxAction
+from bot.wakeup import Wakeup
 from bot.webhooks import WebhookDirectory
 from storage.repositories import CardCopy, OutboxMessage
 from storage.uow import Database
@@ -73,8 +73,7 @@ class OutboxWorker:
         self._lease = lease
         self._batch = batch
         self._idle_poll = idle_poll_seconds
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wakeup: asyncio.Event | None = None
+        self._wakeup = Wakeup()
         self._stopping = False
         self._sending: dict[tuple[Platform, str], asyncio.Task[None]] = {}
 
@@ -84,13 +83,11 @@ class OutboxWorker:
 
     def wake(self) -> None:
         """Thread-safe: use cases run in worker threads and call this after commit."""
-        if self._loop is not None and self._wakeup is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wakeup.set)
+        self._wakeup.wake()
 
     async def run(self) -> None:
         """Drain until `stop()`; sleeps between rounds unless woken (a channel done wakes it)."""
-        self._loop = asyncio.get_running_loop()
-        self._wakeup = asyncio.Event()
+        self._wakeup.bind()
         while not self._stopping:
             self._wakeup.clear()
             try:
@@ -104,8 +101,7 @@ class OutboxWorker:
             # one round instead of each paying for its own look at the table.
             await asyncio.sleep(ROUND_GAP_SECONDS)
             if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._idle_poll)
+                await self._wakeup.sleep(self._idle_poll)
         if self._sending:  # each run gives back its untried rest once it sees `stop()`
             await asyncio.wait(list(self._sending.values()))
 
