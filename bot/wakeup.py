@@ -19,9 +19,14 @@ class Wakeup:
         self._event = asyncio.Event()
 
     def wake(self) -> None:
-        """Thread-safe."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._event.set)
+        """Thread-safe; on the worker's own loop (a delivery recorded) it skips the hand-off."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if _running_loop() is loop:
+            self._event.set()
+        else:
+            loop.call_soon_threadsafe(self._event.set)
 
     def clear(self) -> None:
         """Forget earlier wakes: called before looking for work, so none made meanwhile is lost."""
@@ -31,3 +36,10 @@ class Wakeup:
         """Up to `seconds`, less when woken."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), seconds)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
