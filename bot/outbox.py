@@ -149,14 +149,15 @@ class OutboxWorker:
                 self._targets, self._clock.now(), self._lease, self._batch, skip=busy
             )
             uow.commit()
-        with self._db.read() as uow:
+        with self._db.read() as uow:  # an item's messages (card update, note) share its reads
+            items = {i: uow.feedback.get(i) for i in {m.feedback_id for m in messages} if i}
+            cards: dict[tuple[int | None, object], CardCopy] = {
+                (i, c.id): c for i, it in items.items() if it for c in uow.cards.for_item(i)
+            }
             works = []
             for message in messages:
-                item = uow.feedback.get(message.feedback_id) if message.feedback_id else None
-                card_id = message.payload.get("card_id")
-                copy = None
-                if item is not None and isinstance(card_id, int):
-                    copy = next((c for c in uow.cards.for_item(item.id) if c.id == card_id), None)
+                item = items.get(message.feedback_id) if message.feedback_id else None
+                copy = cards.get((message.feedback_id, message.payload.get("card_id")))
                 event_id = message.payload.get("event_id")
                 event = uow.events.get(event_id) if isinstance(event_id, int) else None
                 works.append(_Work(message, item, copy, event))
