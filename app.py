@@ -21,7 +21,14 @@ from handlers.background import Background
 from handlers.chat import ChatAdapter
 from handlers.cli import cli
 from handlers.cli.main import ConfigError, Context
-from handlers.observability import MIDDLEWARES, AccessLog, Metrics, configure_logging
+from handlers.observability import (
+    ANSWERING_KEY,
+    MIDDLEWARES,
+    AccessLog,
+    Answering,
+    Metrics,
+    configure_logging,
+)
 from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter
@@ -74,7 +81,8 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     for adapter in adapters:
         adapter.mount(app)
     core.listeners.add(CountChanges())
-    background = Background(core, adapters) if work else None
+    app[ANSWERING_KEY] = answering = Answering()
+    background = Background(core, adapters, answering.crowded) if work else None
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         for adapter in adapters:

@@ -6,12 +6,20 @@ A chat platform wants its answer within seconds, and answering costs far less th
 oldest first, and tries again later what failed. The record is the promise the answer made: a
 crash between the two loses nothing, because a worker picks the delivery up once its lease
 runs out. Recording ignores ids already recorded, so a retried delivery does nothing twice.
+
+Answers come first. Where a worker shares its process with the answers, a flood of requests
+would otherwise wait on the worker's claims in the one interpreter, and a platform that gets
+no answer in time retries, which only adds to the flood. So while the server says answers are
+crowding, the worker steps back after each batch for `STEP_BACK` times as long as the batch
+took: the answers keep about three quarters of the process, the work still goes on, and what
+is left waits in the inbox until the flood passes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -32,6 +40,8 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=2)  # longer than any one delivery's handling takes
 KEEP_DONE = timedelta(days=1)  # platforms retry within minutes; a day of ids is plenty
 FORGET_EVERY = KEEP_DONE / 24
+STEP_BACK = 3.0
+LONGEST_STEP_BACK = 1.0  # seconds: however slow a batch, the work never stalls for long
 
 
 class Inbox:
@@ -61,7 +71,8 @@ class Inbox:
 
 
 class InboxWorker:
-    """Handles recorded deliveries, `at_once` at a time, until `stop()`."""
+    """Handles recorded deliveries, `at_once` at a time, until `stop()`; steps back after each
+    batch while `crowded()` says answers are waiting on this process."""
 
     def __init__(
         self,
@@ -72,12 +83,14 @@ class InboxWorker:
         *,
         at_once: int = 16,
         idle_poll: float = 0.5,
+        crowded: Callable[[], bool] = lambda: False,
     ) -> None:
         self._db = db
         self._handlers = handlers
         self._clock = clock
         self._at_once = at_once
         self._idle_poll = idle_poll
+        self._crowded = crowded
         self._wakeup = Wakeup()
         self._stopping = False
         inbox.on_record.append(self.wake)
@@ -88,6 +101,7 @@ class InboxWorker:
         last_forget = self._clock.now()
         while not self._stopping:
             self._wakeup.clear()
+            started = time.monotonic()
             try:
                 handled = await self.handle_due()
                 if self._clock.now() - last_forget > FORGET_EVERY:
@@ -98,6 +112,9 @@ class InboxWorker:
                 handled = 0
             if not handled:
                 await self._wakeup.sleep(self._idle_poll)
+            elif self._crowded():
+                took = time.monotonic() - started
+                await asyncio.sleep(min(took * STEP_BACK, LONGEST_STEP_BACK))
 
     def stop(self) -> None:
         self._stopping = True

@@ -8,7 +8,7 @@ working do not share one interpreter; any number of either may share one databas
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.domain import Platform
 from bot.inbox import InboxWorker
@@ -23,7 +23,13 @@ GRACE_SECONDS = 10.0
 
 
 class Background:
-    def __init__(self, core: Core, adapters: Sequence[ChatAdapter]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        adapters: Sequence[ChatAdapter],
+        crowded: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """`crowded` says when the answers beside this work are waiting on each other."""
         posters: dict[Platform, ChatPoster] = {
             adapter.platform: adapter.poster for adapter in adapters
         }
@@ -32,7 +38,7 @@ class Background:
         self.outbox = OutboxWorker(core.db, posters, core.clock, webhooks=webhooks)
         core.listeners.add(self.outbox)
         handlers = {a.platform: a.handle_recorded for a in adapters if a.handle_recorded}
-        self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock)
+        self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock, crowded=crowded)
         self._signals = core.db.listener(inbox=self.inbox.wake, outbox=self.outbox.wake)
         self._jobs = server_jobs(core)
         self._inbox_task: asyncio.Task[None] | None = None

@@ -122,14 +122,35 @@ def _route(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+CROWD = 8  # requests in progress beyond which answers are waiting on each other
+
+
+class Answering:
+    """How many requests a server is answering right now, counted by `observed`: a worker in
+    the same process steps back while they crowd (see `bot.inbox`)."""
+
+    def __init__(self) -> None:
+        self.now = 0
+
+    def crowded(self) -> bool:
+        return self.now > CROWD
+
+
+ANSWERING_KEY = web.AppKey("allhands.answering", Answering)
+
+
 @web.middleware
 async def observed(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every request's id, time and count, in one layer (each middleware layer costs a little on
     every request, the Slack acks' included).
 
     The id is the caller's (if sane) or a new one, and goes back in the response. Requests are
-    counted and timed by route pattern and final status.
+    counted and timed by route pattern and final status, and counted while in progress where
+    the application keeps an `Answering`.
     """
+    answering = request.app.get(ANSWERING_KEY)
+    if answering is not None:
+        answering.now += 1
     given = request.headers.get(REQUEST_ID_HEADER, "")
     rid = given if _SANE_REQUEST_ID.fullmatch(given) else _next_request_id()
     request[REQUEST_ID_KEY] = rid
@@ -149,6 +170,8 @@ async def observed(request: web.Request, handler: Handler) -> web.StreamResponse
     finally:
         request_id.reset(reset)
         _count(request, status, time.perf_counter() - started)
+        if answering is not None:
+            answering.now -= 1
     if not response.prepared:
         response.headers[REQUEST_ID_HEADER] = rid
     return response

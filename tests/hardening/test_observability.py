@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,7 +21,7 @@ from bot.outbox import OutboxWorker
 from bot.routing import StaticRouter
 from bot.service import Desk
 from bot.wiring import Core
-from handlers.observability import REQUEST_ID_HEADER, JsonFormatter
+from handlers.observability import ANSWERING_KEY, CROWD, REQUEST_ID_HEADER, JsonFormatter
 from storage.uow import Database
 from tests.conftest import RecordingListener, person
 from tests.storage.test_outbox import RecordingPoster
@@ -61,6 +61,34 @@ async def test_requests_are_counted_and_timed_by_route_pattern_not_raw_path(
     assert grew(before, after, "allhands_http_requests_total", **counted) == 3
     assert grew(before, after, "allhands_http_request_seconds_count", route=route) == 3
     assert not [key for key in after if "FB-100" in str(key)]
+
+
+async def test_requests_in_progress_are_counted_for_the_work_beside_them(
+    client: Client, auth: dict[str, str]
+) -> None:
+    """The server's worker steps back while more than CROWD requests are in progress."""
+    answering = client.server.app[ANSWERING_KEY]
+    release = asyncio.Event()
+
+    async def held_body() -> AsyncIterator[bytes]:
+        whole = json.dumps(ITEM).encode()
+        yield whole[:1]  # the headers go out with the first chunk
+        await release.wait()
+        yield whole[1:]
+
+    headers = auth | {"Content-Type": "application/json"}
+    held = [
+        asyncio.ensure_future(client.post("/api/v1/feedback", data=held_body(), headers=headers))
+        for _ in range(CROWD + 1)
+    ]
+    async with asyncio.timeout(5):
+        while answering.now < CROWD + 1:
+            await asyncio.sleep(0.01)
+    assert answering.crowded()
+
+    release.set()
+    assert [response.status for response in await asyncio.gather(*held)] == [201] * (CROWD + 1)
+    assert (answering.now, answering.crowded()) == (0, False)
 
 
 async def test_backlogs_are_read_from_the_database_at_scrape_time(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from bot.domain import Platform
-from bot.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, Inbox, InboxWorker
+from bot.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from storage.uow import Database
 from tests.support import FakeClock
 
@@ -151,6 +152,49 @@ async def test_a_running_worker_is_woken_by_a_record_in_its_process(
     worker.stop()
     await asyncio.wait_for(running, 5)
     assert handler.seen == [{"n": 1}]
+
+
+class SlowHandler:
+    """Takes `seconds` over each payload and notes when it started on it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started: list[float] = []
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        self.started.append(time.monotonic())
+        await asyncio.sleep(self.seconds)
+
+
+async def _gap_between_batches(database: Database, clock: FakeClock, *, crowded: bool) -> float:
+    """Seconds from one batch's start to the next's, one delivery a batch."""
+    inbox, handler = Inbox(database, clock), SlowHandler(0.2)
+    for n in range(2):
+        await inbox.record(Platform.SLACK, f"event:Ev{n}", {"n": n})
+    worker = InboxWorker(
+        inbox, database, {Platform.SLACK: handler}, clock, at_once=1, crowded=lambda: crowded
+    )
+    running = asyncio.create_task(worker.run())
+    async with asyncio.timeout(10):
+        while len(handler.started) < 2:
+            await asyncio.sleep(0.01)
+    worker.stop()
+    await asyncio.wait_for(running, 5)
+    return handler.started[1] - handler.started[0]
+
+
+async def test_a_worker_steps_back_while_answers_crowd(
+    database: Database, clock: FakeClock
+) -> None:
+    """Each batch is followed by a pause of STEP_BACK times the batch (0.2 s handling here):
+    the answers beside the worker get the process while they crowd."""
+    assert await _gap_between_batches(database, clock, crowded=True) >= 0.2 * (1 + STEP_BACK)
+
+
+async def test_a_worker_goes_on_at_once_when_answers_do_not_crowd(
+    database: Database, clock: FakeClock
+) -> None:
+    assert await _gap_between_batches(database, clock, crowded=False) < 0.2 * STEP_BACK
 
 
 async def test_a_worker_leaves_deliveries_it_has_no_handler_for(
