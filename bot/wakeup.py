@@ -19,9 +19,10 @@ class Wakeup:
         self._event = asyncio.Event()
 
     def wake(self) -> None:
-        """Thread-safe; on the worker's own loop (a delivery recorded) it skips the hand-off."""
+        """Thread-safe; on the worker's own loop (a delivery recorded) it skips the hand-off,
+        and a wake already pending needs no other (a flood records deliveries by the thousand)."""
         loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None or loop.is_closed() or self._event.is_set():
             return
         if _running_loop() is loop:
             self._event.set()
