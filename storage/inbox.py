@@ -17,16 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Platform
 from storage.models import InboxRow
-from storage.plans import insert_plan
-
-RECORD_COLUMNS = [
-    "platform",
-    "delivery_id",
-    "payload",
-    "received_at",
-    "attempts",
-    "next_attempt_at",
-]
+from storage.plans import insert_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +49,7 @@ class InboxRepository:
             }
             for platform, delivery_id, payload in deliveries
         ]
-        plan = insert_plan(self._session, table, RECORD_COLUMNS, ["platform", "delivery_id"])
-        plan.run_many(self._session, rows)
+        insert_rows(self._session, table, rows, ["platform", "delivery_id"])
         self.recorded += len(rows)
 
     def take(

@@ -46,14 +46,6 @@ class Plan:
             cursor.close()
         return [self._converted(row) for row in rows]
 
-    def run_many(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-        """Execute once per row (an INSERT without RETURNING), in one driver call."""
-        cursor = session.connection().connection.cursor()
-        try:
-            cursor.executemany(self.sql, [self.params(row, self.converters) for row in rows])
-        finally:
-            cursor.close()
-
     def changed(self, session: Session, values: dict[str, Any]) -> int:
         """Execute an UPDATE or DELETE; how many rows it touched."""
         cursor = session.connection().connection.cursor()
@@ -128,3 +120,44 @@ def insert_plan(
         return statement  # type: ignore[no-any-return]
 
     return plan(session, f"insert:{table.name}:{conflict}:{returning}:{tuple(columns)}", build)
+
+
+MOST_PARAMETERS = 999  # SQLite's floor for bound values in one statement (older builds)
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: list[str]
+) -> None:
+    """Rows (with the same columns) in as few INSERT … ON CONFLICT DO NOTHING statements as
+    the driver allows, each compiled once per row count.
+
+    One statement for many rows is one call into the database: the driver lets go of the
+    interpreter once rather than once a row, and every let-go costs the event loop's thread a
+    wait to get it back.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    per_statement = MOST_PARAMETERS // len(columns)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = {f"{column}_{n}": row[column] for n, row in enumerate(chunk) for column in columns}
+        _rows_plan(session, table, columns, len(chunk), conflict).run(session, values)
+
+
+def _rows_plan(
+    session: Session, table: Table, columns: Sequence[str], count: int, conflict: list[str]
+) -> Plan:
+    def build() -> Executable:
+        statement: Any = insert_for(session, table).values(
+            [
+                {
+                    column: bindparam(f"{column}_{n}", type_=table.c[column].type)
+                    for column in columns
+                }
+                for n in range(count)
+            ]
+        )
+        return statement.on_conflict_do_nothing(index_elements=conflict)  # type: ignore[no-any-return]
+
+    return plan(session, f"insert rows:{table.name}:{conflict}:{tuple(columns)}:{count}", build)

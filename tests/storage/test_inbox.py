@@ -49,6 +49,20 @@ async def test_a_delivery_recorded_twice_is_handled_once(
     assert await _worker(inbox, database, clock, handler).handle_due() == 0
 
 
+def test_a_batch_beyond_one_statements_parameters_is_recorded_whole(
+    database: Database, clock: FakeClock
+) -> None:
+    """Engines cap the values one statement binds (PostgreSQL at 65,535, SQLite builds at 999
+    or more): a batch is split to fit, and every delivery in it lands, in order."""
+    batch = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(11_000)]
+    with database.write() as uow:
+        uow.inbox.record(batch, clock.now())
+        uow.commit()
+    with database.write() as uow:
+        taken = uow.inbox.take(clock.now(), clock.now() + LEASE, 20_000, [Platform.SLACK])
+    assert [delivery.payload["n"] for delivery in taken] == list(range(11_000))
+
+
 async def test_a_failed_delivery_is_tried_again_later_then_given_up(
     database: Database, clock: FakeClock
 ) -> None:
