@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -37,6 +38,19 @@ from storage.db import schema_problem, upgrade
 log = logging.getLogger("allhands")
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+# Allocations between young collections once the heap is settled. Python's 700 suits a script;
+# a server allocates that much in a request or two, and every collection stalls the event loop.
+YOUNG_COLLECTION_EVERY = 50_000
+
+
+def settle_heap() -> None:
+    """Before a long-running process starts its work: what start-up built (SQLAlchemy's, Bolt's
+    and slack_sdk's classes, tables and caches) lives as long as the process, so the collector
+    stops walking it, and young objects are collected in larger, rarer rounds. Each full
+    collection of that heap used to hold every answer in flight (p99 ~100 ms at 32 connections)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
 
 
 def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str]]:
@@ -170,6 +184,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     if dev:
         _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
     app = build_server(core, adapters, work=not no_work)
+    settle_heap()
     web.run_app(
         app,
         host=host or settings.host,
@@ -219,6 +234,7 @@ async def _work_until_signalled(
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stopping.set)
     click.echo("working: inbox, outbox and schedule (SIGTERM or Ctrl-C finishes and stops)")
+    settle_heap()
     await run_worker(core, adapters, stopping, status)
 
 

@@ -270,7 +270,7 @@ def _serve_bolt(port: int, api_url: str) -> None:
 def _serve_ours(port: int, api_url: str, database_url: str, *, work: bool) -> None:
     from aiohttp import web
 
-    from app import build_server, chat_adapters
+    from app import build_server, chat_adapters, settle_heap
     from bot.config import Settings
     from bot.wiring import Core
 
@@ -278,6 +278,7 @@ def _serve_ours(port: int, api_url: str, database_url: str, *, work: bool) -> No
     core = Core.build(Settings(**env))
     adapters, _ = chat_adapters(core, dev=False)
     app = build_server(core, adapters, work=work)
+    settle_heap()  # as `allhands serve` does
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from app import cli
+import app
+from app import YOUNG_COLLECTION_EVERY, cli
 from storage.db import head_revision
 from tests.support import needs_realdata, realdata_path
 
@@ -112,6 +116,38 @@ def test_serve_and_work_refuse_a_database_that_is_behind(tmp_path: Path, verb: s
     assert run(f"sqlite:///{tmp_path}/empty.db", "db", "upgrade").exit_code == 0
     current = run(f"sqlite:///{tmp_path}/empty.db", "db", "current").stdout
     assert f"database: {head_revision()}" in current
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """The collector's settings are the whole test process's: give them back afterwards."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("collector_restored")
+@pytest.mark.parametrize("verb", ["serve", "work"])
+def test_long_running_verbs_settle_the_heap_before_their_work(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, verb: str
+) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def settled(*_: Any, **__: Any) -> None:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+
+    async def worked(*args: Any, **kwargs: Any) -> None:
+        settled()
+
+    monkeypatch.setattr("aiohttp.web.run_app", settled)
+    monkeypatch.setattr(app, "run_worker", worked)
+    gc.set_threshold(700)
+    result = run(db_url, verb)
+    assert result.exit_code == 0, result.output
+    [(frozen, young_threshold)] = seen
+    assert frozen > 10_000  # the modules, the app and the engine built at start-up
+    assert young_threshold == YOUNG_COLLECTION_EVERY
 
 
 def test_serve_help_lists_every_environment_variable() -> None:
