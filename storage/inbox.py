@@ -64,7 +64,7 @@ class InboxRepository:
                 InboxRow.next_attempt_at <= now,
                 or_(InboxRow.leased_until.is_(None), InboxRow.leased_until < now),
             )
-            .order_by(InboxRow.id)
+            .order_by(InboxRow.done_at, InboxRow.id)  # all NULL: id order, read off the index
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":

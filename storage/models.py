@@ -237,7 +237,8 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("platform", "delivery_id"),
-        Index("ix_inbox_pending", "done_at", "next_attempt_at"),
+        # A batch is the first entries under done_at NULL, however long the backlog.
+        Index("ix_inbox_undone_in_order", "done_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

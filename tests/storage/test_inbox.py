@@ -6,6 +6,8 @@ import asyncio
 import time
 from typing import Any
 
+from sqlalchemy import event
+
 from bot.domain import Platform
 from bot.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from storage.uow import Database
@@ -61,6 +63,45 @@ def test_a_batch_beyond_one_statements_parameters_is_recorded_whole(
     with database.write() as uow:
         taken = uow.inbox.take(clock.now(), clock.now() + LEASE, 20_000, [Platform.SLACK])
     assert [delivery.payload["n"] for delivery in taken] == list(range(11_000))
+
+
+def test_taking_a_batch_reads_the_first_undone_rows_off_an_index(
+    database: Database, clock: FakeClock
+) -> None:
+    """A batch costs the same however long the backlog and however many handled ids are kept:
+    the engine reads the undone rows in id order from an index and sorts nothing (sorting the
+    whole backlog for every batch made draining it quadratic)."""
+    deliveries = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(4_000)]
+    with database.write() as uow:
+        uow.inbox.record(deliveries, clock.now())
+        uow.commit()
+    with database.write() as uow:
+        handled = uow.inbox.take(clock.now(), clock.now() + LEASE, 2_000, [Platform.SLACK])
+        uow.inbox.finish([delivery.id for delivery in handled], clock.now())
+        uow.commit()
+    postgres = database.engine.dialect.name == "postgresql"
+    if postgres:  # as autovacuum would have by then; SQLite plans without statistics
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE inbox")
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    with database.write() as uow:
+        taken = uow.inbox.take(clock.now(), clock.now() + LEASE, 16, [Platform.SLACK])
+    event.remove(database.engine, "before_cursor_execute", seen)
+    assert [delivery.payload["n"] for delivery in taken] == list(range(2_000, 2_016))
+
+    [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+    explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql(explain + statement, parameters).all()
+    plan = "\n".join(str(row[-1]) for row in rows)
+    assert "ix_inbox_undone_in_order" in plan, plan
+    assert "Sort" not in plan, plan  # PostgreSQL's
+    assert "TEMP B-TREE" not in plan, plan  # SQLite's
 
 
 async def test_a_failed_delivery_is_tried_again_later_then_given_up(
