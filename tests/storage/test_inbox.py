@@ -51,15 +51,20 @@ async def test_a_delivery_recorded_twice_is_handled_once(
     assert await _worker(inbox, database, clock, handler).handle_due() == 0
 
 
+def _record_numbered(database: Database, clock: FakeClock, count: int) -> None:
+    """`count` Slack deliveries in one batch, payload {"n": 0} onwards."""
+    batch = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(count)]
+    with database.write() as uow:
+        uow.inbox.record(batch, clock.now())
+        uow.commit()
+
+
 def test_a_batch_beyond_one_statements_parameters_is_recorded_whole(
     database: Database, clock: FakeClock
 ) -> None:
     """Engines cap the values one statement binds (PostgreSQL at 65,535, SQLite builds at 999
     or more): a batch is split to fit, and every delivery in it lands, in order."""
-    batch = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(11_000)]
-    with database.write() as uow:
-        uow.inbox.record(batch, clock.now())
-        uow.commit()
+    _record_numbered(database, clock, 11_000)
     with database.write() as uow:
         taken = uow.inbox.take(clock.now(), clock.now() + LEASE, 20_000, [Platform.SLACK])
     assert [delivery.payload["n"] for delivery in taken] == list(range(11_000))
@@ -71,10 +76,7 @@ def test_taking_a_batch_reads_the_first_undone_rows_off_an_index(
     """A batch costs the same however long the backlog and however many handled ids are kept:
     the engine reads the undone rows in id order from an index and sorts nothing (sorting the
     whole backlog for every batch made draining it quadratic)."""
-    deliveries = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(4_000)]
-    with database.write() as uow:
-        uow.inbox.record(deliveries, clock.now())
-        uow.commit()
+    _record_numbered(database, clock, 4_000)
     with database.write() as uow:
         handled = uow.inbox.take(clock.now(), clock.now() + LEASE, 2_000, [Platform.SLACK])
         uow.inbox.finish([delivery.id for delivery in handled], clock.now())
