@@ -15,8 +15,8 @@ import click
 from aiohttp import web
 
 from bot.config import describe_environment
+from bot.core import Core
 from bot.metrics import CountChanges
-from bot.wiring import Core
 from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
 from handlers.background import Background
 from handlers.chat import ChatAdapter

@@ -24,8 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.harness import row
-from bot.digest import build_digest
-from bot.digest_period import DigestPlan, local_midnight
+from bot.digest.build import build_digest
+from bot.digest.period import DigestPlan, local_midnight
 from bot.domain import EventKind, Kind, Platform, State
 from storage.db import create_db_engine, upgrade
 from storage.digest_queries import DigestQueries

@@ -172,7 +172,7 @@ def _backlog_seconds(name: str, env: dict[str, str]) -> float:
     """How long after the load the inbox takes to empty: work acked but not yet done. When
     only answering, a worker starts now (as if it had run on a machine of its own)."""
     from bot.config import Settings
-    from bot.wiring import Core
+    from bot.core import Core
 
     core = Core.build(Settings(ALLHANDS_DATABASE_URL=env["ALLHANDS_DATABASE_URL"]))
     started = time.monotonic()
@@ -195,9 +195,9 @@ def _seed(database_url: str, count: int) -> list[tuple[str, str]]:
     Each comes with its card's message ts: the Claim click is on the card itself.
     """
     from bot.config import Settings
+    from bot.core import Core
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
-    from bot.wiring import Core
     from handlers.slack.ids import message_key
     from storage.db import upgrade
 
@@ -220,8 +220,8 @@ def _seed(database_url: str, count: int) -> list[tuple[str, str]]:
 def _claimed(database_url: str) -> int:
     """How many items are claimed now: the work done after the acks, not just promised."""
     from bot.config import Settings
+    from bot.core import Core
     from bot.domain import State
-    from bot.wiring import Core
 
     core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))
     try:
@@ -293,7 +293,7 @@ def _serve_ours(port: int, api_url: str, database_url: str, *, work: bool) -> No
 
     from app import build_server, chat_adapters, settle_heap
     from bot.config import Settings
-    from bot.wiring import Core
+    from bot.core import Core
 
     env = slack_env(database_url, api_url) | {"ALLHANDS_SLACK_CHANNEL": CHANNEL}
     core = Core.build(Settings(**env))

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from tests.fakes.slack_api import TEAM
 
 if TYPE_CHECKING:
-    from bot.wiring import Core
+    from bot.core import Core
 
 TOKEN = "xoxb-bench"  # noqa: S105 (a local fake)
 SECRET = "bench-signing-secret"  # noqa: S105
@@ -31,7 +31,7 @@ def slack_env(database_url: str, api_url: str) -> dict[str, str]:
 def routed_core(env: dict[str, str], channels: Sequence[str]) -> Core:
     """The migrated database's core (no outbox worker), routing tag `c0x` to channel `C0X`."""
     from bot.config import Settings
-    from bot.wiring import Core
+    from bot.core import Core
     from storage.db import upgrade
 
     upgrade(env["ALLHANDS_DATABASE_URL"])

@@ -114,9 +114,9 @@ def _baseline_app(connector: Any) -> web.Application:
 def _our_app(connector: Any, database_url: str) -> tuple[web.Application, Any]:
     from app import build_server
     from bot.config import Settings
+    from bot.core import Core
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
-    from bot.wiring import Core
     from handlers.teams.adapter import TeamsAdapter, authentication
     from storage.db import upgrade
 

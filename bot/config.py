@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.digest_period import DigestPlan, check_zone, parse_weekdays, split_list
+from bot.digest.period import DigestPlan, check_zone, parse_weekdays, split_list
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from bot.domain import Identity, Platform
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft, draft_row
-from bot.ports import Clock, SystemClock
+from bot.ports.chat import Clock, SystemClock
 from storage.uow import Database
 
 CHUNK_ROWS = 10_000

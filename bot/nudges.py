@@ -11,7 +11,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.admin import CachedSetting, TimeoutsConfig
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import TimeoutsConfig
 from bot.domain import EventKind, Feedback, State
 from bot.service import Desk, holder_name
 from storage.repositories import ListFilter

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.admin import CachedSetting, RotaConfig, Shift, Weekday
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import RotaConfig, Shift, Weekday
 from bot.domain import State
 from bot.errors import DeliveryError
-from bot.ports import QueueMessenger
+from bot.ports.chat import QueueMessenger
 from storage.repositories import ListFilter
 from storage.uow import Database
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from bot.admin.webhooks import WebhookDirectory, webhook_body
 from bot.domain import (
     SYSTEM_IDENTITY_ID,
     Actor,
@@ -28,8 +29,7 @@ from bot.domain import (
 )
 from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft, draft_row
-from bot.ports import Change, ChangeListener, Clock, Router, SystemClock
-from bot.webhooks import WebhookDirectory, webhook_body
+from bot.ports.chat import Change, ChangeListener, Clock, Router, SystemClock
 from storage.repositories import CardCopy, ListFilter
 from storage.uow import Database, UnitOfWork
 

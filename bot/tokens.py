@@ -8,7 +8,7 @@ import secrets
 import time
 
 from bot.errors import Conflict, Invalid, NotFound
-from bot.ports import Clock, SystemClock
+from bot.ports.chat import Clock, SystemClock
 from storage.repositories import TokenInfo
 from storage.uow import Database
 

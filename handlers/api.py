@@ -18,9 +18,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.delivery.group_commit import ingest_queue
 from bot.domain import Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, Forbidden, Invalid, NotFound
-from bot.group_commit import ingest_queue
 from bot.intake import FeedbackDraft
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from bot.core import Core
+from bot.delivery.inbox import InboxWorker
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
-from bot.inbox import InboxWorker
-from bot.outbox import OutboxWorker
-from bot.ports import ChatPoster
-from bot.wiring import Core
+from bot.ports.chat import ChatPoster
 from handlers.chat import ChatAdapter
 from handlers.digest import server_jobs
 from handlers.webhooks import HttpWebhookSender

@@ -6,9 +6,9 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.delivery.inbox import Handle
 from bot.domain import Platform
-from bot.inbox import Handle
-from bot.ports import ChatPoster
+from bot.ports.chat import ChatPoster
 
 
 class ChatAdapter(Protocol):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import socket
 
-from bot.digest_delivery import DigestSender
-from bot.digest_period import DigestPlan
-from bot.digest_settings import LiveDigestJob
+from bot.core import Core
+from bot.delivery.jobs import JobRunner
+from bot.digest.delivery import DigestSender
+from bot.digest.live import LiveDigestJob
+from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
-from bot.ports import DigestPublisher, QueueMessenger
+from bot.ports.chat import DigestPublisher, QueueMessenger
 from bot.rota import RotaJob
-from bot.scheduler import JobRunner
-from bot.wiring import Core
 from handlers.slack.digest_poster import SlackDigestPoster
 from handlers.slack.queue_messenger import SlackQueueMessenger
 from handlers.teams.digest_poster import TeamsDigestPoster

@@ -22,7 +22,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from bot.ports import Clock
+from bot.ports.chat import Clock
 from storage.uow import Database, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ CROWD = 8  # requests in progress beyond which answers are waiting on each other
 
 class Answering:
     """How many requests a server is answering right now, counted by `observed`: a worker in
-    the same process steps back while they crowd (see `bot.inbox`)."""
+    the same process steps back while they crowd (see `bot.delivery.inbox`)."""
 
     def __init__(self) -> None:
         self.now = 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aiohttp
 
+from bot.admin.webhooks import SIGNATURE_HEADER, sign
 from bot.errors import DeliveryError
-from bot.ports import Clock, SystemClock
-from bot.webhooks import SIGNATURE_HEADER, sign
+from bot.ports.chat import Clock, SystemClock
 
 TIMEOUT_SECONDS = 10.0
 _RETRYABLE = {408, 425, 429}

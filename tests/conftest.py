@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from bot.admin.routing import StaticRouter
 from bot.domain import Identity, Platform
-from bot.ports import Change
-from bot.routing import StaticRouter
+from bot.ports.chat import Change
 from bot.service import Desk
 from storage.db import create_db_engine, upgrade
 from storage.uow import Database

@@ -10,7 +10,7 @@ from typing import Literal
 import click
 from pydantic import ValidationError
 
-from bot.admin import SCHEMAS, RoutesConfig, WebhooksConfig
+from bot.admin.schemas import SCHEMAS, RoutesConfig, WebhooksConfig
 from bot.domain import Platform
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft

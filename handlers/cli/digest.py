@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from bot.digest import build_digest
-from bot.digest_chart import render_chart
-from bot.digest_delivery import Target
-from bot.digest_model import Digest
-from bot.digest_render import digest_json, digest_text
+from bot.core import Core
+from bot.digest.build import build_digest
+from bot.digest.chart import render_chart
+from bot.digest.delivery import Target
+from bot.digest.model import Digest
+from bot.digest.render import digest_json, digest_text
 from bot.errors import Invalid
-from bot.wiring import Core
 from handlers.cli.main import Context
 from handlers.digest import digest_sender
 from handlers.slack.digest_blocks import digest_message

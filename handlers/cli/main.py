@@ -9,9 +9,9 @@ import click
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.core import Core
 from bot.domain import Identity, Platform
 from bot.errors import AllHandsError, Invalid
-from bot.wiring import Core
 from storage.db import schema_problem
 from storage.uow import DatabaseUnavailable
 

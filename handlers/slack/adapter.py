@@ -26,12 +26,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Console
+from bot.commands.console import Console
 from bot.config import Settings
+from bot.core import Core
+from bot.delivery.inbox import Handle
 from bot.domain import Platform
-from bot.inbox import Handle
-from bot.ports import ChatPoster
-from bot.wiring import Core
+from bot.ports.chat import ChatPoster
 from handlers.slack.actions import CardActions
 from handlers.slack.commands import Commands
 from handlers.slack.config import SettingsForm

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import answers
+from bot import notes
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_preview, one_line
@@ -116,7 +116,7 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
     buttons while the item is still claimed, so it can be acted on from the thread.
     """
     text = _change_line(event, mentions)
-    if text is None and (follow_up := answers.follow_up(item, event)):
+    if text is None and (follow_up := notes.follow_up(item, event)):
         text = escape(follow_up)  # the bot's own nudge, escalation or reminder
     if text is None:
         return None
@@ -131,7 +131,7 @@ def urgent_mention(item: Feedback, group_id: str) -> Message:
 
     `group_id` was validated as a user group id when the route was saved; the rest is ours.
     """
-    text = f"<!subteam^{group_id}> {escape(answers.urgent_call(item))}"
+    text = f"<!subteam^{group_id}> {escape(notes.urgent_call(item))}"
     return Message(text, [SectionBlock(text=verbatim(text))])
 
 

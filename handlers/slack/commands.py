@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.models.blocks import Block, SectionBlock
 
-from bot.answers import ChatCommand, Console
+from bot.commands.console import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft

@@ -1,5 +1,5 @@
 """Leads configure All Hands from Slack: `/allhands config` opens the settings modal, its
-submission saves through `bot.settings_form`, and `routes test`, `rota` and `audit` read.
+submission saves through `bot.admin.form`, and `routes test`, `rota` and `audit` read.
 
 The submission is checked and saved *before* the ack, because only the ack can keep the modal
 open with the reason under the field at fault; saving is a few quick transactions, well
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot import answers, settings_form
-from bot.admin import Admin
+from bot.admin import form as settings_form
+from bot.admin.configure import Admin
+from bot.commands import console as answers
 from bot.domain import Identity
 from bot.errors import Forbidden, Invalid
 from handlers.slack import views

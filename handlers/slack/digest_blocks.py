@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.digest_model import Digest, OpenItem
-from bot.digest_render import (
+from bot.digest.model import Digest, OpenItem
+from bot.digest.render import (
     all_hands,
     count_text,
     counts,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.digest_model import Digest
+from bot.digest.model import Digest
 from handlers.slack.digest_blocks import digest_message
 from handlers.slack.direct import SlackDirect, delivery_error
 

@@ -24,9 +24,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.inbox import Inbox
 from bot.domain import Identity, Platform
 from bot.errors import AllHandsError
-from bot.inbox import Inbox
 from bot.service import Desk
 from handlers.slack.people import SlackPeople
 from handlers.slack.views import Origin

@@ -1,4 +1,4 @@
-"""The Slack side of the outbox (`bot.ports.ChatPoster`): post, update and annotate cards.
+"""The Slack side of the outbox (`bot.ports.chat.ChatPoster`): post, update and annotate cards.
 
 Its client retries nothing by itself: every failure goes back to the outbox as a
 `DeliveryError`, which keeps the message persisted and the channel's order, and waits as long
@@ -22,10 +22,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.pacing import Pacer
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
-from bot.pacing import Pacer
-from bot.ports import Clock, PostedCard
+from bot.ports.chat import Clock, PostedCard
 from handlers.slack.blocks import STATE_REACTION, Message, card, note, urgent_mention
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople

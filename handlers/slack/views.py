@@ -23,9 +23,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.admin.form import FIELDS, FormField
 from bot.domain import Feedback, Kind, Severity
 from bot.service import COMMENT_MAX_CHARS
-from bot.settings_form import FIELDS, FormField
 from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.text import escaped_pieces, escaped_preview, shorten

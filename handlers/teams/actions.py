@@ -13,8 +13,8 @@ from typing import Any
 from botbuilder.core import InvokeResponse
 from botbuilder.schema import AdaptiveCardInvokeResponse
 
-from bot import settings_form
-from bot.admin import Admin
+from bot.admin import form as settings_form
+from bot.admin.configure import Admin
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError
 from bot.service import Desk

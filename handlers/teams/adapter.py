@@ -24,12 +24,12 @@ from botframework.connector.auth import (
     ServiceClientCredentialsFactory,
 )
 
-from bot.answers import Console
+from bot.commands.console import Console
 from bot.config import Settings
+from bot.core import Core
+from bot.delivery.inbox import Handle
 from bot.domain import Platform
-from bot.inbox import Handle
-from bot.ports import ChatPoster
-from bot.wiring import Core
+from bot.ports.chat import ChatPoster
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
 from handlers.teams.people import TeamsPeople

@@ -20,7 +20,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 
-from bot.answers import Console
+from bot.commands.console import Console
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft

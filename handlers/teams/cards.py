@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.answers import follow_up
 from bot.domain import (
     Actor,
     Event,
@@ -25,6 +24,7 @@ from bot.domain import (
     State,
     can_unclaim,
 )
+from bot.notes import follow_up
 from bot.service import holder_name
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

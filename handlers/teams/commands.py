@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot import settings_form
-from bot.answers import ChatCommand, Console
+from bot.admin import form as settings_form
+from bot.commands.console import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bot.digest_model import Digest, OpenItem
-from bot.digest_render import (
+from bot.digest.model import Digest, OpenItem
+from bot.digest.render import (
     all_hands,
     count_text,
     counts,

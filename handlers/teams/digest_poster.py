@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from botbuilder.schema import Activity
 
-from bot.digest_model import Digest
+from bot.digest.model import Digest
 from handlers.teams.digest_card import digest_card
 from handlers.teams.direct import TeamsMessenger
 from handlers.teams.poster import card_message

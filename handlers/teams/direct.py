@@ -17,8 +17,8 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.config import Settings
-from bot.digest_period import split_list
-from bot.ports import Clock
+from bot.digest.period import split_list
+from bot.ports.chat import Clock
 from handlers.teams.adapter import authentication
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory

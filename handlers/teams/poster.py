@@ -24,11 +24,11 @@ from botframework.connector.auth import (
 )
 from msrest.exceptions import HttpOperationError
 
-from bot.answers import urgent_call
+from bot.delivery.pacing import Pacer
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
-from bot.pacing import Pacer
-from bot.ports import PostedCard
+from bot.notes import urgent_call
+from bot.ports.chat import PostedCard
 from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
 from storage.repositories import CardCopy

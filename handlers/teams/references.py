@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from bot.domain import Feedback, Platform, State
-from bot.ports import Clock
+from bot.ports.chat import Clock
 from storage.models import TeamsConversationRow, TeamsUserRow
 from storage.plans import insert_for
 from storage.uow import Database

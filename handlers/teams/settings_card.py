@@ -1,6 +1,6 @@
 """The leads' settings form as an Adaptive Card, and its submission back as form values.
 
-Pure functions over `bot.settings_form.FIELDS`, so Teams shows exactly the fields the core
+Pure functions over `bot.admin.form.FIELDS`, so Teams shows exactly the fields the core
 validates. The card is rebuilt from the stored settings after a save, never patched.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.admin.form import FIELDS
 from bot.errors import Invalid
-from bot.settings_form import FIELDS
 from handlers.teams.cards import SCHEMA_URL, VERSION
 
 SAVE_VERB = "allhands.config.save"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_period import DigestPlan
+from bot.digest.period import DigestPlan
 from bot.domain import Identity, Kind, Platform
 from bot.intake import FeedbackDraft
 from bot.service import Desk

@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.digest import build_digest
-from bot.digest_model import Digest
-from bot.digest_render import digest_json, digest_text
+from bot.digest.build import build_digest
+from bot.digest.model import Digest
+from bot.digest.render import digest_json, digest_text
 from bot.intake import FeedbackDraft
 from bot.service import Desk
 from handlers.slack.digest_blocks import digest_message

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from bot.config import Settings
-from bot.digest_delivery import DigestSender, Target
+from bot.digest.delivery import DigestSender, Target
 from bot.domain import Platform
 from handlers.teams.adapter import authentication
 from handlers.teams.digest_poster import TeamsDigestPoster

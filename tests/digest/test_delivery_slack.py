@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest_delivery import DigestSender, Target
+from bot.digest.delivery import DigestSender, Target
 from bot.domain import Platform
 from handlers.slack.digest_poster import SlackDigestPoster
 from storage.uow import Database

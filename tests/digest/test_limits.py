@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.digest import build_digest
-from bot.digest_chart import render_chart
-from bot.digest_model import Digest
+from bot.digest.build import build_digest
+from bot.digest.chart import render_chart
+from bot.digest.model import Digest
 from bot.domain import EventKind, Kind, Platform
 from handlers.slack.digest_blocks import digest_message
 from handlers.teams.digest_card import digest_card

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.digest_period import parse_weekdays
+from bot.digest.period import parse_weekdays
 from tests.digest.conftest import PLAN, local
 
 

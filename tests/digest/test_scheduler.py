@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.digest_delivery import DigestSender, Target
-from bot.digest_model import Digest
-from bot.digest_period import DigestPlan
+from bot.delivery.jobs import JobRunner
+from bot.digest.delivery import DigestSender, Target
+from bot.digest.live import DigestJob
+from bot.digest.model import Digest
+from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError
-from bot.scheduler import DigestJob, JobRunner
 from storage.db import create_db_engine
 from storage.uow import Database
 from tests.digest.conftest import ZONE

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.core import Core
 from bot.domain import Identity, Platform, State
 from bot.intake import FeedbackDraft
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import FakeSlackApi

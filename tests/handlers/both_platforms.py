@@ -7,7 +7,7 @@ from aiohttp import web
 
 from app import build_server
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter, authentication
 from tests.fakes.connector import FakeConnector

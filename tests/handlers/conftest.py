@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_server
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.wiring import Core
+from bot.core import Core
 from handlers.api_schema import openapi_document
 
 Client = TestClient[object, object]

@@ -12,14 +12,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.admin import Admin
+from bot.admin.configure import Admin
+from bot.admin.routing import StaticRouter
+from bot.admin.webhooks import SIGNATURE_HEADER, WebhookDirectory
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
-from bot.outbox import OutboxWorker
-from bot.routing import StaticRouter
 from bot.service import Desk
-from bot.webhooks import SIGNATURE_HEADER, WebhookDirectory
 from handlers.webhooks import HttpWebhookSender
 from storage.uow import Database
 from tests.conftest import person

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from tests.handlers.conftest import auth, client, token
 from tests.support import FakeClock
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from app import build_server
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from storage.db import upgrade
 from tests.hardening.throwaway_pg import (
     ThrowawayPostgres,

@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
 from app import build_server, cli
+from bot.admin.webhooks import SIGNATURE_HEADER
 from bot.config import Settings
+from bot.core import Core
 from bot.domain import Platform, State
-from bot.webhooks import SIGNATURE_HEADER
-from bot.wiring import Core
 from handlers.observability import TEXT_FORMAT, AccessLog, JsonFormatter
 from handlers.slack.adapter import SlackAdapter
 from handlers.slack.ids import SlackId

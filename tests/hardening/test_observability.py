@@ -14,13 +14,13 @@ from aiohttp.test_utils import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.admin.routing import StaticRouter
+from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.routing import StaticRouter
 from bot.service import Desk
-from bot.wiring import Core
 from handlers.observability import ANSWERING_KEY, CROWD, REQUEST_ID_HEADER, JsonFormatter
 from storage.uow import Database
 from tests.conftest import RecordingListener, person

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from bot.admin.routing import StaticRouter
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Event, EventKind, Feedback, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
-from bot.outbox import OutboxWorker
-from bot.ports import PostedCard
-from bot.routing import StaticRouter
+from bot.ports.chat import PostedCard
 from bot.service import Desk, IngestRequest
 from storage.db import create_db_engine
 from storage.repositories import CardCopy

@@ -20,7 +20,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from app import build_server
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 
 EXAMPLES_PER_OPERATION = 30
 

@@ -24,8 +24,8 @@ from sqlalchemy import text
 
 import bot.tokens
 from app import cli
+from bot.core import Core
 from bot.domain import Platform, State
-from bot.wiring import Core
 from handlers.slack.adapter import ROUTE as SLACK_ROUTE
 from handlers.slack.ids import SlackId
 from handlers.teams.adapter import ROUTE as TEAMS_ROUTE

@@ -24,10 +24,10 @@ import pytest
 from sqlalchemy import update
 
 from app import SHUTDOWN_GRACE_SECONDS
+from bot.admin.form import current
 from bot.config import Settings
+from bot.core import Core
 from bot.domain import Identity, Platform, State
-from bot.settings_form import current
-from bot.wiring import Core
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.views import Origin
 from storage.models import OutboxRow

@@ -14,11 +14,11 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.pacing import Pacer
-from bot.wiring import Core
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
 from tests.fakes.slack_api import Call, FakeSlackApi, Fault

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin import Admin, RoutesConfig
+from bot.admin.configure import Admin
+from bot.admin.schemas import RoutesConfig
 from bot.errors import Forbidden, Invalid
 from storage.uow import Database
 from tests.conftest import person

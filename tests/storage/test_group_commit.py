@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from bot.delivery.group_commit import ingest_queue
 from bot.domain import Platform
 from bot.errors import Conflict
-from bot.group_commit import ingest_queue
 from bot.intake import FeedbackDraft
 from bot.service import Desk, IngestRequest
 from storage.repositories import ListFilter

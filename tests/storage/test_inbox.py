@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bot.delivery.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from bot.domain import Platform
-from bot.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from storage.uow import Database
 from tests.support import FakeClock
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.admin import Admin
+from bot.admin.configure import Admin
+from bot.admin.routing import StaticRouter
 from bot.domain import EventKind, Platform
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
 from bot.nudges import Nudger
-from bot.routing import StaticRouter
 from bot.service import Desk
 from storage.db import create_db_engine
 from storage.uow import Database

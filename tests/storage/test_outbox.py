@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.admin.routing import StaticRouter
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Event, Feedback, Platform, Severity
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.ports import Destination, PostedCard
-from bot.routing import StaticRouter
+from bot.ports.chat import Destination, PostedCard
 from bot.service import Desk
 from storage.repositories import CardCopy
 from storage.uow import Database

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Feedback, Platform
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.ports import Destination, PostedCard
+from bot.ports.chat import Destination, PostedCard
 from bot.service import Desk
 from storage.uow import Database
 from tests.conftest import RecordingListener, person

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.admin import Admin
+from bot.admin.configure import Admin
 from bot.domain import Feedback, Platform
 from bot.intake import FeedbackDraft
 from bot.rota import RotaJob

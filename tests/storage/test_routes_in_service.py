@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.admin import Admin
+from bot.admin.configure import Admin
+from bot.admin.routing import ConfiguredRouter, StaticRouter
 from bot.domain import Platform
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
-from bot.routing import ConfiguredRouter, StaticRouter
 from bot.service import Desk
 from storage.uow import Database
 from tests.conftest import person

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.admin import Admin, RotaConfig, RoutesConfig, TimeoutsConfig
+from bot.admin.configure import Admin
+from bot.admin.form import FIELD_NAMES, apply, current, format_routes, parse_routes
+from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig
 from bot.domain import Severity
 from bot.errors import Forbidden, Invalid
-from bot.settings_form import FIELD_NAMES, apply, current, format_routes, parse_routes
 from storage.uow import Database
 from tests.conftest import person
 

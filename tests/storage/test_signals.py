@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager, contextmanager
 
 import pytest
 
+from bot.admin.routing import StaticRouter
+from bot.delivery.inbox import Inbox, InboxWorker
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
-from bot.inbox import Inbox, InboxWorker
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.routing import StaticRouter
 from bot.service import Desk
 from storage.db import create_db_engine
 from storage.uow import Database

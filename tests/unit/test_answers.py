@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answers import follow_up
 from bot.domain import Customer, Event, EventKind, Feedback, Kind, Platform, Severity, State
+from bot.notes import follow_up
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ITEM = Feedback(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.admin import RotaConfig
+from bot.admin.schemas import RotaConfig
 from bot.rota import next_up, on_now, started_within
 
 BERLIN = ZoneInfo("Europe/Berlin")

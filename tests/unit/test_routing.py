@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.admin import DestinationIn, RoutesConfig
+from bot.admin.routing import RouteTable
+from bot.admin.schemas import DestinationIn, RoutesConfig
 from bot.domain import Platform
 from bot.intake import FeedbackDraft
-from bot.ports import Destination
-from bot.routing import RouteTable
+from bot.ports.chat import Destination
 
 S, T = Platform.SLACK, Platform.TEAMS
 

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_server, chat_adapters
 from bot.config import Settings
+from bot.core import Core
 from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
-from bot.wiring import Core
 from handlers.slack.ids import message_key
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SECRET, SlackSender

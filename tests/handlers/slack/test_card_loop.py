@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from slack_sdk.models.blocks import Block
 
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
 from tests.fakes.slack_api import FakeSlackApi

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import SlackSender, slash_command
 from tests.support import needs_realdata

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.core import Core
 from bot.domain import EventKind, State
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SlackSender, block_action

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from bot.admin import RotaConfig
+from bot.admin.form import FIELD_NAMES, FIELDS, current, parse_routes
+from bot.admin.schemas import RotaConfig
+from bot.core import Core
 from bot.domain import Identity, Platform
-from bot.settings_form import FIELD_NAMES, FIELDS, current, parse_routes
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from handlers.slack.views import INPUT_CHARS, Origin, settings_form
 from tests.fakes.slack_api import TEAM, FakeSlackApi

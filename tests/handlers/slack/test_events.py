@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from tests.fakes.slack_api import BOT_USER, FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SlackSender, event
 from tests.handlers.slack.support import eventually

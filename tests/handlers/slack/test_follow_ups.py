@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import Core
 from bot.domain import Identity, Platform, State
 from bot.nudges import Nudger
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SlackSender, block_action

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core import Core
 from bot.domain import Identity, Platform, Severity, State
-from bot.wiring import Core
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
 from tests.fakes.slack_api import FakeSlackApi

@@ -10,9 +10,9 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 from app import chat_adapters
-from bot.answers import ChatCommand
+from bot.commands.console import ChatCommand
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from handlers.cli.main import ConfigError
 from handlers.slack.adapter import ROUTE, SlackAdapter
 from handlers.slack.events import SUBSCRIBED

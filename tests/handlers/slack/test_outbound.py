@@ -9,10 +9,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.wiring import Core
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
 from tests.fakes.slack_api import FakeSlackApi

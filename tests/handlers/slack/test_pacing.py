@@ -12,11 +12,11 @@ import time
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.pacing import Pacer
-from bot.wiring import Core
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
 from tests.fakes.slack_api import FakeSlackApi

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.wiring import Core
+from bot.core import Core
 from handlers.slack.people import SlackPeople
 from tests.fakes.slack_api import TEAM, FakeSlackApi
 

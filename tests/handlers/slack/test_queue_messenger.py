@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from handlers.slack.queue_messenger import SlackQueueMessenger
 from storage.repositories import ListFilter

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
 from tests.fakes.slack_api import TEAM, FakeSlackApi

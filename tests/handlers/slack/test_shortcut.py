@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.wiring import Core
+from bot.core import Core
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
 from storage.repositories import ListFilter

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.core import Core
 from bot.domain import State
-from bot.wiring import Core
 from handlers.slack.ids import SlackId
 from tests.fakes.slack_api import BOT_USER, FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, block_action, event

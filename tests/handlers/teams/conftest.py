@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_server
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from handlers.teams.adapter import TeamsAdapter, authentication
 from storage.uow import Database
 from tests.fakes.connector import FakeConnector

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.wiring import Core
+from bot.core import Core
 from handlers.teams.references import TeamsDirectory
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import CHANNEL, Post, recording

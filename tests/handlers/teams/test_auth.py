@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import build_server, chat_adapters
 from bot.config import Settings
-from bot.wiring import Core
+from bot.core import Core
 from handlers.cli.main import ConfigError
 from handlers.teams.adapter import TeamsAdapter
 from tests.fakes.connector import FakeConnector

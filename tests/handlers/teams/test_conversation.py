@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_server
+from bot.core import Core
 from bot.domain import Platform, State
-from bot.wiring import Core
 from handlers.teams.adapter import TeamsAdapter, authentication, parse_reactions
 from handlers.teams.cards import Verb
 from storage.repositories import ListFilter

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import Core
 from bot.domain import Identity, Platform, State
 from bot.intake import FeedbackDraft
-from bot.wiring import Core
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import (
     CHANNEL,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.core import Core
 from bot.intake import FeedbackDraft
-from bot.wiring import Core
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import Post, recording, settle
 from tests.handlers.teams.test_end_to_end import CUSTOMER_CARE, install

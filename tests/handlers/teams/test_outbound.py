@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
-from bot.outbox import OutboxWorker
-from bot.pacing import Pacer
-from bot.wiring import Core
 from handlers.teams.adapter import TeamsAdapter
 from handlers.teams.references import TeamsDirectory
 from tests.fakes.connector import FakeConnector

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from bot.core import Core
 from bot.domain import State
 from bot.rota import RotaJob
-from bot.wiring import Core
 from handlers.digest import queue_messengers
 from handlers.teams.adapter import authentication
 from handlers.teams.cards import queue_card

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from bot.admin import RotaConfig
+from bot.admin.form import FIELD_NAMES, FIELDS, current
+from bot.admin.schemas import RotaConfig
+from bot.core import Core
 from bot.domain import Platform
-from bot.settings_form import FIELD_NAMES, FIELDS, current
-from bot.wiring import Core
 from handlers.teams.settings_card import SAVE_VERB
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import Post, assert_valid_card, recording

@@ -11,7 +11,8 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from bot.admin import WEBHOOK_EVENTS, CachedSetting, Webhook, WebhooksConfig
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import WEBHOOK_EVENTS, Webhook, WebhooksConfig
 from bot.domain import EventKind, Feedback, Person, Platform
 from storage.uow import Database
 

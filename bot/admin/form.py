@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.admin import Admin, DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
+from bot.admin.configure import Admin
+from bot.admin.schemas import DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
 from bot.domain import Identity, Severity
 from bot.errors import Invalid
 from bot.intake import EMAIL_PATTERN

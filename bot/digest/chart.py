@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bot.digest_model import DayVolume
+from bot.digest.model import DayVolume
 from bot.domain import Kind
 
 PALETTE_COLOURS = 32

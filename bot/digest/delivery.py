@@ -15,14 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.digest import build_digest
-from bot.digest_chart import render_chart
-from bot.digest_model import Digest
-from bot.digest_period import DigestPlan
+from bot.digest.build import build_digest
+from bot.digest.chart import render_chart
+from bot.digest.model import Digest
+from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError, Invalid
 from bot.metrics import DIGEST_SENDS, count_rate_limited
-from bot.ports import Clock, DigestPublisher
+from bot.ports.chat import Clock, DigestPublisher
 from storage.uow import Database
 
 log = logging.getLogger(__name__)

@@ -21,13 +21,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import groupby
 
+from bot.admin.webhooks import WebhookDirectory
+from bot.delivery.wakeup import Wakeup
 from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
 from bot.metrics import count_rate_limited
-from bot.ports import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
+from bot.ports.chat import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
 from bot.service import OutboxAction
-from bot.wakeup import Wakeup
-from bot.webhooks import WebhookDirectory
 from storage.repositories import CardCopy, OutboxMessage
 from storage.uow import Database
 

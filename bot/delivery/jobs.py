@@ -13,14 +13,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 import schedule
 
-from bot.digest_delivery import DigestSender, Target
-from bot.digest_period import DigestPlan
-from bot.ports import Clock
+from bot.ports.chat import Clock
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +27,6 @@ HEARTBEAT_SECONDS = 60
 
 class Job(Protocol):
     async def run_due(self, now: datetime) -> None: ...
-
-
-class DigestJob:
-    """Sends each due day's digest to every target; remembers days it has fully served."""
-
-    def __init__(self, sender: DigestSender, plan: DigestPlan, targets: Sequence[Target]) -> None:
-        self._sender = sender
-        self._plan = plan
-        self._targets = list(targets)
-        self._done: set[date] = set()
-
-    async def run_due(self, now: datetime) -> None:
-        for day in self._plan.due(now):
-            if day in self._done:
-                continue
-            results = await self._sender.send(day, self._targets)
-            if all(result.status != "failed" for result in results):
-                self._done.add(day)
 
 
 class JobRunner:

@@ -6,17 +6,17 @@ on every replica without a restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.admin import CachedSetting, DigestSettings
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import DigestSettings
 from bot.config import Settings
-from bot.digest_delivery import CHAT_PLATFORMS, DigestSender, Target
-from bot.digest_period import DigestPlan, parse_weekdays, split_list
+from bot.digest.delivery import CHAT_PLATFORMS, DigestSender, Target
+from bot.digest.period import DigestPlan, parse_weekdays, split_list
 from bot.domain import Platform
-from bot.scheduler import DigestJob
 from storage.uow import Database
 
 
@@ -52,6 +52,24 @@ class LiveDigestSettings:
             + [Target(Platform.TEAMS, channel) for channel in teams]
             + [Target(p, email, person=True) for email in execs for p in CHAT_PLATFORMS]
         )
+
+
+class DigestJob:
+    """Sends each due day's digest to every target; remembers days it has fully served."""
+
+    def __init__(self, sender: DigestSender, plan: DigestPlan, targets: Sequence[Target]) -> None:
+        self._sender = sender
+        self._plan = plan
+        self._targets = list(targets)
+        self._done: set[date] = set()
+
+    async def run_due(self, now: datetime) -> None:
+        for day in self._plan.due(now):
+            if day in self._done:
+                continue
+            results = await self._sender.send(day, self._targets)
+            if all(result.status != "failed" for result in results):
+                self._done.add(day)
 
 
 class LiveDigestJob:

@@ -12,11 +12,12 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.admin import Admin, RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
-from bot.domain import Event, EventKind, Feedback, Kind, Severity
+from bot.admin.configure import Admin
+from bot.admin.routing import ConfiguredRouter
+from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
+from bot.domain import Kind, Severity
 from bot.intake import FeedbackDraft
 from bot.rota import next_up, on_now
-from bot.routing import ConfiguredRouter
 
 AUDIT_LINES = 15
 
@@ -65,30 +66,6 @@ class Console:
 
     def summary(self) -> str:
         return settings_summary(self.admin)
-
-
-def follow_up(item: Feedback, event: Event) -> str | None:
-    """The thread line for the bot's own follow-ups (nudge, escalation, reminder), else None."""
-    data = event.data
-    if event.kind is EventKind.NUDGED:
-        return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
-    if event.kind is EventKind.ESCALATED:
-        leads = data.get("leads")
-        named = (
-            ", ".join(str(n) for n in leads) if isinstance(leads, list) and leads else "the leads"
-        )
-        return f"🚨 {item.ref} has waited {data.get('minutes')} min: escalated to {named}."
-    if event.kind is EventKind.REMINDED:
-        return (
-            f"👋 {data.get('holder', 'Whoever has it')}: {item.ref} has been quiet for "
-            f"{data.get('hours')} h. Still on it? If not, unclaim or close it."
-        )
-    return None
-
-
-def urgent_call(item: Feedback) -> str:
-    """What follows the mention of the on-call group when an urgent item arrives."""
-    return f"urgent: {item.ref} needs someone now"
 
 
 def routes_test(router: ConfiguredRouter, text: str) -> str:

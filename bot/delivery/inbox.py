@@ -24,10 +24,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot.delivery.group_commit import GroupCommit
+from bot.delivery.wakeup import Wakeup
 from bot.domain import Platform
-from bot.group_commit import GroupCommit
-from bot.ports import Clock
-from bot.wakeup import Wakeup
+from bot.ports.chat import Clock
 from storage.inbox import Delivery
 from storage.uow import Database, DatabaseUnavailable
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.digest_model import Theme
+from bot.digest.model import Theme
 from storage.digest_queries import ThemeRow
 
 TOP_TAGS = 5

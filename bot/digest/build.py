@@ -1,4 +1,4 @@
-"""Builds the daily digest as a view model (`bot.digest_model.Digest`) from the event log.
+"""Builds the daily digest as a view model (`bot.digest.model.Digest`) from the event log.
 
 Numbers are exact: a handful of grouped queries over `events` (see `storage.digest_queries`),
 bucketed by local day in Python-computed UTC bounds. Text analysis (themes, sentiment, quotes)
@@ -14,18 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from bot.digest_model import (
-    Count,
-    Counts,
-    DayVolume,
-    Digest,
-    Helper,
-    OpenItem,
-)
-from bot.digest_period import DigestPlan, local_midnight
-from bot.digest_quotes import mix, pick_quotes, score
-from bot.digest_render import shorten
-from bot.digest_themes import Windows, find_themes
+from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
+from bot.digest.period import DigestPlan, local_midnight
+from bot.digest.quotes import mix, pick_quotes, score
+from bot.digest.render import shorten
+from bot.digest.themes import Windows, find_themes
 from bot.domain import EventKind, Feedback, Kind, State
 from storage.digest_queries import DigestQueries, HelperRow
 from storage.repositories import ListFilter

@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.admin import CachedSetting, DestinationIn, RouteRule, RoutesConfig
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig
 from bot.domain import Feedback, Kind, Platform, Severity
-from bot.ports import Destination
+from bot.ports.chat import Destination
 from storage.uow import Database
 
 DEFAULT_RULE = "default"

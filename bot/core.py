@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.admin import Admin
+from bot.admin.configure import Admin
+from bot.admin.routing import ConfiguredRouter, StaticRouter
+from bot.admin.webhooks import WebhookDirectory
 from bot.config import Settings
-from bot.digest_settings import LiveDigestSettings
+from bot.delivery.inbox import Inbox
+from bot.digest.live import LiveDigestSettings
 from bot.domain import Platform
-from bot.inbox import Inbox
 from bot.notify import Broadcast, LogChanges
-from bot.ports import Clock, SystemClock
-from bot.routing import ConfiguredRouter, StaticRouter
+from bot.ports.chat import Clock, SystemClock
 from bot.service import Desk
 from bot.tokens import Tokens
-from bot.webhooks import WebhookDirectory
 from storage.db import create_db_engine
 from storage.uow import Database
 

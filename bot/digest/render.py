@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.digest_model import Count, Digest, Helper, Quote, Theme
+from bot.digest.model import Count, Digest, Helper, Quote, Theme
 
 COUNT_NAMES = (("new", "New"), ("claimed", "Claimed"), ("closed", "Closed"), ("still_open", "Open"))
 

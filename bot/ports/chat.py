@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.digest_model import Digest
+from bot.digest.model import Digest
 from bot.domain import Event, EventKind, Feedback, Platform
 from storage.repositories import CardCopy
 
@@ -103,9 +103,9 @@ class WebhookSender(Protocol):
 
 
 class DigestPublisher(Protocol):
-    """One chat platform's way to deliver the daily digest (`bot.digest_model.Digest`).
+    """One chat platform's way to deliver the daily digest (`bot.digest.model.Digest`).
 
-    `chart` is the PNG from `bot.digest_chart`. Raises `bot.errors.DeliveryError` on failure.
+    `chart` is the PNG from `bot.digest.chart`. Raises `bot.errors.DeliveryError` on failure.
     """
 
     platform: Platform

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot.digest_period import Period
+from bot.digest.period import Period
 from bot.domain import Kind, Severity
 
 EXEC_THEMES = 3

@@ -14,9 +14,9 @@ from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bot.digest_model import Quote, SentimentMix, Theme
-from bot.digest_render import shorten
-from bot.digest_themes import text_of, words
+from bot.digest.model import Quote, SentimentMix, Theme
+from bot.digest.render import shorten
+from bot.digest.themes import text_of, words
 from bot.domain import ref_for
 from storage.digest_queries import ThemeRow
 

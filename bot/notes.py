@@ -1,0 +1,32 @@
+"""What the bot itself says in a card's thread: its follow-ups and the page for urgent items.
+
+Plain text: each chat adapter escapes and wraps it for its platform.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Event, EventKind, Feedback
+
+
+def follow_up(item: Feedback, event: Event) -> str | None:
+    """The thread line for the bot's own follow-ups (nudge, escalation, reminder), else None."""
+    data = event.data
+    if event.kind is EventKind.NUDGED:
+        return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
+    if event.kind is EventKind.ESCALATED:
+        leads = data.get("leads")
+        named = (
+            ", ".join(str(n) for n in leads) if isinstance(leads, list) and leads else "the leads"
+        )
+        return f"🚨 {item.ref} has waited {data.get('minutes')} min: escalated to {named}."
+    if event.kind is EventKind.REMINDED:
+        return (
+            f"👋 {data.get('holder', 'Whoever has it')}: {item.ref} has been quiet for "
+            f"{data.get('hours')} h. Still on it? If not, unclaim or close it."
+        )
+    return None
+
+
+def urgent_call(item: Feedback) -> str:
+    """What follows the mention of the on-call group when an urgent item arrives."""
+    return f"urgent: {item.ref} needs someone now"
