@@ -27,11 +27,11 @@ from benchmarks.harness import row
 from bot.digest.build import build_digest
 from bot.digest.period import DigestPlan, local_midnight
 from bot.domain import EventKind, Kind, Platform, State
+from bot.ports.records import ListFilter
 from storage.db import create_db_engine, upgrade
-from storage.digest_queries import DigestQueries
 from storage.models import EventRow
-from storage.repositories import ListFilter, bulk_insert_ignoring
-from storage.uow import Database
+from storage.repositories.sql import bulk_insert_ignoring
+from storage.uow import SqlStore
 from tests.support import REALDATA
 
 PERIOD_ITEMS = 100_000
@@ -60,7 +60,7 @@ def texts() -> list[str]:
     return [f"Why {s} {p} again?" for s in subjects for p in problems]
 
 
-def seed(db: Database) -> None:
+def seed(db: SqlStore) -> None:
     rng = random.Random(6)
     bodies = texts()
     start = local_midnight(DIGEST_DAY - timedelta(days=1), PLAN.zone)
@@ -126,13 +126,13 @@ def _event(item: int, kind: EventKind, actor: int, at: datetime) -> dict[str, An
     }
 
 
-def raw_queries(db: Database) -> None:
+def raw_queries(db: SqlStore) -> None:
     """Exactly the aggregate queries `build_digest` runs, and nothing else."""
     period = PLAN.period(DIGEST_DAY)
     first = period.last_day - timedelta(days=HISTORY_DAYS - 1)
     bounds = [local_midnight(first + timedelta(days=i), PLAN.zone) for i in range(HISTORY_DAYS + 1)]
     with db.read() as uow:
-        queries = DigestQueries(uow.session)
+        queries = uow.digest
         queries.arrivals_by_day(bounds)
         queries.transitions_by_day(
             bounds, [EventKind.CLAIMED, EventKind.CLOSED, EventKind.REOPENED]
@@ -159,7 +159,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         url = f"sqlite:///{Path(workdir) / 'digest.db'}"
         upgrade(url)
-        db = Database(create_db_engine(url))
+        db = SqlStore(create_db_engine(url))
         seeded = time.perf_counter()
         seed(db)
         print(

@@ -25,7 +25,7 @@ from benchmarks.harness import free_port, row, server, wrk
 from bot.domain import Identity, Platform
 from bot.importer import CsvImporter
 from storage.db import create_db_engine, upgrade
-from storage.uow import Database
+from storage.uow import SqlStore
 
 ROWS = 100_000
 TARGET_API_RATIO = 0.15
@@ -155,7 +155,7 @@ def raw_sqlite_import(path: Path, db_path: Path) -> float:
 def ours_import(path: Path, db_path: Path) -> float:
     url = f"sqlite:///{db_path}"
     upgrade(url)
-    db = Database(create_db_engine(url))
+    db = SqlStore(create_db_engine(url))
     start = time.perf_counter()
     report = CsvImporter(db).run(path, "legacy", Identity(Platform.CLI, "bench", "bench"))
     elapsed = time.perf_counter() - start

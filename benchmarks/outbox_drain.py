@@ -187,9 +187,9 @@ def _watch(
 def _wait_until_sent(database_url: str, timeout: float = 30.0) -> None:
     """The last posts are recorded as sent a moment after Slack has them."""
     from storage.db import create_db_engine
-    from storage.uow import Database
+    from storage.uow import SqlStore
 
-    db = Database(create_db_engine(database_url))
+    db = SqlStore(create_db_engine(database_url))
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:

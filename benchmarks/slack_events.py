@@ -171,10 +171,10 @@ def _started(name: str, env: dict[str, str]) -> Iterator[tuple[int, list[int]]]:
 def _backlog_seconds(name: str, env: dict[str, str]) -> float:
     """How long after the load the inbox takes to empty: work acked but not yet done. When
     only answering, a worker starts now (as if it had run on a machine of its own)."""
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
 
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=env["ALLHANDS_DATABASE_URL"]))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=env["ALLHANDS_DATABASE_URL"]))
     started = time.monotonic()
     try:
         with process(WORKER, env) if name == ANSWERING else nullcontext():
@@ -194,15 +194,15 @@ def _seed(database_url: str, count: int) -> list[tuple[str, str]]:
 
     Each comes with its card's message ts: the Claim click is on the card itself.
     """
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
     from handlers.slack.ids import message_key
     from storage.db import upgrade
 
     upgrade(database_url)
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))  # no channel: no posting
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=database_url))  # no channel: no posting
     drafts = [FeedbackDraft(source="bench", body=f"Feedback {n}") for n in range(count)]
     items = [i.item for i in core.desk.ingest_many(drafts, Identity(Platform.API, "b", "b"))]
     cards = [(item.ref, f"1700000000.{n:06d}") for n, item in enumerate(items)]
@@ -219,11 +219,11 @@ def _seed(database_url: str, count: int) -> list[tuple[str, str]]:
 
 def _claimed(database_url: str) -> int:
     """How many items are claimed now: the work done after the acks, not just promised."""
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
     from bot.domain import State
 
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=database_url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=database_url))
     try:
         return core.desk.counts()[State.CLAIMED]
     finally:
@@ -291,12 +291,12 @@ def _serve_bolt(port: int, api_url: str) -> None:
 def _serve_ours(port: int, api_url: str, database_url: str, *, work: bool) -> None:
     from aiohttp import web
 
-    from app import build_server, chat_adapters, settle_heap
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
+    from handlers.server import build_server, chat_adapters, settle_heap
 
     env = slack_env(database_url, api_url) | {"ALLHANDS_SLACK_CHANNEL": CHANNEL}
-    core = Core.build(Settings(**env))
+    core = build_core(Settings(**env))
     adapters, _ = chat_adapters(core, dev=False)
     app = build_server(core, adapters, work=work)
     settle_heap()  # as `allhands serve` does

@@ -30,12 +30,12 @@ def slack_env(database_url: str, api_url: str) -> dict[str, str]:
 
 def routed_core(env: dict[str, str], channels: Sequence[str]) -> Core:
     """The migrated database's core (no outbox worker), routing tag `c0x` to channel `C0X`."""
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
     from storage.db import upgrade
 
     upgrade(env["ALLHANDS_DATABASE_URL"])
-    core = Core.build(Settings(**env))
+    core = build_core(Settings(**env))
     rules = [
         {"name": c, "tags": [c.lower()], "destinations": [{"platform": "slack", "channel": c}]}
         for c in channels

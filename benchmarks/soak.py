@@ -317,9 +317,9 @@ def _wait_until_drained(database_url: str, slack: FakeSlackApi, items: int) -> i
     """Waits until every card is posted and the inbox and outbox are empty; returns what is
     still pending in them."""
     from storage.db import create_db_engine
-    from storage.uow import Database
+    from storage.uow import SqlStore
 
-    db = Database(create_db_engine(database_url))
+    db = SqlStore(create_db_engine(database_url))
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     try:
         while True:

@@ -112,11 +112,11 @@ def _baseline_app(connector: Any) -> web.Application:
 
 
 def _our_app(connector: Any, database_url: str) -> tuple[web.Application, Any]:
-    from app import build_server
+    from app import build_core
     from bot.config import Settings
-    from bot.core import Core
     from bot.domain import Identity, Platform
     from bot.intake import FeedbackDraft
+    from handlers.server import build_server
     from handlers.teams.adapter import TeamsAdapter, authentication
     from storage.db import upgrade
 
@@ -126,7 +126,7 @@ def _our_app(connector: Any, database_url: str) -> tuple[web.Application, Any]:
         MicrosoftAppId=connector.app_id,
         MicrosoftAppPassword="bench",
     )
-    core = Core.build(settings)
+    core = build_core(settings)
     drafts = [FeedbackDraft(source="bench", body=f"Feedback {n}") for n in range(ITEMS)]
     core.desk.ingest_many(drafts, Identity(Platform.API, "bench", "bench"))
     auth = authentication(

@@ -1,4 +1,8 @@
-"""Builds the platform-neutral core from Settings; shared by the server and the CLI."""
+"""The platform-neutral core, assembled from Settings and a store: what every adapter talks to.
+
+It knows no database: the store (`bot.ports.store.Store`) comes from the one wiring place,
+`app.py`, which is also where the server and the CLI get their core from.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,16 @@ from bot.delivery.inbox import Inbox
 from bot.digest.live import LiveDigestSettings
 from bot.domain import Platform
 from bot.notify import Broadcast, LogChanges
-from bot.ports.chat import Clock, SystemClock
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.store import Store
 from bot.service import Desk
 from bot.tokens import Tokens
-from storage.db import create_db_engine
-from storage.uow import Database
 
 
 @dataclass
 class Core:
     settings: Settings
-    db: Database
+    db: Store
     desk: Desk
     tokens: Tokens
     listeners: Broadcast
@@ -34,9 +37,8 @@ class Core:
     inbox: Inbox
 
     @classmethod
-    def build(cls, settings: Settings, clock: Clock | None = None) -> Core:
+    def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
         clock = clock or SystemClock()
-        db = Database(create_db_engine(settings.database_url))
         listeners = Broadcast([LogChanges()])
         fallback = StaticRouter(settings.slack_channel, settings.teams_channel)
         enabled = [
@@ -48,7 +50,7 @@ class Core:
             if on
         ]
         router = ConfiguredRouter(db, fallback, enabled)
-        webhooks = WebhookDirectory(db)
+        webhooks = WebhookDirectory(db, clock)
         desk = Desk(db, router, listeners, clock, webhooks)
         return cls(
             settings,
@@ -65,4 +67,4 @@ class Core:
         )
 
     def close(self) -> None:
-        self.db.dispose()
+        self.db.close()

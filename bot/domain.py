@@ -170,6 +170,11 @@ class Event:
     data: dict[str, object]
 
 
+def holder_name(person: Person) -> str:
+    """How a person is named on cards and in answers, whatever the platform told us."""
+    return person.name or person.email or f"person {person.id}"
+
+
 def can_unclaim(item: Feedback, actor: Actor) -> bool:
     """Only the holder or a lead may give a claim back."""
     holder = item.claimed.person.id if item.claimed else None

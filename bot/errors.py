@@ -40,8 +40,12 @@ class Invalid(AllHandsError):
         self.field = field
 
 
-class Unavailable(AllHandsError):
-    """The database or another dependency is down; try again later."""
+class DatabaseUnavailable(Exception):
+    """The database could not be reached: the caller answers "try again later".
+
+    Not an `AllHandsError`: it is nobody's mistake, and work that meets it must fail (and be
+    tried again) rather than be answered as if it were done.
+    """
 
 
 class DeliveryError(Exception):

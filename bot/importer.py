@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from bot.domain import Identity, Platform
 from bot.errors import Invalid
-from bot.intake import FeedbackDraft, draft_row
-from bot.ports.chat import Clock, SystemClock
-from storage.uow import Database
+from bot.intake import FeedbackDraft
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.store import Store
 
 CHUNK_ROWS = 10_000
 FIELDS = (
@@ -63,7 +63,7 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 
 class CsvImporter:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Store, clock: Clock | None = None) -> None:
         self._db = db
         self._clock: Clock = clock or SystemClock()
 
@@ -79,17 +79,16 @@ class CsvImporter:
     ) -> ImportReport:
         """Import `path`; `progress` is told how many more rows were read after each chunk."""
         report = ImportReport()
-        now = self._clock.now()
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise Invalid(f"{path} is empty", "file")
             columns = self._columns(header, dict(mapping or {}))
-            chunk: list[dict[str, Any]] = []
+            chunk: list[FeedbackDraft] = []
             for line, row in _records(reader):
                 report.rows += 1
-                values = self._validate(row, columns, source, line, now, report)
+                values = self._validate(row, columns, source, line, report)
                 if values is not None:
                     chunk.append(values)
                 if report.rows % CHUNK_ROWS == 0:
@@ -122,9 +121,8 @@ class CsvImporter:
         columns: Mapping[str, int],
         source: str,
         line: int,
-        now: datetime,
         report: ImportReport,
-    ) -> dict[str, Any] | None:
+    ) -> FeedbackDraft | None:
         raw: dict[str, Any] = {
             name: row[i].strip() for name, i in columns.items() if i < len(row) and row[i].strip()
         }
@@ -146,11 +144,13 @@ class CsvImporter:
         except ValueError:
             report.invalid.append((line, f"received_at: '{received}' is not an ISO 8601 time"))
             return None
-        return draft_row(draft, now, external_id=draft.external_id or _content_id(draft))
+        if draft.external_id is None:
+            draft = draft.model_copy(update={"external_id": _content_id(draft)})
+        return draft
 
     def _flush(
         self,
-        chunk: list[dict[str, Any]],
+        chunk: list[FeedbackDraft],
         source: str,
         who: Identity,
         dry_run: bool,
@@ -160,18 +160,18 @@ class CsvImporter:
             return
         if dry_run:
             with self._db.read() as uow:
-                known = uow.feedback.known_external_ids(source, [r["external_id"] for r in chunk])
-            fresh = {r["external_id"] for r in chunk} - known
+                known = uow.feedback.known_external_ids(source, _external_ids(chunk))
+            fresh = set(_external_ids(chunk)) - known
             report.imported += len(fresh)
             report.duplicates += len(chunk) - len(fresh)
             return
         with self._db.write() as uow:
             now = self._clock.now()
             actor = uow.people.resolve(who, now)
-            imported = uow.feedback.insert_many(chunk)
+            imported = uow.feedback.insert_many(chunk, now)
             uow.events.add_ingested(
                 source,
-                [row["external_id"] for row in chunk],
+                _external_ids(chunk),
                 actor.id,
                 Platform.CLI,
                 now,
@@ -180,6 +180,11 @@ class CsvImporter:
             uow.commit()
         report.imported += imported
         report.duplicates += len(chunk) - imported
+
+
+def _external_ids(drafts: list[FeedbackDraft]) -> list[str]:
+    """Every imported draft has one: its own, or one made from its content."""
+    return [draft.external_id or "" for draft in drafts]
 
 
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:

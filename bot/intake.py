@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.domain import BODY_MAX_CHARS, Kind, Severity, State
+from bot.domain import BODY_MAX_CHARS, Kind, Severity
 
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _NOT_BLANK = r"\S"  # surrounding blanks are stripped, so blanks alone are no text at all
 # A syntax check only: customer addresses come from helpdesks that verified them already.
 EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 _TAG_MAX = 50
-_TAGS_MAX = 20
+TAGS_MAX = 20
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags as stored: lower case, without `#`, blanks and repeats dropped, each at most
+    `_TAG_MAX` characters (ValueError names the rule broken)."""
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lower().lstrip("#")
+        if not tag:
+            continue
+        if len(tag) > _TAG_MAX:
+            raise ValueError(f"each tag is at most {_TAG_MAX} characters")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
 
 
 class CustomerIn(BaseModel):
@@ -39,7 +54,7 @@ class FeedbackDraft(BaseModel):
     body: str = Field(min_length=1, max_length=BODY_MAX_CHARS, pattern=_NOT_BLANK)
     kind: Kind = Kind.FEEDBACK
     severity: Severity = Severity.NORMAL
-    tags: list[str] = Field(default_factory=list, max_length=_TAGS_MAX)
+    tags: list[str] = Field(default_factory=list, max_length=TAGS_MAX)
     product_area: str | None = Field(None, max_length=100)
     url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
     customer: CustomerIn = Field(default_factory=CustomerIn)
@@ -56,16 +71,7 @@ class FeedbackDraft(BaseModel):
     @field_validator("tags")
     @classmethod
     def _clean_tags(cls, tags: list[str]) -> list[str]:
-        cleaned: list[str] = []
-        for tag in tags:
-            tag = tag.strip().lower().lstrip("#")
-            if not tag:
-                continue
-            if len(tag) > _TAG_MAX:
-                raise ValueError(f"each tag is at most {_TAG_MAX} characters")
-            if tag not in cleaned:
-                cleaned.append(tag)
-        return cleaned
+        return clean_tags(tags)
 
     @field_validator("received_at")
     @classmethod
@@ -73,30 +79,3 @@ class FeedbackDraft(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone offset (RFC 3339), e.g. 2026-01-31T09:00:00Z")
         return value.astimezone(UTC) if value else None
-
-
-def draft_row(
-    draft: FeedbackDraft, now: datetime, external_id: str | None = None
-) -> dict[str, Any]:
-    """The stored columns of a new, open item made from `draft`."""
-    return {
-        "source": draft.source,
-        "external_id": external_id or draft.external_id,
-        "title": draft.title,
-        "body": draft.body,
-        "kind": draft.kind.value,
-        "severity": draft.severity.value,
-        "tags": draft.tags,
-        "product_area": draft.product_area,
-        "url": draft.url,
-        "customer_name": draft.customer.name,
-        "customer_email": draft.customer.email,
-        "customer_company": draft.customer.company,
-        "customer_tier": draft.customer.tier,
-        "received_at": draft.received_at or now,
-        "state": State.OPEN.value,
-        "notify_customer": False,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 from bot.domain import Platform
-from bot.ports.chat import Change
+from bot.ports.changes import Change
 
 CHAT_RATE_LIMITED = Counter(
     "allhands_chat_rate_limited",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.ports.chat import Change, ChangeListener
+from bot.ports.changes import Change, ChangeListener
 
 log = logging.getLogger("allhands.changes")
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from bot.admin.configure import CachedSetting
 from bot.admin.schemas import TimeoutsConfig
-from bot.domain import EventKind, Feedback, State
-from bot.service import Desk, holder_name
-from storage.repositories import ListFilter
+from bot.domain import EventKind, Feedback, State, holder_name
+from bot.ports.records import ListFilter
+from bot.service import Desk
 
 ESCALATE_AFTER = 2  # times the claim timeout
 SCAN_LIMIT = 500

@@ -14,8 +14,8 @@ from bot.admin.schemas import RotaConfig, Shift, Weekday
 from bot.domain import State
 from bot.errors import DeliveryError
 from bot.ports.chat import QueueMessenger
-from storage.repositories import ListFilter
-from storage.uow import Database
+from bot.ports.records import ListFilter
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class RotaJob:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         zone: Callable[[], ZoneInfo],
         messengers: Sequence[QueueMessenger],
         owner: str,

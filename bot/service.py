@@ -1,13 +1,15 @@
 """Use cases: every way an item enters or changes, one method each, each in one transaction.
 
-Each change writes its event row and its outbound chat messages (the outbox) in the same
-transaction, then tells the `ChangeListener` after commit.
+Each use case opens the unit of work it needs from the store (`bot.ports.store`): a read, or a
+write that changes the item with one guarded update, writes its event row and its outbound
+messages (the outbox) in the same transaction, and tells the `ChangeListener` after commit.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -25,39 +27,18 @@ from bot.domain import (
     State,
     can_hand_off,
     can_unclaim,
+    holder_name,
     id_from_ref,
 )
 from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
-from bot.intake import FeedbackDraft, draft_row
-from bot.ports.chat import Change, ChangeListener, Clock, Router, SystemClock
-from storage.repositories import CardCopy, ListFilter
-from storage.uow import Database, UnitOfWork
+from bot.intake import TAGS_MAX, FeedbackDraft, clean_tags
+from bot.ports.changes import Change, ChangeListener
+from bot.ports.chat import Router
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.records import CardCopy, ListFilter, OutboxAction
+from bot.ports.store import Store, UnitOfWork
 
 COMMENT_MAX_CHARS = 4_000
-
-
-# An item reopened is open again with nobody on it and no resolution.
-REOPENED_VALUES: dict[str, Any] = {
-    "state": State.OPEN.value,
-    "claimed_by_id": None,
-    "claimed_platform": None,
-    "claimed_at": None,
-    "closed_by_id": None,
-    "closed_platform": None,
-    "closed_at": None,
-    "resolution": None,
-    "notify_customer": False,
-}
-
-
-class OutboxAction:
-    """What the outbox asks a chat platform to do."""
-
-    POST_CARD = "post_card"
-    UPDATE_CARD = "update_card"
-    NOTE = "note"
-    MENTION = "mention"
-    WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +61,14 @@ class _Logged(NamedTuple):
     item: Feedback
     change: Change
     cards: frozenset[tuple[Platform, str]]
+
+
+class _Acting(NamedTuple):
+    """An open write: its unit of work, who acts (resolved in it), and when."""
+
+    uow: UnitOfWork
+    actor: Actor
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +98,12 @@ def _plain(text: str) -> str:
     return text.replace("\x00", "").strip()
 
 
-def holder_name(person: Person) -> str:
-    return person.name or person.email or f"person {person.id}"
-
-
 class Desk:
     """The help desk every adapter talks to."""
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         router: Router,
         listener: ChangeListener,
         clock: Clock | None = None,
@@ -153,22 +138,6 @@ class Desk:
             if len(requests) == 1:
                 return [Ingested(self._get_by_id(race.winner), created=False)]
             return [self.ingest_each([request])[0] for request in requests]
-
-    def _seen_again(
-        self, uow: UnitOfWork, item_id: int, draft: FeedbackDraft, actor: Actor, now: datetime
-    ) -> tuple[Ingested, Change | None]:
-        """The source sent an item it sent before: the customer wrote again about a closed
-        item (a new body) reopens it, with their new words in the discussion."""
-        item = self._load(uow, item_id)
-        if item.state is not State.CLOSED or draft.body == item.body:
-            return Ingested(item, created=False), None
-        if not uow.feedback.conditional_update(item_id, [State.CLOSED], REOPENED_VALUES, now):
-            return Ingested(self._load(uow, item_id), created=False), None
-        text = f"The customer wrote again: {draft.body}"[:COMMENT_MAX_CHARS]
-        uow.feedback.add_comment(item_id, actor.person.id, actor.platform, text, now, None)
-        data = {"reason": "the customer wrote again"}
-        reopened, change, _ = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
-        return Ingested(reopened, created=False), change
 
     def ingest_many(self, drafts: Sequence[FeedbackDraft], who: Identity) -> list[Ingested]:
         """Several items in one transaction: all are stored or none is."""
@@ -223,25 +192,39 @@ class Desk:
                 return Ingested(self._load(uow, previous[0]), created=False), None
         if who not in actors:
             actors[who] = uow.people.resolve(who, now)
-        values = draft_row(draft, now)
-        new_id = uow.feedback.insert(values)
-        if new_id is None:
+        item = uow.feedback.insert(draft, now)
+        if item is None:
             assert draft.external_id is not None
             existing = uow.feedback.id_by_external(draft.source, draft.external_id)
             assert existing is not None
             return self._seen_again(uow, existing, draft, Actor(actors[who], who.platform), now)
         if key is not None:
             winner = uow.feedback.remember_idempotency_key(
-                who.external_id, key, request_hash, new_id, now
+                who.external_id, key, request_hash, item.id, now
             )
-            if winner != new_id:
+            if winner != item.id:
                 raise _IdempotencyRace(winner)
         event_id = uow.events.add(
-            new_id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
+            item.id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
         )
-        item = uow.feedback.as_inserted(new_id, values)
         self._post_cards(uow, item, now)
-        return Ingested(item, created=True), Change(new_id, event_id, EventKind.INGESTED)
+        return Ingested(item, created=True), Change(item.id, event_id, EventKind.INGESTED)
+
+    def _seen_again(
+        self, uow: UnitOfWork, item_id: int, draft: FeedbackDraft, actor: Actor, now: datetime
+    ) -> tuple[Ingested, Change | None]:
+        """The source sent an item it sent before: the customer wrote again about a closed
+        item (a new body) reopens it, with their new words in the discussion."""
+        item = self._load(uow, item_id)
+        if item.state is not State.CLOSED or draft.body == item.body:
+            return Ingested(item, created=False), None
+        if not uow.feedback.reopen(item_id, now):
+            return Ingested(self._load(uow, item_id), created=False), None
+        text = f"The customer wrote again: {draft.body}"[:COMMENT_MAX_CHARS]
+        uow.feedback.add_comment(item_id, actor.person.id, actor.platform, text, now, None)
+        data = {"reason": "the customer wrote again"}
+        reopened, change, _ = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
+        return Ingested(reopened, created=False), change
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -295,31 +278,19 @@ class Desk:
 
     def claim(self, ref: str, who: Identity) -> Outcome:
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
-            values = {
-                "state": State.CLAIMED.value,
-                "claimed_by_id": actor.id,
-                "claimed_platform": who.platform.value,
-                "claimed_at": now,
-            }
-            if uow.feedback.conditional_update(item_id, [State.OPEN], values, now):
-                return self._record(
-                    uow, item_id, EventKind.CLAIMED, Actor(actor, who.platform), now
-                )
+        with self._acting(who) as (uow, actor, now):
+            if uow.feedback.claim(item_id, actor.person.id, actor.platform, now):
+                return self._record(uow, item_id, EventKind.CLAIMED, actor, now)
             item = self._load(uow, item_id)
             if item.claimed and item.state is State.CLAIMED:
-                if item.claimed.person.id == actor.id:
+                if item.claimed.person.id == actor.person.id:
                     return self._unchanged(uow, item)
                 raise AlreadyClaimed(item.ref, holder_name(item.claimed.person))
             raise Conflict(f"{item.ref} is closed; reopen it before claiming.")
 
     def unclaim(self, ref: str, who: Identity) -> Outcome:
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = Actor(uow.people.resolve(who, now), who.platform)
+        with self._acting(who) as (uow, actor, now):
             item = self._load(uow, item_id)
             if item.state is not State.CLAIMED or item.claimed is None:
                 raise Conflict(f"{item.ref} is not claimed by anyone.")
@@ -327,24 +298,14 @@ class Desk:
                 raise Forbidden(
                     f"Only {holder_name(item.claimed.person)} or a lead can unclaim {item.ref}."
                 )
-            values = {
-                "state": State.OPEN.value,
-                "claimed_by_id": None,
-                "claimed_platform": None,
-                "claimed_at": None,
-            }
-            if not uow.feedback.conditional_update(
-                item_id, [State.CLAIMED], values, now, holder_id=item.claimed.person.id
-            ):
+            if not uow.feedback.unclaim(item_id, item.claimed.person.id, now):
                 raise Conflict(f"{item.ref} changed just now; look again.")
             return self._record(uow, item_id, EventKind.UNCLAIMED, actor, now)
 
     def hand_off(self, ref: str, who: Identity, to: Identity, note: str | None = None) -> Outcome:
         """The holder passes the item, with the story so far, to a named colleague."""
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = Actor(uow.people.resolve(who, now), who.platform)
+        with self._acting(who) as (uow, actor, now):
             target = uow.people.resolve(to, now)
             item = self._load(uow, item_id)
             if target.id == actor.person.id:
@@ -354,15 +315,9 @@ class Desk:
             if not can_hand_off(item, actor):
                 holder = holder_name(item.claimed.person) if item.claimed else "nobody"
                 raise Forbidden(f"Only {holder} or a lead can hand off {item.ref}.")
-            values = {
-                "state": State.CLAIMED.value,
-                "claimed_by_id": target.id,
-                "claimed_platform": to.platform.value,
-                "claimed_at": now,
-            }
             holder_id = item.claimed.person.id if item.claimed else None
-            if not uow.feedback.conditional_update(
-                item_id, [item.state], values, now, holder_id=holder_id
+            if not uow.feedback.hand_off(
+                item_id, item.state, holder_id, target.id, to.platform, now
             ):
                 raise Conflict(f"{item.ref} changed just now; look again.")
             data = {"to_id": target.id, "to_name": holder_name(target), "note": note or ""}
@@ -380,35 +335,20 @@ class Desk:
         resolution = _plain(resolution or "") or None
         if resolution and len(resolution) > COMMENT_MAX_CHARS:
             raise Invalid(f"A resolution is at most {COMMENT_MAX_CHARS} characters.", "resolution")
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
-            values = {
-                "state": State.CLOSED.value,
-                "closed_by_id": actor.id,
-                "closed_platform": who.platform.value,
-                "closed_at": now,
-                "resolution": resolution,
-                "notify_customer": notify_customer,
-            }
-            if uow.feedback.conditional_update(item_id, [State.OPEN, State.CLAIMED], values, now):
+        with self._acting(who) as (uow, actor, now):
+            person, platform = actor.person.id, actor.platform
+            if uow.feedback.close(item_id, person, platform, resolution, notify_customer, now):
                 data = {"resolution": resolution or "", "notify_customer": notify_customer}
-                return self._record(
-                    uow, item_id, EventKind.CLOSED, Actor(actor, who.platform), now, data
-                )
+                return self._record(uow, item_id, EventKind.CLOSED, actor, now, data)
             item = self._load(uow, item_id)
             closer = holder_name(item.closed.person) if item.closed else "someone"
             raise Conflict(f"{item.ref} is already closed by {closer}.")
 
     def reopen(self, ref: str, who: Identity) -> Outcome:
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
-            if uow.feedback.conditional_update(item_id, [State.CLOSED], REOPENED_VALUES, now):
-                return self._record(
-                    uow, item_id, EventKind.REOPENED, Actor(actor, who.platform), now
-                )
+        with self._acting(who) as (uow, actor, now):
+            if uow.feedback.reopen(item_id, now):
+                return self._record(uow, item_id, EventKind.REOPENED, actor, now)
             item = self._load(uow, item_id)
             raise Conflict(f"{item.ref} is not closed (it is {item.state.value}).")
 
@@ -422,19 +362,14 @@ class Desk:
         if len(text) > COMMENT_MAX_CHARS:
             raise Invalid(f"A comment is at most {COMMENT_MAX_CHARS} characters.", "text")
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
+        with self._acting(who) as (uow, actor, now):
             self._load(uow, item_id)
             uow.feedback.lock(item_id)
-            if not uow.feedback.add_comment(
-                item_id, actor.id, who.platform, text, now, external_id
-            ):
+            author, platform = actor.person.id, actor.platform
+            if not uow.feedback.add_comment(item_id, author, platform, text, now, external_id):
                 return self._unchanged(uow, self._load(uow, item_id))
             data = {"text": text[:500]}
-            return self._record(
-                uow, item_id, EventKind.COMMENTED, Actor(actor, who.platform), now, data
-            )
+            return self._record(uow, item_id, EventKind.COMMENTED, actor, now, data)
 
     def system_note(
         self, item_id: int, kind: EventKind, data: dict[str, Any], once: tuple[str, str]
@@ -470,29 +405,32 @@ class Desk:
         tags: Sequence[str] | None = None,
     ) -> Outcome:
         item_id = self._id(ref)
-        with self.db.write() as uow:
-            now = self.clock.now()
-            actor = uow.people.resolve(who, now)
+        cleaned = _tags(tags) if tags is not None else None
+        with self._acting(who) as (uow, actor, now):
             item = self._load(uow, item_id)
-            values: dict[str, Any] = {}
             data: dict[str, Any] = {}
             if severity is not None and severity is not item.severity:
-                values["severity"] = severity.value
                 data["severity"] = [item.severity.value, severity.value]
-            if tags is not None:
-                cleaned = FeedbackDraft(source="x", body="x", tags=list(tags)).tags
-                if tuple(cleaned) != item.tags:
-                    values["tags"] = cleaned
-                    data["tags"] = [list(item.tags), cleaned]
-            if not values:
+            else:
+                severity = None
+            if cleaned is not None and tuple(cleaned) != item.tags:
+                data["tags"] = [list(item.tags), cleaned]
+            else:
+                cleaned = None
+            if not data:
                 return self._unchanged(uow, item)
-            if not uow.feedback.conditional_update(item_id, list(State), values, now):
+            if not uow.feedback.edit(item_id, now, severity=severity, tags=cleaned):
                 raise NotFound(f"There is no feedback {ref}.")
-            return self._record(
-                uow, item_id, EventKind.EDITED, Actor(actor, who.platform), now, data
-            )
+            return self._record(uow, item_id, EventKind.EDITED, actor, now, data)
 
     # ---- plumbing -----------------------------------------------------------------------
+
+    @contextmanager
+    def _acting(self, who: Identity) -> Iterator[_Acting]:
+        """A write transaction with `who` resolved to a person in it, and the time it starts."""
+        with self.db.write() as uow:
+            now = self.clock.now()
+            yield _Acting(uow, Actor(uow.people.resolve(who, now), who.platform), now)
 
     @staticmethod
     def _id(ref: str) -> int:
@@ -591,6 +529,17 @@ class Desk:
     def _announce(self, changes: Sequence[Change]) -> None:
         for change in changes:
             self._listener.item_changed(change)
+
+
+def _tags(tags: Sequence[str]) -> list[str]:
+    """Tags as an edit stores them, or Invalid saying which rule they break."""
+    try:
+        cleaned = clean_tags(tags)
+    except ValueError as error:
+        raise Invalid(str(error), "tags") from None
+    if len(cleaned) > TAGS_MAX:
+        raise Invalid(f"An item has at most {TAGS_MAX} tags.", "tags")
+    return cleaned
 
 
 def _shown(copies: Sequence[CardCopy]) -> frozenset[tuple[Platform, str]]:

@@ -8,9 +8,9 @@ import secrets
 import time
 
 from bot.errors import Conflict, Invalid, NotFound
-from bot.ports.chat import Clock, SystemClock
-from storage.repositories import TokenInfo
-from storage.uow import Database
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.records import TokenInfo
+from bot.ports.store import Store
 
 TOKEN_PREFIX = "ah_"  # noqa: S105 - a prefix, not a secret
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -30,7 +30,7 @@ class Tokens:
     """
 
     def __init__(
-        self, db: Database, clock: Clock | None = None, *, cache_seconds: float = 5.0
+        self, db: Store, clock: Clock | None = None, *, cache_seconds: float = 5.0
     ) -> None:
         self._db = db
         self._clock: Clock = clock or SystemClock()

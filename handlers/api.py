@@ -20,16 +20,14 @@ from pydantic import ValidationError
 
 from bot.delivery.group_commit import ingest_queue
 from bot.domain import Identity, Platform, State
-from bot.errors import AllHandsError, Conflict, Forbidden, Invalid, NotFound
+from bot.errors import AllHandsError, Conflict, DatabaseUnavailable, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft
+from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
 from handlers.rate_limit import TokenBuckets
-from storage.db import schema_problem
-from storage.repositories import ListFilter
-from storage.uow import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +354,7 @@ class Health:
 
     async def ready(self, request: web.Request) -> web.Response:
         try:
-            problem = await asyncio.to_thread(schema_problem, self._desk.db.engine)
+            problem = await asyncio.to_thread(self._desk.db.schema_problem)
         except Exception as error:
             problem = f"database unreachable ({type(error).__name__})"
         if problem:

@@ -16,7 +16,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
 from handlers.chat import ChatAdapter
-from handlers.digest import server_jobs
+from handlers.jobs import server_jobs
 from handlers.webhooks import HttpWebhookSender
 
 GRACE_SECONDS = 10.0

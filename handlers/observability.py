@@ -22,8 +22,10 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
-from bot.ports.chat import Clock
-from storage.uow import Database, DatabaseUnavailable
+from bot.delivery.backlog import waiting_work
+from bot.errors import DatabaseUnavailable
+from bot.ports.clock import Clock
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +189,7 @@ def _count(request: web.Request, status: str, seconds: float) -> None:
 class Metrics:
     """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self._db = db
         self._clock = clock
 
@@ -200,16 +202,15 @@ class Metrics:
 
     def _measure_backlogs(self) -> None:
         try:
-            with self._db.read() as uow:
-                pending, oldest = uow.outbox.backlog()
-                inbox = uow.inbox.pending()
+            backlog = waiting_work(self._db)
         except DatabaseUnavailable:
             log.warning("metrics.backlogs_unknown reason=database-unavailable")
             for gauge in (OUTBOX_PENDING, OUTBOX_OLDEST_AGE, INBOX_PENDING):
                 gauge.set(math.nan)
             return
-        INBOX_PENDING.set(inbox)
-        OUTBOX_PENDING.set(pending)
+        INBOX_PENDING.set(backlog.inbox)
+        OUTBOX_PENDING.set(backlog.outbox)
+        oldest = backlog.oldest_outbox
         age = (self._clock.now() - oldest).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.set(max(0.0, age))
 

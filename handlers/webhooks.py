@@ -6,7 +6,7 @@ import aiohttp
 
 from bot.admin.webhooks import SIGNATURE_HEADER, sign
 from bot.errors import DeliveryError
-from bot.ports.chat import Clock, SystemClock
+from bot.ports.clock import Clock, SystemClock
 
 TIMEOUT_SECONDS = 10.0
 _RETRYABLE = {408, 425, 429}

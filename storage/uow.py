@@ -1,4 +1,5 @@
-"""Unit of Work: one transaction, the repositories that share it, and what runs after commit."""
+"""The SQL store: units of work (one transaction, the repositories sharing it, what runs after
+commit), wake-up signals across processes, and the schema. Implements `bot.ports.store`."""
 
 from __future__ import annotations
 
@@ -6,32 +7,29 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import READ_ONLY, session_factory
-from storage.inbox import InboxRepository
-from storage.repositories import (
-    CardRepository,
-    ConfigRepository,
-    EventRepository,
-    FeedbackRepository,
-    JobRepository,
-    OutboxRepository,
-    PeopleRepository,
-    TokenRepository,
-)
+from bot.errors import DatabaseUnavailable
+from storage import db
+from storage.repositories.cards import CardRepository
+from storage.repositories.config import ConfigRepository
+from storage.repositories.conversations import ConversationRepository
+from storage.repositories.digest import DigestQueries
+from storage.repositories.events import EventRepository
+from storage.repositories.feedback import FeedbackRepository
+from storage.repositories.inbox import InboxRepository
+from storage.repositories.jobs import JobRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import PeopleRepository
+from storage.repositories.tokens import TokenRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
 
 
-class DatabaseUnavailable(Exception):
-    """The database could not be reached; the caller should answer "try again later"."""
-
-
-class UnitOfWork:
+class SqlUnitOfWork:
     """`with uow:` opens a transaction; `commit()` ends it; leaving without commit rolls back."""
 
     def __init__(
@@ -43,7 +41,7 @@ class UnitOfWork:
         self._writer_lock = writer_lock or nullcontext()
         self._after_commit: list[Callable[[], None]] = []
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self._writer_lock.__enter__()
         self.session = self._sessions()
         self.people = PeopleRepository(self.session)
@@ -55,6 +53,8 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.config = ConfigRepository(self.session, self.people)
+        self.conversations = ConversationRepository(self.session)
+        self.digest = DigestQueries(self.session)
         self._after_commit = []
         return self
 
@@ -87,7 +87,7 @@ class UnitOfWork:
             callback()
 
 
-class Database:
+class SqlStore:
     """Hands out units of work; `read()` ones skip SQLite's write lock.
 
     SQLite admits one writer at a time and makes the others poll with growing sleeps, which
@@ -97,15 +97,19 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._writer = session_factory(engine)
-        self._reader = session_factory(engine.execution_options(**{READ_ONLY: True}))
+        self._writer = db.session_factory(engine)
+        self._reader = db.session_factory(engine.execution_options(**{db.READ_ONLY: True}))
         self._writer_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
-    def write(self) -> UnitOfWork:
-        return UnitOfWork(self._writer, self._writer_lock)
+    @classmethod
+    def connect(cls, url: str) -> SqlStore:
+        return cls(db.create_db_engine(url))
 
-    def read(self) -> UnitOfWork:
-        return UnitOfWork(self._reader)
+    def write(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._writer, self._writer_lock)
+
+    def read(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._reader)
 
     def listener(
         self, *, inbox: Callable[[], None], outbox: Callable[[], None]
@@ -116,5 +120,17 @@ class Database:
             return None
         return SignalListener(self.engine, {INBOX: inbox, OUTBOX: outbox})
 
-    def dispose(self) -> None:
+    def schema_problem(self) -> str | None:
+        return db.schema_problem(self.engine)
+
+    def upgrade(self) -> None:
+        db.upgrade(self.engine.url.render_as_string(hide_password=False))
+
+    def revision(self) -> str | None:
+        return db.current_revision(self.engine)
+
+    def head(self) -> str | None:
+        return db.head_revision()
+
+    def close(self) -> None:
         self.engine.dispose()

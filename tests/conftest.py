@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, make_url, text
 
 from bot.admin.routing import StaticRouter
 from bot.domain import Identity, Platform
-from bot.ports.chat import Change
+from bot.ports.changes import Change
 from bot.service import Desk
 from storage.db import create_db_engine, upgrade
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.support import FakeClock
 
 PG_ADMIN_URL = os.environ.get("ALLHANDS_TEST_POSTGRES_URL", "")
@@ -87,10 +87,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 
 
 @pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    db = Database(create_db_engine(db_url))
+def database(db_url: str) -> Iterator[SqlStore]:
+    db = SqlStore(create_db_engine(db_url))
     yield db
-    db.dispose()
+    db.close()
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def listener() -> RecordingListener:
 
 
 @pytest.fixture
-def desk(database: Database, listener: RecordingListener, clock: FakeClock) -> Desk:
+def desk(database: SqlStore, listener: RecordingListener, clock: FakeClock) -> Desk:
     return Desk(database, StaticRouter(), listener, clock)
 
 

@@ -13,13 +13,13 @@ from typing import Any, Literal
 from bot.admin.schemas import EMAIL, Strict, redact_secrets, validate
 from bot.domain import Identity, Person, Platform
 from bot.errors import Forbidden, Invalid
-from bot.ports.chat import Clock, SystemClock
-from storage.repositories import AuditEntry
-from storage.uow import Database, UnitOfWork
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.records import AuditEntry
+from bot.ports.store import Store, UnitOfWork
 
 
 class Admin:
-    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+    def __init__(self, db: Store, clock: Clock | None = None) -> None:
         self._db = db
         self._clock: Clock = clock or SystemClock()
 
@@ -113,7 +113,7 @@ class CachedSetting:
     Chat changes reach all replicas within `ttl` without a database read on every hot-path use.
     """
 
-    def __init__(self, db: Database, key: str, ttl: float = 2.0) -> None:
+    def __init__(self, db: Store, key: str, ttl: float = 2.0) -> None:
         self._db = db
         self._key = key
         self._ttl = ttl

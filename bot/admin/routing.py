@@ -11,7 +11,7 @@ from bot.admin.configure import CachedSetting
 from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig
 from bot.domain import Feedback, Kind, Platform, Severity
 from bot.ports.chat import Destination
-from storage.uow import Database
+from bot.ports.store import Store
 
 DEFAULT_RULE = "default"
 
@@ -108,7 +108,7 @@ class StaticRouter:
 class ConfiguredRouter:
     """Routes leads set in chat (from the database); the environment's channels by default."""
 
-    def __init__(self, db: Database, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
+    def __init__(self, db: Store, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
         self._routes = CachedSetting(db, "routes")
         self.fallback = fallback
         self._enabled = set(enabled)

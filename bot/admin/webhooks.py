@@ -14,7 +14,10 @@ from typing import Any
 from bot.admin.configure import CachedSetting
 from bot.admin.schemas import WEBHOOK_EVENTS, Webhook, WebhooksConfig
 from bot.domain import EventKind, Feedback, Person, Platform
-from storage.uow import Database
+from bot.errors import Invalid
+from bot.ports.clock import Clock
+from bot.ports.records import FailedMessage
+from bot.ports.store import Store
 
 SIGNATURE_HEADER = "X-AllHands-Signature"
 
@@ -52,9 +55,12 @@ def webhook_body(
 
 
 class WebhookDirectory:
-    """The webhooks leads configured, as every replica currently sees them."""
+    """The webhooks leads configured, as every replica currently sees them, and the deliveries
+    the outbox gave up on."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
         self._setting = CachedSetting(db, "webhooks")
 
     def _hooks(self) -> list[Webhook]:
@@ -69,3 +75,15 @@ class WebhookDirectory:
 
     def named(self, name: str) -> Webhook | None:
         return next((hook for hook in self._hooks() if hook.name == name), None)
+
+    def failed(self) -> list[FailedMessage]:
+        """Deliveries given up on, oldest first."""
+        with self._db.read() as uow:
+            return uow.outbox.failed(Platform.WEBHOOK)
+
+    def redeliver(self, delivery_id: int) -> None:
+        """Queue a failed delivery again from its first attempt."""
+        with self._db.write() as uow:
+            if not uow.outbox.retry_failed(delivery_id, self._clock.now()):
+                raise Invalid(f"there is no failed delivery {delivery_id}", "delivery_id")
+            uow.commit()

@@ -27,9 +27,10 @@ from typing import Any
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.wakeup import Wakeup
 from bot.domain import Platform
-from bot.ports.chat import Clock
-from storage.inbox import Delivery
-from storage.uow import Database, DatabaseUnavailable
+from bot.errors import DatabaseUnavailable
+from bot.ports.clock import Clock
+from bot.ports.records import InboxDelivery
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ LONGEST_STEP_BACK = 1.0  # seconds: however slow a batch, the work never stalls 
 class Inbox:
     """Records deliveries; those arriving together share a transaction."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self._db = db
         self._clock = clock
         self._commit: GroupCommit[Record, None] = GroupCommit(self._write)
@@ -77,7 +78,7 @@ class InboxWorker:
     def __init__(
         self,
         inbox: Inbox,
-        db: Database,
+        db: Store,
         handlers: Mapping[Platform, Handle],
         clock: Clock,
         *,
@@ -136,7 +137,7 @@ class InboxWorker:
         await asyncio.to_thread(self._settle, taken, again)
         return len(taken)
 
-    async def _handle(self, delivery: Delivery) -> bool:
+    async def _handle(self, delivery: InboxDelivery) -> bool:
         """Handle one delivery; whether it failed and should be tried again."""
         try:
             await self._handlers[delivery.platform](delivery.payload)
@@ -147,14 +148,14 @@ class InboxWorker:
             return delivery.attempts + 1 < MAX_ATTEMPTS
         return False
 
-    def _take(self) -> list[Delivery]:
+    def _take(self) -> list[InboxDelivery]:
         now = self._clock.now()
         with self._db.write() as uow:
             taken = uow.inbox.take(now, now + LEASE, self._at_once, list(self._handlers))
             uow.commit()
         return taken
 
-    def _settle(self, taken: Sequence[Delivery], again: Sequence[bool]) -> None:
+    def _settle(self, taken: Sequence[InboxDelivery], again: Sequence[bool]) -> None:
         now = self._clock.now()
         with self._db.write() as uow:
             done = [d.id for d, retry in zip(taken, again, strict=True) if not retry]

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import schedule
 
-from bot.ports.chat import Clock
+from bot.ports.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,11 @@ from bot.delivery.wakeup import Wakeup
 from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
 from bot.metrics import count_rate_limited
-from bot.ports.chat import Change, ChatPoster, Clock, PostedCard, SystemClock, WebhookSender
-from bot.service import OutboxAction
-from storage.repositories import CardCopy, OutboxMessage
-from storage.uow import Database
+from bot.ports.changes import Change
+from bot.ports.chat import ChatPoster, PostedCard, WebhookSender
+from bot.ports.clock import Clock, SystemClock
+from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class OutboxWorker:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         posters: Mapping[Platform, ChatPoster],
         clock: Clock | None = None,
         *,

@@ -1,7 +1,7 @@
 """Builds the daily digest as a view model (`bot.digest.model.Digest`) from the event log.
 
-Numbers are exact: a handful of grouped queries over `events` (see `storage.digest_queries`),
-bucketed by local day in Python-computed UTC bounds. Text analysis (themes, sentiment, quotes)
+Numbers are exact: a handful of grouped queries over the event log (`DigestQueries`), bucketed
+ by local day in Python-computed UTC bounds. Text analysis (themes, sentiment, quotes)
 reads the items themselves; past `THEME_SAMPLE` arrivals in the 14-day themes window it reads
 an even sample of them and scales its counts back up, so a flood day still builds in seconds.
 """
@@ -20,9 +20,9 @@ from bot.digest.quotes import mix, pick_quotes, score
 from bot.digest.render import shorten
 from bot.digest.themes import Windows, find_themes
 from bot.domain import EventKind, Feedback, Kind, State
-from storage.digest_queries import DigestQueries, HelperRow
-from storage.repositories import ListFilter
-from storage.uow import Database
+from bot.ports.records import HelperRow, ListFilter
+from bot.ports.repositories import DigestQueries
+from bot.ports.store import Store
 
 CHART_DAYS = 14
 TRAILING_DAYS = 7
@@ -74,12 +74,12 @@ class _Days:
         )
 
 
-def build_digest(db: Database, plan: DigestPlan, digest_day: date, now: datetime) -> Digest:
+def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -> Digest:
     """The digest sent on local `digest_day`, covering `plan.period(digest_day)`."""
     period = plan.period(digest_day)
     window_days = max(CHART_DAYS, period.days + TRAILING_DAYS)
     with db.read() as uow:
-        queries = DigestQueries(uow.session)
+        queries = uow.digest
         days = _Days(queries, period.last_day - timedelta(days=window_days - 1), window_days, plan)
         week_start, last_week_start = days.bounds[-8], days.bounds[-15]
         month_start = local_midnight(period.last_day.replace(day=1), plan.zone)

@@ -22,8 +22,9 @@ from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError, Invalid
 from bot.metrics import DIGEST_SENDS, count_rate_limited
-from bot.ports.chat import Clock, DigestPublisher
-from storage.uow import Database
+from bot.ports.chat import DigestPublisher
+from bot.ports.clock import Clock
+from bot.ports.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Delivery:
 class DigestSender:
     def __init__(
         self,
-        db: Database,
+        db: Store,
         publishers: Mapping[Platform, DigestPublisher],
         plan: DigestPlan,
         clock: Clock,

@@ -17,11 +17,11 @@ from bot.config import Settings
 from bot.digest.delivery import CHAT_PLATFORMS, DigestSender, Target
 from bot.digest.period import DigestPlan, parse_weekdays, split_list
 from bot.domain import Platform
-from storage.uow import Database
+from bot.ports.store import Store
 
 
 class LiveDigestSettings:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Store) -> None:
         self._settings = settings
         self._db = db
         self._stored = CachedSetting(db, "digest")

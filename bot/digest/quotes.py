@@ -18,7 +18,7 @@ from bot.digest.model import Quote, SentimentMix, Theme
 from bot.digest.render import shorten
 from bot.digest.themes import text_of, words
 from bot.domain import ref_for
-from storage.digest_queries import ThemeRow
+from bot.ports.records import ThemeRow
 
 QUOTES = 3
 QUOTE_CHARS = 180

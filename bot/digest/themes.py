@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.digest.model import Theme
-from storage.digest_queries import ThemeRow
+from bot.ports.records import ThemeRow
 
 TOP_TAGS = 5
 TOP_PHRASES = 5

@@ -1,40 +1,15 @@
-"""What the core needs from the outside world, as Protocols the adapters implement."""
+"""What the core needs from each chat platform (and webhook receivers), as Protocols the
+adapters in `handlers/` implement."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.digest.model import Digest
-from bot.domain import Event, EventKind, Feedback, Platform
-from storage.repositories import CardCopy
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A committed change to one item, as the event log recorded it."""
-
-    feedback_id: int
-    event_id: int
-    kind: EventKind
-    outbound: bool = False  # the change queued messages for the outbox to send
-
-
-class ChangeListener(Protocol):
-    """Told after every committed change (never before: a rollback must not reach chat)."""
-
-    def item_changed(self, change: Change) -> None: ...
+from bot.domain import Event, Feedback, Platform
+from bot.ports.records import CardCopy
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,1 @@
-"""The `allhands` command line."""
-
-from handlers.cli.main import cli
-
-__all__ = ["cli"]
+"""The `allhands` command line: `main.build_cli` assembles it."""

@@ -11,10 +11,9 @@ import click
 from pydantic import ValidationError
 
 from bot.admin.schemas import SCHEMAS, RoutesConfig, WebhooksConfig
-from bot.domain import Platform
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft
-from handlers.cli.main import Context
+from handlers.cli.context import Context
 from handlers.item_json import rfc3339
 
 
@@ -160,11 +159,8 @@ def webhooks_list(ctx: Context) -> None:
 @click.pass_obj
 def webhooks_failed(ctx: Context) -> None:
     """Deliveries that were given up on."""
-    with ctx.core.db.read() as uow:
-        for failed in uow.outbox.failed(Platform.WEBHOOK.value):
-            click.echo(
-                f"{failed.id}\t{failed.channel}\t{failed.payload.get('event')}\t{failed.error}"
-            )
+    for failed in ctx.core.webhooks.failed():
+        click.echo(f"{failed.id}\t{failed.channel}\t{failed.payload.get('event')}\t{failed.error}")
 
 
 @webhooks.command("redeliver")
@@ -172,10 +168,7 @@ def webhooks_failed(ctx: Context) -> None:
 @click.pass_obj
 def webhooks_redeliver(ctx: Context, delivery_id: int) -> None:
     """Send a failed delivery again."""
-    with ctx.core.db.write() as uow:
-        if not uow.outbox.retry_failed(delivery_id, ctx.core.clock.now()):
-            raise Invalid(f"there is no failed delivery {delivery_id}", "delivery_id")
-        uow.commit()
+    ctx.core.webhooks.redeliver(delivery_id)
     click.echo(f"Delivery {delivery_id} queued again.")
 
 
@@ -188,6 +181,3 @@ def audit(ctx: Context, limit: int) -> None:
         who = f"{entry.actor.name} ({entry.platform.value})" if entry.actor else "operator (cli)"
         change = f"{json.dumps(entry.old)} → {json.dumps(entry.new)}"
         click.echo(f"{rfc3339(entry.at)}\t{who}\t{entry.key}\t{change}")
-
-
-COMMANDS = [people, routes, config, webhooks, audit]

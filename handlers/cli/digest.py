@@ -17,8 +17,8 @@ from bot.digest.delivery import Target
 from bot.digest.model import Digest
 from bot.digest.render import digest_json, digest_text
 from bot.errors import Invalid
-from handlers.cli.main import Context
-from handlers.digest import digest_sender
+from handlers.cli.context import Context
+from handlers.jobs import digest_sender
 from handlers.slack.digest_blocks import digest_message
 from handlers.teams.digest_card import digest_card
 
@@ -103,6 +103,3 @@ def digest_send(ctx: Context, day: datetime | None, to: tuple[str, ...], force: 
     sender = digest_sender(core, "cli", core.digest.plan())
     for result in asyncio.run(sender.send(_day(core, day), targets, force=force)):
         click.echo(f"{result.target.key}\t{result.status}")
-
-
-COMMANDS = [digest]

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from bot.domain import Feedback, State
-from bot.service import Outcome, holder_name
-from handlers.cli.main import Context, cli_identity
+from bot.domain import Feedback, State, holder_name
+from bot.ports.records import ListFilter
+from bot.service import Outcome
+from handlers.cli.context import Context, cli_identity
 from handlers.item_json import item_json
-from storage.repositories import ListFilter
 
 AS_OPTION = click.option(
     "--as", "as_email", required=True, metavar="EMAIL", help="Act as this person."
@@ -122,6 +122,3 @@ def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None) -> N
 def feedback_reopen(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
     """Reopen a closed item."""
     _act(ctx, ref, as_email, note, "reopened")
-
-
-COMMANDS = [feedback]

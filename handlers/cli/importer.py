@@ -9,7 +9,7 @@ import click
 
 from bot.domain import Identity, Platform
 from bot.importer import CsvImporter, parse_mapping
-from handlers.cli.main import Context
+from handlers.cli.context import Context
 
 SHOWN_INVALID = 20
 
@@ -40,6 +40,3 @@ def import_csv(ctx: Context, file: Path, source: str, maps: tuple[str, ...], dry
         click.echo(f"  line {line}: {problem}")
     if len(report.invalid) > SHOWN_INVALID:
         click.echo(f"  ... and {len(report.invalid) - SHOWN_INVALID} more invalid rows")
-
-
-COMMANDS = [import_csv]

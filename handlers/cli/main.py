@@ -1,103 +1,38 @@
-"""The `allhands` group: settings, the core, and one readable line for every failure."""
+"""The `allhands` command: every sub-command registered here, explicitly, in one place."""
 
 from __future__ import annotations
 
-import sys
-from typing import Any
-
 import click
-from pydantic import ValidationError
 
-from bot.config import Settings
-from bot.core import Core
-from bot.domain import Identity, Platform
-from bot.errors import AllHandsError, Invalid
-from storage.db import schema_problem
-from storage.uow import DatabaseUnavailable
+from handlers.cli import admin, db, digest, feedback, importer, server, teams, tokens
+from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-
-
-class ConfigError(Exception):
-    """Configuration or schema that stops the command from starting at all."""
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "configuration"
-        raise ConfigError(f"invalid configuration: {name}: {first['msg']}") from None
+COMMANDS: tuple[click.Command, ...] = (
+    server.serve,
+    server.work,
+    db.db,
+    tokens.token,
+    importer.import_csv,
+    feedback.feedback,
+    digest.digest,
+    teams.teams,
+    admin.people,
+    admin.routes,
+    admin.config,
+    admin.webhooks,
+    admin.audit,
+)
 
 
-class Context:
-    """Built lazily, so `allhands --help` works without a database."""
+def build_cli(make_core: MakeCore) -> click.Group:
+    """The `allhands` group; `make_core` builds the core from settings (the wiring place's)."""
 
-    def __init__(self) -> None:
-        self._core: Core | None = None
+    @click.group(cls=AllHandsGroup)
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
+        """All Hands: customer feedback in Slack and Teams, worked by every employee."""
+        ctx.obj = Context(make_core)
 
-    @property
-    def settings(self) -> Settings:
-        return self.core_unchecked.settings
-
-    @property
-    def core_unchecked(self) -> Core:
-        if self._core is None:
-            self._core = Core.build(load_settings())
-        return self._core
-
-    @property
-    def core(self) -> Core:
-        """The core, refusing a database that is behind or ahead of this code."""
-        core = self.core_unchecked
-        problem = schema_problem(core.db.engine)
-        if problem:
-            raise ConfigError(problem)
-        return core
-
-
-def cli_identity(email: str) -> Identity:
-    """A person acting from the command line, known by email."""
-    if "@" not in email:
-        raise Invalid(f"--as takes an email address, got '{email}'", "as")
-    return Identity(Platform.CLI, email.lower(), email.split("@", 1)[0], email.lower())
-
-
-class AllHandsGroup(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as error:
-            _fail(str(error), EXIT_CONFIG)
-        except AllHandsError as error:
-            _fail(error.message, EXIT_FAILED)
-        except DatabaseUnavailable as error:
-            _fail(f"the database is unavailable ({error})", EXIT_FAILED)
-        except FileNotFoundError as error:
-            _fail(f"no such file: {error.filename}", EXIT_FAILED)
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"allhands: {message}", err=True)
-    sys.exit(code)
-
-
-@click.group(cls=AllHandsGroup)
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """All Hands: customer feedback in Slack and Teams, worked by every employee."""
-    ctx.obj = Context()
-
-
-def register() -> None:
-    """Attach the sub-commands (kept in their own modules)."""
-    from handlers.cli import admin, db, digest, feedback, importer, teams, tokens
-
-    for module in (admin, db, digest, feedback, importer, teams, tokens):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-register()
+    for command in COMMANDS:
+        cli.add_command(command)
+    return cli

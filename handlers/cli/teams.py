@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.config import Settings
-from handlers.cli.main import ConfigError, load_settings
+from handlers.cli.context import ConfigError, load_settings
 from handlers.teams.package import write_package
 
 
@@ -32,6 +32,3 @@ def teams_package(output: Path, website: str | None) -> None:
     except ValueError as error:
         raise ConfigError(str(error)) from None
     click.echo(f"wrote {output}: upload it in Teams under Apps > Manage your apps")
-
-
-COMMANDS = [teams]

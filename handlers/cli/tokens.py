@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli.main import Context
+from handlers.cli.context import Context
 from handlers.item_json import rfc3339
 
 
@@ -39,6 +39,3 @@ def token_revoke(ctx: Context, name: str) -> None:
     """Revoke a token by name; requests with it are refused from now on."""
     ctx.core.tokens.revoke(name)
     click.echo(f"Token '{name}' revoked.")
-
-
-COMMANDS = [token]

@@ -11,12 +11,12 @@ from bot.commands.console import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
+from bot.ports.records import ListFilter
 from handlers.slack.blocks import card, item_rows, verbatim
 from handlers.slack.config import SettingsForm
 from handlers.slack.ids import SlackId
 from handlers.slack.inbound import Body, Inbound
 from handlers.slack.text import escape, one_line
-from storage.repositories import ListFilter
 
 LIST_LIMIT = 10
 SOURCE = "slack"

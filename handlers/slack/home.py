@@ -15,9 +15,9 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, SectionBlo
 from slack_sdk.models.views import View
 
 from bot.domain import Feedback, State
+from bot.ports.records import ListFilter
 from handlers.slack.blocks import item_rows, verbatim
 from handlers.slack.inbound import Inbound
-from storage.repositories import ListFilter
 
 LIST_LIMIT = 10
 

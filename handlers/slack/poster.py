@@ -25,11 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery.pacing import Pacer
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
-from bot.ports.chat import Clock, PostedCard
+from bot.ports.chat import PostedCard
+from bot.ports.clock import Clock
+from bot.ports.records import CardCopy
 from handlers.slack.blocks import STATE_REACTION, Message, card, note, urgent_mention
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
-from storage.repositories import CardCopy
 
 log = logging.getLogger(__name__)
 

@@ -71,16 +71,11 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
         """Whether this activity is new: Teams resends, and a captured one can be replayed."""
         if not activity.id:
             return True
-        if await asyncio.to_thread(self._first_delivery, f"{activity.type}:{activity.id}"):
+        key = f"{activity.type}:{activity.id}"
+        if await asyncio.to_thread(self._desk.first_delivery, Platform.TEAMS, key):
             return True
         log.info("teams.duplicate_delivery type=%s id=%s", activity.type, activity.id)
         return False
-
-    def _first_delivery(self, key: str) -> bool:
-        with self._desk.db.write() as uow:
-            first = uow.jobs.first_delivery(Platform.TEAMS, key[:300], self._desk.clock.now())
-            uow.commit()
-            return first
 
     # ---- installs: remember where proactive cards can go ---------------------------------
 

@@ -23,9 +23,9 @@ from bot.domain import (
     Severity,
     State,
     can_unclaim,
+    holder_name,
 )
 from bot.notes import follow_up
-from bot.service import holder_name
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"

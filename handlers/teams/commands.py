@@ -15,10 +15,10 @@ from bot.commands.console import ChatCommand, Console
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError, Invalid
 from bot.intake import FeedbackDraft
+from bot.ports.records import ListFilter
 from bot.service import Desk
 from handlers.teams.cards import feedback_card, plain, status_line
 from handlers.teams.settings_card import settings_card
-from storage.repositories import ListFilter
 
 LIST_LIMIT = 10
 STATS_LIMIT = 1_000

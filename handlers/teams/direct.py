@@ -18,11 +18,11 @@ from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.config import Settings
 from bot.digest.period import split_list
-from bot.ports.chat import Clock
+from bot.ports.clock import Clock
+from bot.ports.store import Store
 from handlers.teams.adapter import authentication
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory
-from storage.uow import Database
 
 
 class TeamsMessenger(TeamsPoster):
@@ -37,7 +37,7 @@ class TeamsMessenger(TeamsPoster):
         self._roster_channel = roster_channel
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database, clock: Clock) -> Self | None:
+    def from_settings(cls, settings: Settings, db: Store, clock: Clock) -> Self | None:
         """A messenger for the configured bot, or None when Teams is off.
 
         The roster is a digest channel's team, else the card channel's.

@@ -29,9 +29,9 @@ from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.notes import urgent_call
 from bot.ports.chat import PostedCard
+from bot.ports.records import CardCopy
 from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
-from storage.repositories import CardCopy
 
 log = logging.getLogger(__name__)
 

@@ -2,26 +2,19 @@
 
 Teams lets a bot write to a channel only with a conversation reference (service URL, tenant,
 bot id) captured when the app was installed, and refreshes a card automatically only for the
-chat ids (29:...) it lists. Both are this adapter's own bookkeeping, so the queries live here
-rather than in the platform-neutral repositories.
+chat ids (29:...) it lists. The core stores both (`ConversationRepository`); which reference
+serves which channel is this adapter's own knowledge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from bot.domain import Feedback, Platform, State
-from bot.ports.chat import Clock
-from storage.models import TeamsConversationRow, TeamsUserRow
-from storage.plans import insert_for
-from storage.uow import Database
+from bot.ports.clock import Clock
+from bot.ports.store import Store
 
 THREAD_MARKER = ";messageid="
-_CONVERSATIONS: Table = TeamsConversationRow.__table__  # type: ignore[assignment]
-_USERS: Table = TeamsUserRow.__table__  # type: ignore[assignment]
 
 
 def channel_of(conversation_id: str) -> str:
@@ -36,7 +29,7 @@ def thread_root(conversation_id: str) -> str | None:
 
 
 class TeamsDirectory:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self._db = db
         self._clock = clock
         self._known_users: dict[str, str] = {}
@@ -48,26 +41,15 @@ class TeamsDirectory:
             **reference,
             "conversation": {**reference["conversation"], "id": conversation_id},
         }
-        values = {"reference": reference, "team_id": team_id, "updated_at": self._clock.now()}
         with self._db.write() as uow:
-            uow.session.execute(
-                insert_for(uow.session, _CONVERSATIONS)
-                .values(id=conversation_id, **values)
-                .on_conflict_do_update(index_elements=["id"], set_=values)
-            )
+            uow.conversations.remember(conversation_id, reference, team_id, self._clock.now())
             uow.commit()
 
     def general_channel(self) -> str | None:
         """The General channel of the team the app was last installed in (it has the team's
         id): where cards go when ALLHANDS_TEAMS_CHANNEL is not set."""
         with self._db.read() as uow:
-            team: str | None = uow.session.scalar(
-                select(TeamsConversationRow.team_id)
-                .where(TeamsConversationRow.team_id.is_not(None))
-                .order_by(TeamsConversationRow.updated_at.desc())
-                .limit(1)
-            )
-        return team
+            return uow.conversations.newest_team()
 
     def conversation_for(self, channel_id: str) -> dict[str, Any] | None:
         """A reference to post into `channel_id`.
@@ -77,20 +59,14 @@ class TeamsDirectory:
         its team through the same service URL.
         """
         with self._db.read() as uow:
-            rows = uow.session.execute(
-                select(
-                    TeamsConversationRow.id,
-                    TeamsConversationRow.team_id,
-                    TeamsConversationRow.reference,
-                ).order_by(TeamsConversationRow.updated_at.desc())
-            ).all()
+            rows = uow.conversations.references()
         if not rows:
             return None
-        row = next(
-            (r for r in rows if r.id == channel_id),
-            next((r for r in rows if r.team_id == channel_id), rows[0]),
+        _, _, found = next(
+            (r for r in rows if r[0] == channel_id),
+            next((r for r in rows if r[1] == channel_id), rows[0]),
         )
-        reference = dict(row.reference)
+        reference = dict(found)
         reference["conversation"] = {**reference["conversation"], "id": channel_id}
         return reference
 
@@ -98,13 +74,8 @@ class TeamsDirectory:
         """Note a user's chat id; written once per process per user, not on every click."""
         if self._known_users.get(aad_object_id) == user_id:
             return
-        values = {"user_id": user_id, "updated_at": self._clock.now()}
         with self._db.write() as uow:
-            uow.session.execute(
-                insert_for(uow.session, _USERS)
-                .values(aad_object_id=aad_object_id, **values)
-                .on_conflict_do_update(index_elements=["aad_object_id"], set_=values)
-            )
+            uow.conversations.remember_user(aad_object_id, user_id, self._clock.now())
             uow.commit()
         self._known_users[aad_object_id] = user_id
 
@@ -115,15 +86,4 @@ class TeamsDirectory:
         with self._db.read() as uow:
             identities = uow.people.identities(item.claimed.person.id)
             aad_ids = [i.external_id for i in identities if i.platform is Platform.TEAMS]
-            return self._user_ids(uow.session, aad_ids)
-
-    @staticmethod
-    def _user_ids(session: Any, aad_ids: Iterable[str]) -> list[str]:
-        wanted = list(aad_ids)
-        if not wanted:
-            return []
-        return list(
-            session.scalars(
-                select(TeamsUserRow.user_id).where(TeamsUserRow.aad_object_id.in_(wanted))
-            )
-        )
+            return uow.conversations.chat_ids(aad_ids)

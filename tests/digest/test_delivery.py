@@ -19,7 +19,7 @@ from bot.domain import Platform
 from handlers.teams.adapter import authentication
 from handlers.teams.digest_poster import TeamsDigestPoster
 from handlers.teams.references import TeamsDirectory
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.digest.conftest import PLAN, local
 from tests.fakes.connector import Call, FakeConnector
 from tests.support import FakeClock, realdata_json
@@ -38,7 +38,7 @@ def connector() -> Iterator[FakeConnector]:
 
 
 @pytest.fixture
-def teams(database: Database, connector: FakeConnector, clock: FakeClock) -> TeamsDigestPoster:
+def teams(database: SqlStore, connector: FakeConnector, clock: FakeClock) -> TeamsDigestPoster:
     """The Teams publisher, with the app installed in the digest channel's team."""
     directory = TeamsDirectory(database, clock)
     directory.remember_conversation(
@@ -70,7 +70,7 @@ def cards(calls: list[Call], conversation_prefix: str) -> list[dict[str, object]
 
 
 async def test_teams_channel_and_executive_dm_arrive_at_the_connector(
-    database: Database, teams: TeamsDigestPoster, connector: FakeConnector, clock: FakeClock
+    database: SqlStore, teams: TeamsDigestPoster, connector: FakeConnector, clock: FakeClock
 ) -> None:
     clock.current = local(DAY, 9)
     sender = DigestSender(database, {Platform.TEAMS: teams}, PLAN, clock, owner="test")
@@ -99,7 +99,7 @@ async def test_teams_channel_and_executive_dm_arrive_at_the_connector(
 
 
 async def test_sending_again_is_a_no_op_unless_forced(
-    database: Database, teams: TeamsDigestPoster, connector: FakeConnector, clock: FakeClock
+    database: SqlStore, teams: TeamsDigestPoster, connector: FakeConnector, clock: FakeClock
 ) -> None:
     sender = DigestSender(database, {Platform.TEAMS: teams}, PLAN, clock, owner="cli")
     target = [Target(Platform.TEAMS, CHANNEL)]
@@ -114,7 +114,7 @@ async def test_sending_again_is_a_no_op_unless_forced(
 
 
 async def test_a_platform_that_is_off_is_reported_and_left_unclaimed(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     sender = DigestSender(database, {}, PLAN, clock, owner="cli")
 

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.digest.delivery import DigestSender, Target
 from bot.domain import Platform
 from handlers.slack.digest_poster import SlackDigestPoster
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.digest.conftest import PLAN, local
 from tests.fakes.slack_api import FakeSlackApi
 from tests.support import FakeClock
@@ -28,7 +28,7 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
 
 
 async def test_slack_channel_and_executive_dm_arrive(
-    database: Database, slack: FakeSlackApi, clock: FakeClock
+    database: SqlStore, slack: FakeSlackApi, clock: FakeClock
 ) -> None:
     clock.current = local(DAY, 9)
     poster = SlackDigestPoster(AsyncWebClient(token="xoxb-test", base_url=slack.api_url))

@@ -12,10 +12,11 @@ import pytest
 from bot.digest.build import build_digest
 from bot.digest.chart import render_chart
 from bot.digest.model import Digest
-from bot.domain import EventKind, Kind, Platform
+from bot.domain import EventKind, Kind, Platform, Severity
+from bot.intake import CustomerIn, FeedbackDraft
 from handlers.slack.digest_blocks import digest_message
 from handlers.teams.digest_card import digest_card
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.digest.conftest import PLAN, local
 from tests.support import realdata_json
 
@@ -26,31 +27,31 @@ TEAMS_MESSAGE_BYTES = 28_000
 SLACK_LIMITS = {"header": 150, "section": 3_000, "field": 2_000, "fields": 10, "context": 10}
 
 
-def flood(database: Database) -> None:
+def flood(database: SqlStore) -> None:
     """10,000 arrivals yesterday with very long tags, titles, names and words; 40 helpers."""
     at = local(DIGEST_DAY - timedelta(days=1), 10)
     words = " ".join(f"{'w' * 300}{n % 7}" for n in range(12))
-    rows = [
-        {
-            "source": "flood",
-            "external_id": str(n),
-            "title": f"<!channel> *{LONG}"[:300],
-            "body": f"{words} @everyone <https://x|y> {LONG}",
-            "kind": list(Kind)[n % len(Kind)].value,
-            "severity": "normal",
-            "tags": [f"{LONG}{n % 30}", f"tag-{'y' * 2_000}-{n % 3}"],
-            "customer_name": f"{'Z' * 150} Customer",
-            "received_at": at - timedelta(days=n % 40),
-            "state": "open",
-            "notify_customer": False,
-            "created_at": at,
-            "updated_at": at,
-            "version": 1,
-        }
+    # Built past validation on purpose: the digest must cope with whatever is stored.
+    drafts = [
+        FeedbackDraft.model_construct(
+            source="flood",
+            external_id=str(n),
+            title=f"<!channel> *{LONG}"[:300],
+            body=f"{words} @everyone <https://x|y> {LONG}",
+            kind=list(Kind)[n % len(Kind)],
+            severity=Severity.NORMAL,
+            tags=[f"{LONG}{n % 30}", f"tag-{'y' * 2_000}-{n % 3}"],
+            product_area=None,
+            url=None,
+            customer=CustomerIn.model_construct(
+                name=f"{'Z' * 150} Customer", email=None, company=None, tier=None
+            ),
+            received_at=at - timedelta(days=n % 40),
+        )
         for n in range(ITEMS)
     ]
     with database.write() as uow:
-        uow.feedback.insert_many(rows)
+        uow.feedback.insert_many(drafts, at)
         api = uow.people.ensure("api", "api@example.com", at)
         uow.events.add_ingested(
             "flood", [str(n) for n in range(ITEMS)], api.id, Platform.API, at, {}
@@ -62,7 +63,7 @@ def flood(database: Database) -> None:
 
 
 @pytest.fixture
-def flooded(database: Database) -> Digest:
+def flooded(database: SqlStore) -> Digest:
     flood(database)
     return build_digest(database, PLAN, DIGEST_DAY, local(DIGEST_DAY, 9))
 

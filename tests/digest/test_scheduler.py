@@ -20,7 +20,7 @@ from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError
 from storage.db import create_db_engine
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.digest.conftest import ZONE
 from tests.support import FakeClock
 
@@ -58,13 +58,13 @@ class Replica:
     """One server's scheduler: its own engine, sender, job and runner, as after a (re)start."""
 
     def __init__(self, db_url: str, plan: DigestPlan, clock: FakeClock, log: list, name: str):
-        self.db = Database(create_db_engine(db_url))
+        self.db = SqlStore(create_db_engine(db_url))
         self.publishers = {p: Recorder(p, clock, log) for p in (Platform.SLACK, Platform.TEAMS)}
         sender = DigestSender(self.db, self.publishers, plan, clock, owner=name)
         self.runner = JobRunner([DigestJob(sender, plan, TARGETS)], clock)
 
     def close(self) -> None:
-        self.db.dispose()
+        self.db.close()
 
 
 def plan(at: time, days: frozenset[int] = frozenset(range(7))) -> DigestPlan:

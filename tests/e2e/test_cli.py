@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import app
-from app import YOUNG_COLLECTION_EVERY, cli
+import handlers.cli.server
+from app import cli
+from handlers.server import YOUNG_COLLECTION_EVERY
 from storage.db import head_revision
 from tests.support import needs_realdata, realdata_path
 
@@ -141,7 +142,7 @@ def test_long_running_verbs_settle_the_heap_before_their_work(
         settled()
 
     monkeypatch.setattr("aiohttp.web.run_app", settled)
-    monkeypatch.setattr(app, "run_worker", worked)
+    monkeypatch.setattr(handlers.cli.server, "run_worker", worked)
     gc.set_threshold(700)
     result = run(db_url, verb)
     assert result.exit_code == 0, result.output

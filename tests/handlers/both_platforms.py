@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app import build_server
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
+from handlers.server import build_server
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams.adapter import TeamsAdapter, authentication
 from tests.fakes.connector import FakeConnector
@@ -30,7 +31,7 @@ def server_with_both(
         MicrosoftAppPassword="not-used-the-fake-signs-tokens",
         ALLHANDS_TEAMS_CHANNEL=CHANNEL,
     )
-    core = Core.build(settings, clock)
+    core = build_core(settings, clock)
     auth = authentication(
         settings,
         openid_metadata_url=connector.openid_metadata_url,

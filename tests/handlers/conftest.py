@@ -7,14 +7,15 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_server
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
+from handlers.server import build_server
 
 
 @pytest.fixture
 def core(db_url: str) -> Core:
-    return Core.build(Settings(ALLHANDS_DATABASE_URL=db_url))
+    return build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
 from bot.service import Desk
 from handlers.webhooks import HttpWebhookSender
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import person
 from tests.support import FakeClock
 
@@ -64,12 +64,12 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
 
 
 def _setup(
-    database: Database, clock: FakeClock, url: str, **hook: object
+    database: SqlStore, clock: FakeClock, url: str, **hook: object
 ) -> tuple[Desk, OutboxWorker]:
     Admin(database, clock).change(
         "webhooks", {"hooks": [{"name": "crm", "url": url, "secret": SECRET, **hook}]}, None
     )
-    directory = WebhookDirectory(database)
+    directory = WebhookDirectory(database, clock)
     desk = Desk(database, StaticRouter(), LogChanges(), clock, directory)
     sender = HttpWebhookSender(clock)
     SENDERS.append(sender)
@@ -86,7 +86,7 @@ async def _close_senders() -> AsyncIterator[None]:
 
 
 async def test_failing_receiver_gets_each_event_once_in_order(
-    database: Database, clock: FakeClock, receiver: tuple[Receiver, str]
+    database: SqlStore, clock: FakeClock, receiver: tuple[Receiver, str]
 ) -> None:
     endpoint, url = receiver
     endpoint.statuses = [500, 500]
@@ -130,7 +130,7 @@ async def test_failing_receiver_gets_each_event_once_in_order(
 
 
 async def test_rejected_delivery_is_listed_and_can_be_redelivered(
-    database: Database, clock: FakeClock, receiver: tuple[Receiver, str]
+    database: SqlStore, clock: FakeClock, receiver: tuple[Receiver, str]
 ) -> None:
     endpoint, url = receiver
     endpoint.statuses = [410]
@@ -140,7 +140,7 @@ async def test_rejected_delivery_is_listed_and_can_be_redelivered(
     desk.close(ref, person("ana"))
     await worker.drain_once()
     with database.write() as uow:
-        failed = uow.outbox.failed(Platform.WEBHOOK.value)
+        failed = uow.outbox.failed(Platform.WEBHOOK)
         assert [(f.channel, f.payload["event"], f.error) for f in failed] == [
             ("crm", "feedback.closed", "webhook answered 410; not retried")
         ]

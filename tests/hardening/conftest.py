@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
 from tests.handlers.conftest import auth, client, token
@@ -14,4 +15,4 @@ __all__ = ["auth", "client", "token"]
 
 @pytest.fixture
 def core(db_url: str, clock: FakeClock) -> Core:
-    return Core.build(Settings(ALLHANDS_DATABASE_URL=db_url), clock)
+    return build_core(Settings(ALLHANDS_DATABASE_URL=db_url), clock)

@@ -10,9 +10,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
-from app import build_server
+from app import build_core
 from bot.config import Settings
-from bot.core import Core
+from handlers.server import build_server
 from storage.db import upgrade
 from tests.hardening.throwaway_pg import (
     ThrowawayPostgres,
@@ -48,7 +48,7 @@ def stored_external_ids(url: str) -> set[str]:
 async def test_ingest_answers_503_while_postgres_is_down_and_recovers_without_restart(
     postgres: ThrowawayPostgres,
 ) -> None:
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=postgres.url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=postgres.url))
     auth = {"Authorization": f"Bearer {core.tokens.create('zendesk')}"}
     acknowledged: set[str] = set()
     async with TestClient(TestServer(build_server(core, []))) as client:

@@ -19,12 +19,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
-from app import build_server, cli
+from app import build_core, cli
 from bot.admin.webhooks import SIGNATURE_HEADER
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Platform, State
 from handlers.observability import TEXT_FORMAT, AccessLog, JsonFormatter
+from handlers.server import build_server
 from handlers.slack.adapter import SlackAdapter
 from handlers.slack.ids import SlackId
 from handlers.teams.adapter import TeamsAdapter, authentication
@@ -113,7 +114,7 @@ async def test_a_full_api_session_logs_no_token_or_secret(
     token = cli_token(db_url, "create", "--name", "zendesk")
     revoked = cli_token(db_url, "create", "--name", "old")
     cli_token(db_url, "revoke", "old")
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
     auth = {"Authorization": f"Bearer {token}"}
     near_miss = token[:-4] + "abcd"
     server = TestServer(build_server(core, []))
@@ -198,7 +199,7 @@ async def test_a_full_run_on_every_surface_logs_no_token_or_secret(
             MicrosoftAppPassword=SECRETS["MicrosoftAppPassword"],
             ALLHANDS_TEAMS_CHANNEL=CHANNEL,
         )
-        core = Core.build(settings)
+        core = build_core(settings)
         slack_adapter = SlackAdapter.from_settings(settings, core)
         assert slack_adapter is not None
         teams_auth = authentication(

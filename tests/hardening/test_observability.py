@@ -20,9 +20,10 @@ from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
+from bot.ports.records import OutboxAction
 from bot.service import Desk
 from handlers.observability import ANSWERING_KEY, CROWD, REQUEST_ID_HEADER, JsonFormatter
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import RecordingListener, person
 from tests.storage.test_outbox import RecordingPoster
 from tests.support import FakeClock
@@ -100,7 +101,9 @@ async def test_backlogs_are_read_from_the_database_at_scrape_time(
     assert empty[("allhands_inbox_pending", frozenset())] == 0
     with core.db.write() as uow:
         for channel in ("C1", "C2"):
-            uow.outbox.enqueue(Platform.SLACK, channel, "post_card", None, {}, clock.now())
+            uow.outbox.enqueue(
+                Platform.SLACK, channel, OutboxAction.POST_CARD, None, {}, clock.now()
+            )
         later = clock.now() + timedelta(hours=1)  # not due yet: the worker leaves it waiting
         uow.inbox.record([(Platform.SLACK, "event:Ev1", {})], later)
         uow.commit()
@@ -124,7 +127,7 @@ async def test_committed_changes_are_counted_by_kind(
 
 
 def test_the_outbox_counts_429s_but_not_other_failures(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk = Desk(database, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
     desk.ingest(FeedbackDraft(source="email", body="Slow down"), person("api", Platform.API))

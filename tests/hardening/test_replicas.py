@@ -19,10 +19,10 @@ from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
 from bot.ports.chat import PostedCard
+from bot.ports.records import CardCopy
 from bot.service import Desk, IngestRequest
 from storage.db import create_db_engine
-from storage.repositories import CardCopy
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import PG_ADMIN_URL, PG_REQUIRED, fresh_postgres_url, person
 
 ITEMS = 1_000
@@ -69,7 +69,7 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_three_replicas_deliver_everything_once_and_in_order(pg_url: str) -> None:
-    replicas = [Database(create_db_engine(pg_url)) for _ in range(REPLICAS)]
+    replicas = [SqlStore(create_db_engine(pg_url)) for _ in range(REPLICAS)]
     router = StaticRouter(slack_channel="CSLACK", teams_channel="19:teams")
     desks = [Desk(db, router, LogChanges()) for db in replicas]
     slack, teams = SharedPlatform(Platform.SLACK), SharedPlatform(Platform.TEAMS)
@@ -146,4 +146,4 @@ def test_three_replicas_deliver_everything_once_and_in_order(pg_url: str) -> Non
             assert notes == sorted(notes), ref
             assert len(notes) == len(set(notes)), ref
     for db in replicas:
-        db.dispose()
+        db.close()

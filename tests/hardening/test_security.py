@@ -26,10 +26,10 @@ import bot.tokens
 from app import cli
 from bot.core import Core
 from bot.domain import Platform, State
+from bot.ports.records import ListFilter
 from handlers.slack.adapter import ROUTE as SLACK_ROUTE
 from handlers.slack.ids import SlackId
 from handlers.teams.adapter import ROUTE as TEAMS_ROUTE
-from storage.repositories import ListFilter
 from tests.fakes.connector import FakeConnector
 from tests.fakes.slack_api import BOT_USER, FakeSlackApi
 from tests.handlers.both_platforms import server_with_both

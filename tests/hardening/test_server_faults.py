@@ -23,11 +23,12 @@ import aiohttp
 import pytest
 from sqlalchemy import update
 
-from app import SHUTDOWN_GRACE_SECONDS
+from app import build_core
 from bot.admin.form import current
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Identity, Platform, State
+from handlers.cli.server import SHUTDOWN_GRACE_SECONDS
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.views import Origin
 from storage.models import OutboxRow
@@ -158,7 +159,7 @@ async def slack() -> AsyncIterator[FakeSlackApi]:
 def core(db_url: str) -> Iterator[Core]:
     """The test's own view of the server's database."""
     settings = Settings(ALLHANDS_DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-test")
-    core = Core.build(settings)
+    core = build_core(settings)
     yield core
     core.close()
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
 from bot.delivery.outbox import OutboxWorker
@@ -42,7 +43,7 @@ async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackApi]:
 def core(db_url: str, clock: FakeClock) -> Core:
     """Slack on, one routing rule per channel (by source), so items spread over CHANNELS."""
     settings = Settings(ALLHANDS_DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-test")
-    core = Core.build(settings, clock)
+    core = build_core(settings, clock)
     rules = [
         {
             "name": channel,
@@ -98,7 +99,7 @@ def assert_each_card_once_in_order_and_claimed(
     core: Core, slack: FakeSlackApi, refs: dict[str, list[str]]
 ) -> None:
     with core.db.read() as uow:
-        assert uow.outbox.failed("slack") == []  # nothing given up on
+        assert uow.outbox.failed(Platform.SLACK) == []  # nothing given up on
     for channel, expected in refs.items():
         cards = slack.cards(channel)
         shown = [next(ref for ref in expected if f"{ref} ·" in card.text) for card in cards]

@@ -7,7 +7,7 @@ import pytest
 from bot.admin.configure import Admin
 from bot.admin.schemas import RoutesConfig
 from bot.errors import Forbidden, Invalid
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import person
 from tests.support import FakeClock
 
@@ -22,7 +22,7 @@ ROUTES = {
 }
 
 
-def test_a_non_lead_is_refused_and_nothing_changes(database: Database, clock: FakeClock) -> None:
+def test_a_non_lead_is_refused_and_nothing_changes(database: SqlStore, clock: FakeClock) -> None:
     admin = Admin(database, clock)
     admin.set_role("lee@example.com", "lead", True, None)
     with pytest.raises(Forbidden, match=r"Only support leads .*\(leads: lee\)"):
@@ -31,7 +31,7 @@ def test_a_non_lead_is_refused_and_nothing_changes(database: Database, clock: Fa
     assert [e.key for e in admin.audit()] == ["people.lead"]
 
 
-def test_a_lead_change_is_applied_and_audited(database: Database, clock: FakeClock) -> None:
+def test_a_lead_change_is_applied_and_audited(database: SqlStore, clock: FakeClock) -> None:
     admin = Admin(database, clock)
     admin.set_role("lee@example.com", "lead", True, None)
     admin.change("routes", ROUTES, person("lee"))
@@ -48,7 +48,7 @@ def test_a_lead_change_is_applied_and_audited(database: Database, clock: FakeClo
     assert entry.at == clock.now()
 
 
-def test_leads_manage_leads_and_execs(database: Database) -> None:
+def test_leads_manage_leads_and_execs(database: SqlStore) -> None:
     admin = Admin(database)
     admin.bootstrap(["lee@example.com"], ["cee@example.com"])
     with pytest.raises(Forbidden):
@@ -60,7 +60,7 @@ def test_leads_manage_leads_and_execs(database: Database) -> None:
     assert admin.people("exec") == []
 
 
-def test_webhook_secrets_never_reach_the_audit(database: Database) -> None:
+def test_webhook_secrets_never_reach_the_audit(database: SqlStore) -> None:
     admin = Admin(database)
     hook = {"name": "crm", "url": "https://crm.example.com/hook", "secret": "s" * 32}
     admin.change("webhooks", {"hooks": [hook]}, None)
@@ -69,7 +69,7 @@ def test_webhook_secrets_never_reach_the_audit(database: Database) -> None:
     assert "s" * 32 not in repr(admin.audit())
 
 
-def test_bad_values_name_the_field(database: Database) -> None:
+def test_bad_values_name_the_field(database: SqlStore) -> None:
     admin = Admin(database)
     with pytest.raises(Invalid, match=r"routes\.rules\.0\.destinations"):
         admin.change("routes", {"rules": [{"name": "x", "destinations": []}]}, None)

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.domain import EventKind, State
 from bot.errors import AlreadyClaimed
 from bot.intake import FeedbackDraft
+from bot.ports.records import ListFilter
 from bot.service import Desk
-from storage.repositories import ListFilter
 from tests.conftest import person
 
 CLAIMERS = 50

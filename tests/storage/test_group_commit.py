@@ -11,8 +11,8 @@ from bot.delivery.group_commit import ingest_queue
 from bot.domain import Platform
 from bot.errors import Conflict
 from bot.intake import FeedbackDraft
+from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
-from storage.repositories import ListFilter
 from tests.conftest import person
 
 API = person("zendesk", Platform.API)

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from bot.delivery.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from bot.domain import Platform
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.support import FakeClock
 
 
@@ -28,12 +28,12 @@ class Handler:
             raise RuntimeError("the platform is down")
 
 
-def _worker(inbox: Inbox, database: Database, clock: FakeClock, handler: Handler) -> InboxWorker:
+def _worker(inbox: Inbox, database: SqlStore, clock: FakeClock, handler: Handler) -> InboxWorker:
     return InboxWorker(inbox, database, {Platform.SLACK: handler}, clock)
 
 
 async def test_a_delivery_recorded_twice_is_handled_once(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox, handler = Inbox(database, clock), Handler()
     await asyncio.gather(
@@ -51,7 +51,7 @@ async def test_a_delivery_recorded_twice_is_handled_once(
     assert await _worker(inbox, database, clock, handler).handle_due() == 0
 
 
-def _record_numbered(database: Database, clock: FakeClock, count: int) -> None:
+def _record_numbered(database: SqlStore, clock: FakeClock, count: int) -> None:
     """`count` Slack deliveries in one batch, payload {"n": 0} onwards."""
     batch = [(Platform.SLACK, f"event:Ev{n}", {"n": n}) for n in range(count)]
     with database.write() as uow:
@@ -60,7 +60,7 @@ def _record_numbered(database: Database, clock: FakeClock, count: int) -> None:
 
 
 def test_a_batch_beyond_one_statements_parameters_is_recorded_whole(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     """Engines cap the values one statement binds (PostgreSQL at 65,535, SQLite builds at 999
     or more): a batch is split to fit, and every delivery in it lands, in order."""
@@ -71,7 +71,7 @@ def test_a_batch_beyond_one_statements_parameters_is_recorded_whole(
 
 
 def test_taking_a_batch_reads_the_first_undone_rows_off_an_index(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     """A batch costs the same however long the backlog and however many handled ids are kept:
     the engine reads the undone rows in id order from an index and sorts nothing (sorting the
@@ -107,7 +107,7 @@ def test_taking_a_batch_reads_the_first_undone_rows_off_an_index(
 
 
 async def test_a_failed_delivery_is_tried_again_later_then_given_up(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox, handler = Inbox(database, clock), Handler(failures=MAX_ATTEMPTS)
     worker = _worker(inbox, database, clock, handler)
@@ -124,7 +124,7 @@ async def test_a_failed_delivery_is_tried_again_later_then_given_up(
 
 
 async def test_a_delivery_taken_by_a_worker_that_died_is_handled_once_its_lease_ends(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox, handler = Inbox(database, clock), Handler()
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
@@ -140,7 +140,7 @@ async def test_a_delivery_taken_by_a_worker_that_died_is_handled_once_its_lease_
 
 
 async def test_handled_ids_are_kept_a_day_then_forgotten(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox = Inbox(database, clock)
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
@@ -155,7 +155,7 @@ async def test_handled_ids_are_kept_a_day_then_forgotten(
 
 
 async def test_the_worker_forgets_ids_older_than_a_day_in_both_tables(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox = Inbox(database, clock)
     worker = _worker(inbox, database, clock, Handler())
@@ -181,7 +181,7 @@ async def test_the_worker_forgets_ids_older_than_a_day_in_both_tables(
 
 
 async def test_workers_sharing_the_inbox_handle_each_delivery_once(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox, handler = Inbox(database, clock), Handler()
     for n in range(40):
@@ -195,7 +195,7 @@ async def test_workers_sharing_the_inbox_handle_each_delivery_once(
 
 
 async def test_a_running_worker_is_woken_by_a_record_in_its_process(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     inbox, handler = Inbox(database, clock), Handler()
     worker = InboxWorker(inbox, database, {Platform.SLACK: handler}, clock, idle_poll=60)
@@ -223,7 +223,7 @@ class SlowHandler:
         await asyncio.sleep(self.seconds)
 
 
-async def _gap_between_batches(database: Database, clock: FakeClock, *, crowded: bool) -> float:
+async def _gap_between_batches(database: SqlStore, clock: FakeClock, *, crowded: bool) -> float:
     """Seconds from one batch's start to the next's, one delivery a batch."""
     inbox, handler = Inbox(database, clock), SlowHandler(0.2)
     for n in range(2):
@@ -241,7 +241,7 @@ async def _gap_between_batches(database: Database, clock: FakeClock, *, crowded:
 
 
 async def test_a_worker_steps_back_while_answers_crowd(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     """Each batch is followed by a pause of STEP_BACK times the batch (0.2 s handling here):
     the answers beside the worker get the process while they crowd."""
@@ -249,13 +249,13 @@ async def test_a_worker_steps_back_while_answers_crowd(
 
 
 async def test_a_worker_goes_on_at_once_when_answers_do_not_crowd(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     assert await _gap_between_batches(database, clock, crowded=False) < 0.2 * STEP_BACK
 
 
 async def test_a_worker_leaves_deliveries_it_has_no_handler_for(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     """A worker with Slack off must not take Slack's deliveries from one with Slack on."""
     inbox, handler = Inbox(database, clock), Handler()

@@ -12,7 +12,7 @@ from bot.notify import LogChanges
 from bot.nudges import Nudger
 from bot.service import Desk
 from storage.db import create_db_engine
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import person
 from tests.support import FakeClock
 
@@ -21,7 +21,7 @@ API = person("zendesk", Platform.API)
 
 def _desk(db_url: str, clock: FakeClock) -> Desk:
     return Desk(
-        Database(create_db_engine(db_url)), StaticRouter(slack_channel="C1"), LogChanges(), clock
+        SqlStore(create_db_engine(db_url)), StaticRouter(slack_channel="C1"), LogChanges(), clock
     )
 
 
@@ -64,7 +64,7 @@ def test_urgent_item_is_nudged_once_then_escalated_once_across_three_replicas(
     assert escalation.data == {"minutes": 31, "leads": ["lee"]}
     assert notes == ["post_card", "update_card", "note", "update_card", "note"]
     for replica in replicas:
-        replica.db.dispose()
+        replica.db.close()
 
 
 def test_claiming_stops_nudges_and_a_quiet_claim_gets_one_reminder(
@@ -84,7 +84,7 @@ def test_claiming_stops_nudges_and_a_quiet_claim_gets_one_reminder(
     clock.advance(hours=25)
     assert nudger.run() == 1
     assert _kinds(desk, item.id).count(EventKind.REMINDED) == 2
-    desk.db.dispose()
+    desk.db.close()
 
 
 def test_reopened_items_wait_afresh(db_url: str, clock: FakeClock) -> None:
@@ -98,4 +98,4 @@ def test_reopened_items_wait_afresh(db_url: str, clock: FakeClock) -> None:
     clock.advance(minutes=61)
     assert nudger.run() == 1
     assert _kinds(desk, item.id).count(EventKind.NUDGED) == 2
-    desk.db.dispose()
+    desk.db.close()

@@ -12,9 +12,9 @@ from bot.domain import Event, Feedback, Platform, Severity
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
 from bot.ports.chat import Destination, PostedCard
+from bot.ports.records import CardCopy
 from bot.service import Desk
-from storage.repositories import CardCopy
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import RecordingListener, person
 from tests.support import FakeClock
 
@@ -67,7 +67,7 @@ class PagingRouter:
 
 
 def _setup(
-    database: Database, clock: FakeClock, router: StaticRouter | PagingRouter | None = None
+    database: SqlStore, clock: FakeClock, router: StaticRouter | PagingRouter | None = None
 ) -> tuple[Desk, RecordingPoster, OutboxWorker]:
     desk = Desk(database, router or StaticRouter(slack_channel="C1"), RecordingListener(), clock)
     poster = RecordingPoster()
@@ -86,7 +86,7 @@ def _drain(worker: OutboxWorker) -> int:
 
 
 def test_card_is_posted_then_updated_in_place_with_a_note(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock)
     ref = _ingest(desk)
@@ -103,7 +103,7 @@ def test_card_is_posted_then_updated_in_place_with_a_note(
 
 
 def test_rate_limited_channel_waits_and_keeps_its_order(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock)
     first, second = _ingest(desk, 1), _ingest(desk, 2)
@@ -118,7 +118,7 @@ def test_rate_limited_channel_waits_and_keeps_its_order(
 
 
 def test_permanent_failure_is_given_up_and_the_channel_goes_on(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock)
     _ingest(desk, 1)
@@ -131,7 +131,7 @@ def test_permanent_failure_is_given_up_and_the_channel_goes_on(
 
 
 def test_a_crash_after_sending_is_retried_with_the_same_dedup_key(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock)
     _ingest(desk)
@@ -148,7 +148,7 @@ def test_a_crash_after_sending_is_retried_with_the_same_dedup_key(
     assert copy.extra == {"key": f"allhands-card-{copy.id}"}
 
 
-def test_two_workers_never_send_the_same_message(database: Database, clock: FakeClock) -> None:
+def test_two_workers_never_send_the_same_message(database: SqlStore, clock: FakeClock) -> None:
     desk, poster, worker = _setup(database, clock)
     other = OutboxWorker(database, {Platform.SLACK: poster}, clock)
     refs = [_ingest(desk, n) for n in range(20)]
@@ -162,7 +162,7 @@ def test_two_workers_never_send_the_same_message(database: Database, clock: Fake
 
 
 def test_an_urgent_item_pages_its_routes_mention_once_the_card_is_up(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock, PagingRouter())
     urgent = _ingest(desk, 1, Severity.URGENT)
@@ -180,7 +180,7 @@ def test_an_urgent_item_pages_its_routes_mention_once_the_card_is_up(
 
 
 def test_an_urgent_item_claimed_before_the_send_pages_nobody(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk, poster, worker = _setup(database, clock, PagingRouter())
     ref = _ingest(desk, 1, Severity.URGENT)

@@ -14,7 +14,7 @@ from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
 from bot.ports.chat import Destination, PostedCard
 from bot.service import Desk
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import RecordingListener, person
 from tests.storage.test_outbox import RecordingPoster
 from tests.support import FakeClock
@@ -40,7 +40,7 @@ class BodyRouter:
         return [Destination(Platform.SLACK, "C1" if item.body.startswith("busy") else "C2")]
 
 
-def _desk(database: Database, clock: FakeClock) -> Desk:
+def _desk(database: SqlStore, clock: FakeClock) -> Desk:
     return Desk(database, BodyRouter(), RecordingListener(), clock)
 
 
@@ -51,7 +51,7 @@ def _ingest(desk: Desk, body: str) -> str:
 
 
 def _busy_backlog(
-    database: Database, clock: FakeClock, count: int, seconds: float, **options: Any
+    database: SqlStore, clock: FakeClock, count: int, seconds: float, **options: Any
 ) -> tuple[SlowPoster, OutboxWorker]:
     """`count` items for channel C1 and a worker whose posts take `seconds` each."""
     desk, poster = _desk(database, clock), SlowPoster(seconds=seconds)
@@ -60,7 +60,7 @@ def _busy_backlog(
     return poster, OutboxWorker(database, {Platform.SLACK: poster}, clock, **options)
 
 
-def _due_attempts(database: Database, clock: FakeClock) -> list[int]:
+def _due_attempts(database: SqlStore, clock: FakeClock) -> list[int]:
     """Take whatever is due now; the attempts each message has been counted."""
     with database.write() as uow:
         taken = uow.outbox.lease_due([Platform.SLACK], clock.now(), timedelta(seconds=60), 100)
@@ -69,7 +69,7 @@ def _due_attempts(database: Database, clock: FakeClock) -> list[int]:
 
 
 def test_a_channel_still_sending_leaves_room_for_the_others(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     desk = _desk(database, clock)
     for n in range(3):
@@ -84,7 +84,7 @@ def test_a_channel_still_sending_leaves_room_for_the_others(
 
 
 def test_a_run_gives_back_what_it_did_not_try_before_its_lease_is_half_gone(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     poster, worker = _busy_backlog(database, clock, 8, 0.1, lease=timedelta(seconds=0.5))
 
@@ -96,7 +96,7 @@ def test_a_run_gives_back_what_it_did_not_try_before_its_lease_is_half_gone(
 
 
 def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     poster, worker = _busy_backlog(database, clock, 5, 0.2)
 
@@ -114,7 +114,7 @@ def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
 
 
 def test_a_failure_wears_out_only_the_message_tried_not_the_ones_behind_it(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     poster, worker = _busy_backlog(database, clock, 3, 0)
     poster.failures.append(DeliveryError("server_error", retry_after=5))

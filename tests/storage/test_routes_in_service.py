@@ -8,20 +8,20 @@ from bot.domain import Platform
 from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
 from bot.service import Desk
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import person
 from tests.support import FakeClock
 
 API = person("zendesk", Platform.API)
 
 
-def _cards(database: Database, item_id: int) -> list[tuple[str, str]]:
+def _cards(database: SqlStore, item_id: int) -> list[tuple[str, str]]:
     with database.read() as uow:
         return [(c.platform.value, c.channel) for c in uow.cards.for_item(item_id)]
 
 
 def test_routes_place_cards_and_a_change_does_not_repost_old_items(
-    database: Database, clock: FakeClock
+    database: SqlStore, clock: FakeClock
 ) -> None:
     router = ConfiguredRouter(
         database, StaticRouter("CENV", "19:env"), [Platform.SLACK, Platform.TEAMS]
@@ -71,7 +71,7 @@ def test_routes_place_cards_and_a_change_does_not_repost_old_items(
     ]
 
 
-def test_disabled_platforms_get_no_cards(database: Database, clock: FakeClock) -> None:
+def test_disabled_platforms_get_no_cards(database: SqlStore, clock: FakeClock) -> None:
     router = ConfiguredRouter(database, StaticRouter("CENV", "19:env"), [Platform.SLACK])
     desk = Desk(database, router, LogChanges(), clock)
     item = desk.ingest(FeedbackDraft(source="email", body="hello"), API).item

@@ -9,7 +9,7 @@ from bot.admin.form import FIELD_NAMES, apply, current, format_routes, parse_rou
 from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig
 from bot.domain import Severity
 from bot.errors import Forbidden, Invalid
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import person
 
 ROUTES = (
@@ -20,7 +20,7 @@ ROUTES = (
 
 
 @pytest.fixture
-def admin(database: Database) -> Admin:
+def admin(database: SqlStore) -> Admin:
     admin = Admin(database)
     admin.set_role("lee@example.com", "lead", True, None)
     return admin

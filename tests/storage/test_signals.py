@@ -17,7 +17,7 @@ from bot.domain import Platform
 from bot.intake import FeedbackDraft
 from bot.service import Desk
 from storage.db import create_db_engine
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.conftest import ENGINES, RecordingListener, person
 from tests.storage.test_inbox import Handler
 from tests.storage.test_outbox import RecordingPoster
@@ -30,18 +30,18 @@ on_engine = functools.partial(pytest.mark.parametrize, "db_url", indirect=True)
 
 
 @contextmanager
-def _another_process(db_url: str) -> Iterator[Database]:
+def _another_process(db_url: str) -> Iterator[SqlStore]:
     """Its own engine over the same data: nothing in this process hears what it stores."""
-    other = Database(create_db_engine(db_url))
+    other = SqlStore(create_db_engine(db_url))
     try:
         yield other
     finally:
-        other.dispose()
+        other.close()
 
 
 @asynccontextmanager
 async def _listening(
-    database: Database, *, inbox: Callable[[], None], outbox: Callable[[], None]
+    database: SqlStore, *, inbox: Callable[[], None], outbox: Callable[[], None]
 ) -> AsyncIterator[None]:
     listener = database.listener(inbox=inbox, outbox=outbox)
     assert listener is not None
@@ -61,7 +61,7 @@ async def _until(done: Callable[[], bool]) -> None:
 
 @on_engine([POSTGRESQL])
 async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
-    db_url: str, database: Database, clock: FakeClock
+    db_url: str, database: SqlStore, clock: FakeClock
 ) -> None:
     handler = Handler()
     worker = InboxWorker(
@@ -79,7 +79,7 @@ async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
 
 @on_engine([POSTGRESQL])
 async def test_a_change_made_elsewhere_wakes_the_idle_outbox(
-    db_url: str, database: Database, clock: FakeClock
+    db_url: str, database: SqlStore, clock: FakeClock
 ) -> None:
     poster = RecordingPoster()
     worker = OutboxWorker(database, {Platform.SLACK: poster}, clock, idle_poll_seconds=IDLE_POLL)
@@ -96,7 +96,7 @@ async def test_a_change_made_elsewhere_wakes_the_idle_outbox(
 
 
 @on_engine([SQLITE])
-def test_sqlite_has_no_signals_so_its_workers_poll(database: Database) -> None:
+def test_sqlite_has_no_signals_so_its_workers_poll(database: SqlStore) -> None:
     assert database.listener(inbox=lambda: None, outbox=lambda: None) is None
     with database.write() as uow:  # storing work signals nothing, and does not fail
         uow.inbox.record([(Platform.SLACK, "event:Ev1", {"n": 1})], FakeClock().now())

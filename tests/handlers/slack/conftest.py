@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_server, chat_adapters
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
+from handlers.server import build_server, chat_adapters
 from handlers.slack.ids import message_key
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import CARDS, SECRET, SlackSender
@@ -47,7 +48,7 @@ def settings(db_url: str, slack: FakeSlackApi) -> Settings:
 
 @pytest.fixture
 def core(settings: Settings, clock: FakeClock) -> Core:
-    return Core.build(settings, clock)
+    return build_core(settings, clock)
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient
 
-from app import chat_adapters
+from app import build_core
 from bot.commands.console import ChatCommand
 from bot.config import Settings
 from bot.core import Core
-from handlers.cli.main import ConfigError
+from handlers.cli.context import ConfigError
+from handlers.server import chat_adapters
 from handlers.slack.adapter import ROUTE, SlackAdapter
 from handlers.slack.events import SUBSCRIBED
 from handlers.slack.ids import SlackId
@@ -56,7 +57,7 @@ def test_the_manifest_sends_everything_to_the_one_route_and_the_events_we_handle
 
 
 def _core(db_url: str, **env: str) -> Core:
-    return Core.build(Settings(ALLHANDS_DATABASE_URL=db_url, **env))  # type: ignore[arg-type]
+    return build_core(Settings(ALLHANDS_DATABASE_URL=db_url, **env))  # type: ignore[arg-type]
 
 
 def test_slack_is_off_without_a_bot_token(db_url: str) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 from bot.core import Core
 from bot.domain import State
+from bot.ports.records import ListFilter
 from handlers.slack.ids import SlackId
 from handlers.slack.queue_messenger import SlackQueueMessenger
-from storage.repositories import ListFilter
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import SlackSender, block_action
 from tests.handlers.slack.support import eventually

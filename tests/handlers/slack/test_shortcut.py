@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import Core
+from bot.ports.records import ListFilter
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
-from storage.repositories import ListFilter
 from tests.fakes.slack_api import FakeSlackApi
 from tests.handlers.slack.payloads import SlackSender, message_shortcut, view_submission
 from tests.handlers.slack.support import eventually

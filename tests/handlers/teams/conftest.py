@@ -18,11 +18,12 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_server
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
+from handlers.server import build_server
 from handlers.teams.adapter import TeamsAdapter, authentication
-from storage.uow import Database
+from storage.uow import SqlStore
 from tests.fakes.connector import FakeConnector
 from tests.support import FakeClock, realdata_json
 
@@ -65,7 +66,7 @@ def settings(db_url: str, connector: FakeConnector) -> Settings:
 
 @pytest.fixture
 def core(settings: Settings, clock: FakeClock) -> Iterator[Core]:
-    built = Core.build(settings, clock)
+    built = build_core(settings, clock)
     yield built
     built.close()
 
@@ -130,7 +131,7 @@ def assert_valid_card(card: dict[str, Any]) -> None:
     jsonschema.validate(card, realdata_json("teams", "schemas", "adaptive-card-1.5.json"))
 
 
-async def settle(database: Database, timeout: float = 10.0) -> None:
+async def settle(database: SqlStore, timeout: float = 10.0) -> None:
     """Wait until the outbox has sent everything the last changes asked for."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

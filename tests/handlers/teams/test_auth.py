@@ -10,10 +10,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app import build_server, chat_adapters
+from app import build_core
 from bot.config import Settings
 from bot.core import Core
-from handlers.cli.main import ConfigError
+from handlers.cli.context import ConfigError
+from handlers.server import build_server, chat_adapters
 from handlers.teams.adapter import TeamsAdapter
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import Client, Post, recording
@@ -95,7 +96,7 @@ async def test_a_properly_signed_request_is_accepted(post: Post, connector: Fake
 
 
 def test_without_an_app_id_teams_is_off_unless_dev(db_url: str) -> None:
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
     try:
         adapters, lines = chat_adapters(core, dev=False)
         assert adapters == []
@@ -108,7 +109,7 @@ def test_without_an_app_id_teams_is_off_unless_dev(db_url: str) -> None:
 async def test_dev_mode_runs_the_unauthenticated_emulator_mode_with_a_loud_warning(
     db_url: str, caplog: pytest.LogCaptureFixture, connector: FakeConnector
 ) -> None:
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
     caplog.set_level(logging.WARNING)
     adapters, lines = chat_adapters(core, dev=True)
 
@@ -123,7 +124,7 @@ async def test_dev_mode_runs_the_unauthenticated_emulator_mode_with_a_loud_warni
 
 
 async def test_the_route_does_not_exist_when_teams_is_off(db_url: str) -> None:
-    core = Core.build(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
     adapters, _ = chat_adapters(core, dev=False)
     async with TestClient(TestServer(build_server(core, adapters))) as client:
         response = await client.post("/api/messages", json={"type": "message"})
@@ -140,7 +141,7 @@ async def test_the_route_does_not_exist_when_teams_is_off(db_url: str) -> None:
 def test_unworkable_teams_settings_stop_the_server(
     settings: Settings, update: dict[str, object], complaint: str
 ) -> None:
-    core = Core.build(settings.model_copy(update=update))
+    core = build_core(settings.model_copy(update=update))
     try:
         with pytest.raises(ConfigError, match=complaint):
             chat_adapters(core, dev=False)

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_server
 from bot.core import Core
 from bot.domain import Platform, State
+from bot.ports.records import ListFilter
+from handlers.server import build_server
 from handlers.teams.adapter import TeamsAdapter, authentication, parse_reactions
 from handlers.teams.cards import Verb
-from storage.repositories import ListFilter
 from tests.fakes.connector import FakeConnector
 from tests.handlers.teams.conftest import (
     CHANNEL,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from handlers.cli import cli
+from app import cli
 
 
 def png_size(data: bytes) -> tuple[int, int, int]:

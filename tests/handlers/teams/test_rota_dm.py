@@ -10,7 +10,7 @@ import pytest
 from bot.core import Core
 from bot.domain import State
 from bot.rota import RotaJob
-from handlers.digest import queue_messengers
+from handlers.jobs import queue_messengers
 from handlers.teams.adapter import authentication
 from handlers.teams.cards import queue_card
 from handlers.teams.queue_messenger import TeamsQueueMessenger

@@ -8,7 +8,6 @@ rows another replica holds), and mark it done or due again later.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,16 +15,9 @@ from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
+from bot.ports.records import InboxDelivery
 from storage.models import InboxRow
 from storage.plans import insert_rows
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    platform: Platform
-    payload: dict[str, Any]
-    attempts: int  # tries that failed before this one
 
 
 class InboxRepository:
@@ -54,7 +46,7 @@ class InboxRepository:
 
     def take(
         self, now: datetime, lease_until: datetime, limit: int, platforms: Sequence[Platform]
-    ) -> list[Delivery]:
+    ) -> list[InboxDelivery]:
         """Lease up to `limit` due deliveries from these platforms, oldest first."""
         query = (
             select(InboxRow)
@@ -73,7 +65,7 @@ class InboxRepository:
         for row in rows:
             row.leased_until = lease_until
         return [
-            Delivery(row.id, Platform(row.platform), dict(row.payload or {}), row.attempts)
+            InboxDelivery(row.id, Platform(row.platform), dict(row.payload or {}), row.attempts)
             for row in rows
         ]
 

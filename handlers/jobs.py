@@ -1,4 +1,5 @@
-"""The scheduled jobs' platform side, assembled from Settings: shared by `serve` and the CLI."""
+"""The scheduled jobs (the daily digest, nudges, the rota) and their platform side, assembled
+from the core: shared by `serve`, `work` and the CLI."""
 
 from __future__ import annotations
 

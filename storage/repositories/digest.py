@@ -8,7 +8,6 @@ needs to know the company time zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,34 +15,11 @@ from sqlalchemy import ColumnElement, Integer, case, cast, distinct, func, selec
 from sqlalchemy.orm import Session
 
 from bot.domain import EventKind
+from bot.ports.records import HelperRow, ThemeRow
 from storage.models import EventRow, FeedbackRow, PersonRow
 
 BODY_CHARS = 2_000
 WORK_KINDS = [k.value for k in EventKind if k is not EventKind.INGESTED]
-
-
-@dataclass(frozen=True, slots=True)
-class HelperRow:
-    person_id: int
-    name: str
-    email: str | None
-    kind: EventKind
-    in_period: bool
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeRow:
-    """An item that arrived in the themes window, with its text cut to `BODY_CHARS`."""
-
-    feedback_id: int
-    arrived: datetime
-    title: str | None
-    body: str
-    tags: list[str]
-    source: str
-    customer_name: str | None
-    url: str | None
 
 
 class DigestQueries:

@@ -1,0 +1,140 @@
+"""The values the core and its storage hand each other, beside the domain's own.
+
+Each is what a repository returns or takes, in the core's terms: storage maps them to and from
+its tables, and nothing outside `storage/` knows a column name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import EventKind, Person, Platform, State
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """Which items a listing shows: newest first unless `oldest_first`, after `after_id` for the
+    next page."""
+
+    state: State | None = None
+    source: str | None = None
+    since: datetime | None = None
+    after_id: int | None = None
+    limit: int = 50
+    claimed_by: int | None = None
+    oldest_first: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CardCopy:
+    """Where one copy of an item's card lives; `message_id` is None until it is posted."""
+
+    id: int
+    feedback_id: int
+    platform: Platform
+    channel: str
+    message_id: str | None
+    extra: dict[str, Any]
+
+
+class OutboxAction(StrEnum):
+    """What an outbox message asks a chat platform (or a webhook receiver) to do."""
+
+    POST_CARD = "post_card"
+    UPDATE_CARD = "update_card"
+    NOTE = "note"
+    MENTION = "mention"
+    WEBHOOK = "webhook"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message leased for sending; `payload` names the card copy and event (or is a
+    webhook's body)."""
+
+    id: int
+    platform: Platform
+    channel: str
+    action: OutboxAction
+    feedback_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class FailedMessage:
+    """A message the outbox gave up on, kept so an operator can send it again."""
+
+    id: int
+    channel: str
+    payload: dict[str, Any]
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboxDelivery:
+    """A platform delivery acknowledged and recorded, leased for handling."""
+
+    id: int
+    platform: Platform
+    payload: dict[str, Any]
+    attempts: int  # tries that failed before this one
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One configuration change: the key, its old and new value (secrets masked), who, when."""
+
+    id: int
+    key: str
+    old: dict[str, Any]
+    new: dict[str, Any]
+    actor: Person | None
+    platform: Platform
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HelperRow:
+    """How many claims or closes one person made, in the digest's period or before it."""
+
+    person_id: int
+    name: str
+    email: str | None
+    kind: EventKind
+    in_period: bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRow:
+    """An item that arrived in the digest's themes window, with its text cut short."""
+
+    feedback_id: int
+    arrived: datetime
+    title: str | None
+    body: str
+    tags: list[str]
+    source: str
+    customer_name: str | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Work waiting in the database: outbox messages (and when the oldest was written), and
+    inbox deliveries not yet handled."""
+
+    outbox: int
+    oldest_outbox: datetime | None
+    inbox: int

@@ -1,0 +1,383 @@
+"""What the core asks of its storage, one protocol per aggregate, in the core's own terms.
+
+`storage/repositories/` implements each over SQL; a unit of work (`bot.ports.store`) hands out
+one of each, all sharing its transaction. Methods take and return domain objects and the
+records in `bot.ports.records`; a guarded change returns whether it won (False: the item was
+not in a state that allows it, or someone else changed it first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.domain import (
+    Comment,
+    Event,
+    EventKind,
+    Feedback,
+    Identity,
+    Person,
+    Platform,
+    Severity,
+    State,
+)
+from bot.intake import FeedbackDraft
+from bot.ports.records import (
+    AuditEntry,
+    CardCopy,
+    FailedMessage,
+    HelperRow,
+    InboxDelivery,
+    ListFilter,
+    OutboxAction,
+    OutboxMessage,
+    ThemeRow,
+    TokenInfo,
+)
+
+
+class PeopleRepository(Protocol):
+    def get(self, person_id: int) -> Person: ...
+
+    def by_email(self, email: str) -> Person | None: ...
+
+    def identities(self, person_id: int) -> list[Identity]: ...
+
+    def resolve(self, identity: Identity, now: datetime) -> Person:
+        """The person behind an identity, created on first sight and linked by email."""
+        ...
+
+    def ensure(self, name: str, email: str, now: datetime) -> Person:
+        """A person known only by email (a lead or exec configured before they ever chatted)."""
+        ...
+
+    def flagged(self, *, leads: bool = False, execs: bool = False) -> list[Person]: ...
+
+    def set_flags(
+        self, person_id: int, *, is_lead: bool | None = None, is_exec: bool | None = None
+    ) -> None: ...
+
+
+class FeedbackRepository(Protocol):
+    def insert(self, draft: FeedbackDraft, now: datetime) -> Feedback | None:
+        """A new open item; None when its (source, external_id) exists already."""
+        ...
+
+    def insert_many(self, drafts: Sequence[FeedbackDraft], now: datetime) -> int:
+        """Open items in bulk, skipping (source, external_id) duplicates; how many were new."""
+        ...
+
+    def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]: ...
+
+    def id_by_external(self, source: str, external_id: str) -> int | None: ...
+
+    def lock(self, item_id: int) -> None:
+        """Hold the item until commit, so changes to one item commit one after another."""
+        ...
+
+    def get(self, item_id: int, *, with_comments: bool = False) -> Feedback | None: ...
+
+    def find(self, where: ListFilter) -> list[Feedback]: ...
+
+    def count_by_state(self) -> dict[State, int]: ...
+
+    def claim(self, item_id: int, person_id: int, platform: Platform, now: datetime) -> bool:
+        """Open → claimed by this person."""
+        ...
+
+    def unclaim(self, item_id: int, holder_id: int, now: datetime) -> bool:
+        """Claimed by `holder_id` → open."""
+        ...
+
+    def hand_off(
+        self,
+        item_id: int,
+        state: State,
+        holder_id: int | None,
+        person_id: int,
+        platform: Platform,
+        now: datetime,
+    ) -> bool:
+        """Still in `state` and held by `holder_id` → claimed by this person."""
+        ...
+
+    def close(
+        self,
+        item_id: int,
+        person_id: int,
+        platform: Platform,
+        resolution: str | None,
+        notify_customer: bool,
+        now: datetime,
+    ) -> bool:
+        """Open or claimed → closed by this person."""
+        ...
+
+    def reopen(self, item_id: int, now: datetime) -> bool:
+        """Closed → open, with nobody on it and no resolution."""
+        ...
+
+    def edit(
+        self,
+        item_id: int,
+        now: datetime,
+        *,
+        severity: Severity | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> bool:
+        """Change what is given; False when the item does not exist."""
+        ...
+
+    def add_comment(
+        self,
+        item_id: int,
+        author_id: int,
+        platform: Platform,
+        text: str,
+        at: datetime,
+        external_id: str | None,
+    ) -> bool:
+        """Store one comment; False when that chat message was stored already."""
+        ...
+
+    def edit_comment(
+        self, platform: Platform, external_id: str, text: str | None, at: datetime
+    ) -> int | None:
+        """Follow an edit (new text) or a deletion (None) in chat; the item id, if known."""
+        ...
+
+    def comments(self, item_id: int) -> list[Comment]: ...
+
+    def remember_idempotency_key(
+        self, token_name: str, key: str, request_hash: str, item_id: int, now: datetime
+    ) -> int:
+        """Bind a key to an item; returns the item the key was bound to first."""
+        ...
+
+    def idempotency_key(self, token_name: str, key: str) -> tuple[int, str] | None:
+        """(item id, request hash) a key was first used for, if it was."""
+        ...
+
+
+class EventRepository(Protocol):
+    def add(
+        self,
+        item_id: int,
+        kind: EventKind,
+        actor_id: int | None,
+        platform: Platform,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+    ) -> int: ...
+
+    def add_ingested(
+        self,
+        source: str,
+        external_ids: Sequence[str],
+        actor_id: int,
+        platform: Platform,
+        at: datetime,
+        data: dict[str, Any],
+    ) -> None:
+        """An `ingested` event for each of these items that has none yet."""
+        ...
+
+    def get(self, event_id: int) -> Event | None: ...
+
+    def for_item(self, item_id: int) -> list[Event]: ...
+
+    def items_closed_by(self, actor_id: int, since: datetime) -> int: ...
+
+    def latest(self, item_ids: Sequence[int], kinds: Sequence[EventKind]) -> dict[int, Event]:
+        """Each item's most recent event of these kinds."""
+        ...
+
+    def count(self, item_id: int, kind: EventKind) -> int: ...
+
+
+class CardRepository(Protocol):
+    def add_pending(
+        self, item_id: int, platform: Platform, channel: str, now: datetime
+    ) -> int | None:
+        """Reserve a card copy before it is posted; None when that copy exists already."""
+        ...
+
+    def for_item(self, item_id: int) -> list[CardCopy]: ...
+
+    def get(self, item_id: int, platform: Platform, channel: str) -> CardCopy | None: ...
+
+    def by_message(self, platform: Platform, message_id: str) -> CardCopy | None: ...
+
+    def mark_posted(self, copy_id: int, message_id: str, extra: dict[str, Any]) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    enqueued: int  # in this unit of work, so the sender is woken only when needed
+
+    def enqueue(
+        self,
+        platform: Platform,
+        channel: str,
+        action: OutboxAction,
+        feedback_id: int | None,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None: ...
+
+    def any_due(
+        self,
+        platforms: Iterable[Platform],
+        now: datetime,
+        skip: Iterable[tuple[Platform, str]] = (),
+    ) -> bool:
+        """Whether a message is due outside the channels in `skip` (they are being sent)."""
+        ...
+
+    def lease_due(
+        self,
+        platforms: Iterable[Platform],
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        skip: Iterable[tuple[Platform, str]] = (),
+    ) -> list[OutboxMessage]:
+        """Take due messages for `lease`, each channel from its oldest pending message on."""
+        ...
+
+    def mark_sent(self, message_id: int, now: datetime) -> None: ...
+
+    def retry_at(
+        self,
+        message_ids: Iterable[int],
+        when: datetime,
+        error: str | None = None,
+        *,
+        tried: bool = True,
+    ) -> None: ...
+
+    def give_up(self, message_id: int, error: str) -> None: ...
+
+    def failed(self, platform: Platform) -> list[FailedMessage]: ...
+
+    def retry_failed(self, message_id: int, now: datetime) -> bool:
+        """Queue a given-up message again from its first attempt."""
+        ...
+
+    def pending(self) -> int: ...
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and when the oldest of them was written."""
+        ...
+
+
+class InboxRepository(Protocol):
+    recorded: int  # in this unit of work, so other processes' workers are woken
+
+    def record(
+        self, deliveries: Sequence[tuple[Platform, str, dict[str, Any]]], now: datetime
+    ) -> None:
+        """Add each (platform, delivery id, payload) not recorded before."""
+        ...
+
+    def take(
+        self, now: datetime, lease_until: datetime, limit: int, platforms: Sequence[Platform]
+    ) -> list[InboxDelivery]: ...
+
+    def finish(self, ids: Sequence[int], now: datetime) -> None: ...
+
+    def retry_at(self, delivery_id: int, at: datetime) -> None: ...
+
+    def pending(self) -> int: ...
+
+    def forget(self, done_before: datetime) -> int: ...
+
+
+class TokenRepository(Protocol):
+    def add(self, name: str, token_hash: str, now: datetime) -> bool: ...
+
+    def name_for_hash(self, token_hash: str) -> str | None: ...
+
+    def all(self) -> list[TokenInfo]: ...
+
+    def revoke(self, name: str, now: datetime) -> bool: ...
+
+
+class JobRepository(Protocol):
+    """Claims that make a job, or a platform delivery, happen once across every replica."""
+
+    def claim_run(self, job: str, key: str, owner: str, now: datetime) -> bool: ...
+
+    def finish_run(self, job: str, key: str, now: datetime) -> None: ...
+
+    def release_run(self, job: str, key: str) -> None: ...
+
+    def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool: ...
+
+    def forget_deliveries(self, seen_before: datetime) -> int: ...
+
+
+class ConfigRepository(Protocol):
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def all(self) -> dict[str, dict[str, Any]]: ...
+
+    def put(
+        self,
+        key: str,
+        value: dict[str, Any],
+        actor_id: int | None,
+        platform: Platform,
+        now: datetime,
+        redact: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+    ) -> dict[str, Any]:
+        """Set `key` and audit the change (through `redact`); returns the old value."""
+        ...
+
+    def audit(self, limit: int = 50) -> list[AuditEntry]: ...
+
+
+class ConversationRepository(Protocol):
+    """Where a chat platform lets the bot write on its own (Teams: a conversation reference
+    captured at install time, and each user's chat id), kept for every replica."""
+
+    def remember(
+        self, conversation_id: str, reference: dict[str, Any], team_id: str | None, now: datetime
+    ) -> None: ...
+
+    def newest_team(self) -> str | None:
+        """The team id of the install seen last."""
+        ...
+
+    def references(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(conversation id, team id, reference) for every conversation, newest first."""
+        ...
+
+    def remember_user(self, account_id: str, chat_id: str, now: datetime) -> None: ...
+
+    def chat_ids(self, account_ids: Sequence[str]) -> list[str]: ...
+
+
+class DigestQueries(Protocol):
+    """The digest's aggregates over the event log; day buckets come as UTC bounds."""
+
+    def arrivals_by_day(self, bounds: Sequence[datetime]) -> dict[tuple[int, str], int]: ...
+
+    def transitions_by_day(
+        self, bounds: Sequence[datetime], kinds: Sequence[EventKind]
+    ) -> dict[tuple[int, EventKind], int]: ...
+
+    def backlog_at(self, moment: datetime) -> int: ...
+
+    def helpers(
+        self, since: datetime, period_start: datetime, end: datetime
+    ) -> list[HelperRow]: ...
+
+    def distinct_actors(self, start: datetime, end: datetime) -> int: ...
+
+    def minutes_since_arrival(
+        self, kind: EventKind, start: datetime, end: datetime
+    ) -> list[float]: ...
+
+    def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]: ...

@@ -1,0 +1,121 @@
+"""The database as the core sees it: units of work, wake-ups across processes, the schema.
+
+`storage.uow.SqlStore` implements it; one wiring place (`app.py`) hands it to the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.ports.repositories import (
+    CardRepository,
+    ConfigRepository,
+    ConversationRepository,
+    DigestQueries,
+    EventRepository,
+    FeedbackRepository,
+    InboxRepository,
+    JobRepository,
+    OutboxRepository,
+    PeopleRepository,
+    TokenRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One transaction and the repositories sharing it.
+
+    `with store.write() as uow:` opens it; `uow.commit()` ends it; leaving without a commit
+    rolls back. A database that cannot be reached raises `bot.errors.DatabaseUnavailable`.
+    """
+
+    @property
+    def people(self) -> PeopleRepository: ...
+
+    @property
+    def feedback(self) -> FeedbackRepository: ...
+
+    @property
+    def events(self) -> EventRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def config(self) -> ConfigRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def digest(self) -> DigestQueries: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        ...
+
+
+class SignalListening(Protocol):
+    """A thread that wakes this process's workers when another process stores work."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Store(Protocol):
+    def write(self) -> UnitOfWork: ...
+
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads (SQLite lets it skip the write lock)."""
+        ...
+
+    def listener(
+        self, *, inbox: Callable[[], None], outbox: Callable[[], None]
+    ) -> SignalListening | None:
+        """Calls `inbox` or `outbox` when another process stores such work; None where the
+        database cannot signal (workers poll)."""
+        ...
+
+    def schema_problem(self) -> str | None:
+        """One line saying why the database does not fit this code, or None when it does."""
+        ...
+
+    def upgrade(self) -> None:
+        """Migrate the database to this code's schema."""
+        ...
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None: empty)."""
+        ...
+
+    def head(self) -> str | None:
+        """The schema revision this code needs."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,106 @@
+"""`allhands serve` and `allhands work`: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import click
+from aiohttp import web
+
+from bot.config import describe_environment
+from bot.core import Core
+from handlers.chat import ChatAdapter
+from handlers.cli.context import ConfigError, Context
+from handlers.observability import AccessLog, configure_logging
+from handlers.server import build_server, chat_adapters, run_worker, settle_heap
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def _environment_help() -> str:
+    rows = "\n".join(f"  {name:<24} {text}" for name, _, text in describe_environment())
+    return f"\b\nEnvironment variables:\n{rows}"
+
+
+@click.command("serve", epilog=_environment_help())
+@click.option("--dev", is_flag=True, help="Local mode: SQLite, auto-migrate, prints an API token.")
+@click.option("--host", help="Bind address (overrides ALLHANDS_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (overrides ALLHANDS_PORT).")
+@click.option(
+    "--no-work",
+    is_flag=True,
+    help="Answer requests only; `allhands work` processes handle what they record.",
+)
+@click.pass_obj
+def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: bool) -> None:
+    """Run the server: ingest API, Slack, Teams, health, and (unless --no-work) the inbox,
+    outbox and schedule, in one process."""
+    settings = ctx.settings
+    configure_logging(settings.log_level, settings.log_format)
+    core = ctx.core_unchecked
+    problem = core.db.schema_problem()
+    if problem and dev:
+        core.db.upgrade()
+        click.echo(f"dev mode: migrated the database ({problem.split(':')[0]})")
+    elif problem:
+        raise ConfigError(problem)
+    core.admin.bootstrap(settings.lead_emails, settings.exec_emails)
+    adapters, lines = chat_adapters(core, dev=dev)
+    for line in lines:
+        click.echo(line)
+    if dev:
+        _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
+    app = build_server(core, adapters, work=not no_work)
+    settle_heap()
+    web.run_app(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log_class=AccessLog,
+        print=lambda text: click.echo(text.strip()),
+    )
+
+
+def _announce_dev_token(core: Core, base: str) -> None:
+    name = f"dev-{core.clock.now():%Y%m%d%H%M%S}"
+    token = core.tokens.create(name)
+    click.echo(
+        "dev mode: SQLite, no chat credentials needed; every change is logged, and cards go "
+        "only to the chat platforms that are on.\n"
+        f"dev mode: API token '{name}' for this run:\n  {token}\n"
+        f"  try: curl -X POST {base}/api/v1/feedback -H 'Authorization: Bearer {token}' "
+        '-H \'Content-Type: application/json\' -d \'{"source":"email","body":"Hello"}\''
+    )
+
+
+@click.command("work")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Serve this worker's /healthz and /metrics on this port (on ALLHANDS_HOST).",
+)
+@click.pass_obj
+def work(ctx: Context, port: int | None) -> None:
+    """Handle what `serve --no-work` servers record, send the outbox and run the schedule."""
+    settings = ctx.settings
+    configure_logging(settings.log_level, settings.log_format)
+    core = ctx.core
+    adapters, lines = chat_adapters(core, dev=False)
+    for line in lines:
+        click.echo(line)
+    status = (settings.host, port) if port else None
+    asyncio.run(_work_until_signalled(core, adapters, status))
+
+
+async def _work_until_signalled(
+    core: Core, adapters: list[ChatAdapter], status: tuple[str, int] | None
+) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stopping.set)
+    click.echo("working: inbox, outbox and schedule (SIGTERM or Ctrl-C finishes and stops)")
+    settle_heap()
+    await run_worker(core, adapters, stopping, status)

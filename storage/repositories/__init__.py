@@ -1,0 +1,1 @@
+"""One module per aggregate, each implementing its protocol from `bot.ports.repositories`."""
