@@ -33,13 +33,14 @@ class CardActions:
         self._home = home
 
     def register(self, app: AsyncApp) -> None:
-        for action_id in DONE:
-            app.action(action_id)(self._in.recorded(f"action:{action_id}", self._change))
+        for action_id in DONE:  # done later by `change` (handlers/slack/durable.py)
+            app.action(action_id)(self._in.record)
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))
 
-    async def _change(self, body: Body, context: AsyncBoltContext) -> None:
+    async def change(self, body: Body, context: AsyncBoltContext) -> None:
+        """Claim, unclaim or reopen from a button; on the card, the card's update answers."""
         action = body["actions"][0]
         action_id, ref = SlackId(action["action_id"]), str(action["value"])
         who = await self._in.who(context)

@@ -35,6 +35,7 @@ from bot.ports.chat import ChatPoster
 from handlers.slack.actions import CardActions
 from handlers.slack.commands import Commands
 from handlers.slack.config import SettingsForm
+from handlers.slack.durable import durable_handlers
 from handlers.slack.events import Events
 from handlers.slack.home import HomeTab
 from handlers.slack.inbound import Inbound
@@ -125,13 +126,19 @@ class SlackAdapter:
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
         settings = SettingsForm(inbound, core.admin)
-        for listeners in (
+        actions, submissions, events = (
             CardActions(inbound, home),
             Submissions(inbound),
+            Events(inbound, home),
+        )
+        inbound.durable.update(durable_handlers(actions, submissions, events))
+        for listeners in (
+            actions,
+            submissions,
             Shortcuts(inbound),
             settings,
             Commands(inbound, console, settings),
-            Events(inbound, home),
+            events,
         ):
             listeners.register(self.app)
         self._app_token = app_token

@@ -10,14 +10,12 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.domain import Feedback, Platform, State
 from handlers.slack.home import HomeTab
-from handlers.slack.ids import message_key
+from handlers.slack.ids import SlackEvent, message_key
 from handlers.slack.inbound import Body, Inbound
 
 CLAIM_REACTION = "eyes"
 CLOSE_REACTION = "white_check_mark"
 COMMENT_SUBTYPES = {None, "thread_broadcast", "file_share"}
-# The event types the manifest subscribes to (`message` arrives as message.channels/.groups).
-SUBSCRIBED = ("reaction_added", "reaction_removed", "message", "app_home_opened")
 
 
 class Events:
@@ -26,11 +24,10 @@ class Events:
         self._home = home
 
     def register(self, app: AsyncApp) -> None:
-        handlers = (self._reaction_added, self._reaction_removed, self._message, self._home_opened)
-        for name, handler in zip(SUBSCRIBED, handlers, strict=True):
-            app.event(name)(self._in.recorded(f"event:{name}", handler))
+        for event in SlackEvent:  # each handled later (handlers/slack/durable.py)
+            app.event(event)(self._in.record)
 
-    async def _reaction_added(self, body: Body, context: AsyncBoltContext) -> None:
+    async def reaction_added(self, body: Body, context: AsyncBoltContext) -> None:
         event = body["event"]
         if event["reaction"] not in {CLAIM_REACTION, CLOSE_REACTION}:
             return
@@ -43,7 +40,7 @@ class Events:
         else:
             await self._in.core(self._in.desk.close, item.ref, who)
 
-    async def _reaction_removed(self, body: Body, context: AsyncBoltContext) -> None:
+    async def reaction_removed(self, body: Body, context: AsyncBoltContext) -> None:
         """Only the holder's own 👀 gives the item back; anyone else's is just a reaction."""
         event = body["event"]
         if event["reaction"] != CLAIM_REACTION:
@@ -56,7 +53,7 @@ class Events:
         if item.claimed.person.id == me.id:
             await self._in.core(self._in.desk.unclaim, item.ref, who)
 
-    async def _message(self, body: Body, context: AsyncBoltContext) -> None:
+    async def message(self, body: Body, context: AsyncBoltContext) -> None:
         event = body["event"]
         channel, subtype = str(event.get("channel")), event.get("subtype")
         if subtype == "message_changed":
@@ -88,7 +85,7 @@ class Events:
     async def _follow(self, external_id: str, text: str | None) -> None:
         await self._in.core(self._in.desk.follow_comment_edit, Platform.SLACK, external_id, text)
 
-    async def _home_opened(self, body: Body, context: AsyncBoltContext) -> None:
+    async def home_opened(self, body: Body, context: AsyncBoltContext) -> None:
         if body["event"].get("tab") == "home":
             await self._home.publish(context)
 

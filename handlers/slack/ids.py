@@ -7,6 +7,7 @@ checks), and the digest's Claim button uses `SlackId.CLAIM` too.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class SlackId(StrEnum):
@@ -35,6 +36,16 @@ class SlackId(StrEnum):
     COMMAND = "/allhands"
 
 
+class SlackEvent(StrEnum):
+    """The Events API types the app subscribes to (the manifest names the same; `message`
+    arrives from message.channels and message.groups)."""
+
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
+    MESSAGE = "message"
+    APP_HOME_OPENED = "app_home_opened"
+
+
 class Field(StrEnum):
     """Input blocks of the modals; each block holds one element with the same action id."""
 
@@ -52,3 +63,15 @@ class Field(StrEnum):
 def message_key(channel: str, ts: str) -> str:
     """A Slack message's id across channels (`ts` is unique only within one channel)."""
     return f"{channel}:{ts}"
+
+
+DurableId = SlackId | SlackEvent
+
+
+def durable_id(body: dict[str, Any]) -> DurableId:
+    """The table's key for a recorded delivery: ValueError for one no listener records."""
+    if body.get("type") == "block_actions":
+        return SlackId(body["actions"][0]["action_id"])
+    if body.get("type") == "view_submission":
+        return SlackId(body["view"]["callback_id"])
+    return SlackEvent(str((body.get("event") or {}).get("type")))

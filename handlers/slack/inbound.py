@@ -28,6 +28,7 @@ from bot.delivery.inbox import Inbox
 from bot.domain import Identity, Platform
 from bot.errors import AllHandsError
 from bot.service import Desk
+from handlers.slack.ids import DurableId, durable_id
 from handlers.slack.people import SlackPeople
 from handlers.slack.views import Origin
 
@@ -100,7 +101,7 @@ class Inbound:
     client: AsyncWebClient  # retries 429s and server errors itself: a person is waiting
     inbox: Inbox
     after_ack: AfterAck = field(default_factory=AfterAck)
-    durable: dict[str, Handler] = field(default_factory=dict)  # `recorded` handlers by name
+    durable: dict[DurableId, Handler] = field(default_factory=dict)  # see handlers/slack/durable.py
 
     async def who(
         self, context: AsyncBoltContext, user_id: str | None = None, *, within: float | None = None
@@ -141,25 +142,18 @@ class Inbound:
 
         return listener
 
-    def recorded(self, name: str, handler: Handler) -> Listener:
-        """For changes (claims, comments, submissions): record the delivery in the inbox, then
-        ack; an inbox worker runs `handler` later, in whichever process, under `name`."""
-        assert name not in self.durable, f"two handlers named {name}"
-        self.durable[name] = handler
-
-        async def listener(ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
-            await self.inbox.record(
-                Platform.SLACK, delivery_id(body), {"handler": name, "body": body}
-            )
-            await ack()
-
-        return listener
+    async def record(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+        """The listener for changes (claims, comments, submissions): record the delivery in the
+        inbox, then ack; an inbox worker does it later, in whichever process, through the
+        `durable` table."""
+        await self.inbox.record(Platform.SLACK, delivery_id(body), {"body": body})
+        await ack()
 
     async def handle_recorded(self, payload: dict[str, Any]) -> None:
         """Run a recorded delivery's handler, with the context Bolt would have built for it."""
         body: Body = payload["body"]
         context = AsyncBoltRequest(body=body, mode="socket_mode").context
-        await self._answered(self.durable[payload["handler"]], body, context)
+        await self._answered(self.durable[durable_id(body)], body, context)
 
     async def _once(self, handler: Handler, body: Body, context: AsyncBoltContext) -> None:
         if not await self.core(self.desk.first_delivery, Platform.SLACK, delivery_id(body)):

@@ -44,24 +44,23 @@ class Submissions:
         self._in = inbound
 
     def register(self, app: AsyncApp) -> None:
-        for view_id, handler in (
-            (SlackId.CLOSE_VIEW, self._close),
-            (SlackId.HAND_OFF_VIEW, self._hand_off),
-            (SlackId.SEVERITY_VIEW, self._severity),
-            (SlackId.LOG_VIEW, self._log),
-        ):
-            app.view(view_id)(self._in.recorded(f"view:{view_id}", handler))
-        self._edit_tags_listener = self._in.recorded(f"view:{SlackId.TAGS_VIEW}", self._edit_tags)
+        for view_id in (
+            SlackId.CLOSE_VIEW,
+            SlackId.HAND_OFF_VIEW,
+            SlackId.SEVERITY_VIEW,
+            SlackId.LOG_VIEW,
+        ):  # each handled later (handlers/slack/durable.py)
+            app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
 
-    async def _close(self, body: Body, context: AsyncBoltContext) -> None:
+    async def close(self, body: Body, context: AsyncBoltContext) -> None:
         tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
         resolution = _text(body, Field.RESOLUTION)
         who = await self._in.who(context)
         desk = self._in.desk
         await self._in.core(desk.close, _origin(body).ref, who, resolution, notify_customer=tell)
 
-    async def _hand_off(self, body: Body, context: AsyncBoltContext) -> None:
+    async def hand_off(self, body: Body, context: AsyncBoltContext) -> None:
         origin = _origin(body)
         target = str(_value(body, Field.TARGET).get("selected_user") or "")
         note = _text(body, Field.NOTE)
@@ -80,7 +79,7 @@ class Submissions:
         story = hand_off_story(full, mentions, sender, note, link)
         await self._in.direct_message(target, story.text, blocks=story.blocks)
 
-    async def _severity(self, body: Body, context: AsyncBoltContext) -> None:
+    async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])
         who = await self._in.who(context)
         await self._in.core(self._in.desk.edit, _origin(body).ref, who, severity=chosen)
@@ -91,13 +90,13 @@ class Submissions:
             message = f"Each tag is at most {TAG_CHARS} characters."
             await ack(response_action="errors", errors={Field.TAGS.value: message})
             return
-        await self._edit_tags_listener(ack, body, context)
+        await self._in.record(ack, body, context)
 
-    async def _edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
+    async def edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
         who = await self._in.who(context)
         await self._in.core(self._in.desk.edit, _origin(body).ref, who, tags=_tags(body))
 
-    async def _log(self, body: Body, context: AsyncBoltContext) -> None:
+    async def log(self, body: Body, context: AsyncBoltContext) -> None:
         origin = _origin(body)
         customer = CustomerIn(name=_text(body, Field.CUSTOMER) or None, email=origin.author or None)
         draft = FeedbackDraft(

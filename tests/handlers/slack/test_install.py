@@ -16,8 +16,7 @@ from bot.core import Core
 from handlers.cli.context import ConfigError
 from handlers.server import chat_adapters
 from handlers.slack.adapter import ROUTE, SlackAdapter
-from handlers.slack.events import SUBSCRIBED
-from handlers.slack.ids import SlackId
+from handlers.slack.ids import SlackEvent, SlackId
 from tests.handlers.slack.payloads import signature_headers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,7 +51,7 @@ def test_the_manifest_sends_everything_to_the_one_route_and_the_events_we_handle
     ]
     assert all(url.endswith(ROUTE) for url in urls)
     subscribed = {e.split(".")[0] for e in settings["event_subscriptions"]["bot_events"]}
-    assert subscribed == set(SUBSCRIBED)
+    assert subscribed == set(SlackEvent)
     assert "users:read.email" in manifest["oauth_config"]["scopes"]["bot"]
 
 

@@ -1,0 +1,34 @@
+"""What each recorded Slack delivery does once an inbox worker takes it: one table, keyed by
+Slack's own ids (the button's action id, the modal's callback id, the event's type).
+
+Listeners record these deliveries before they ack (`Inbound.record`); the key is read back off
+the delivery's body (`ids.durable_id`), so a delivery recorded by an earlier version is handled
+the same way.
+"""
+
+from __future__ import annotations
+
+from handlers.slack.actions import CardActions
+from handlers.slack.events import Events
+from handlers.slack.ids import DurableId, SlackEvent, SlackId
+from handlers.slack.inbound import Handler
+from handlers.slack.submissions import Submissions
+
+
+def durable_handlers(
+    actions: CardActions, submissions: Submissions, events: Events
+) -> dict[DurableId, Handler]:
+    return {
+        SlackId.CLAIM: actions.change,
+        SlackId.UNCLAIM: actions.change,
+        SlackId.REOPEN: actions.change,
+        SlackId.CLOSE_VIEW: submissions.close,
+        SlackId.HAND_OFF_VIEW: submissions.hand_off,
+        SlackId.SEVERITY_VIEW: submissions.severity,
+        SlackId.TAGS_VIEW: submissions.edit_tags,
+        SlackId.LOG_VIEW: submissions.log,
+        SlackEvent.REACTION_ADDED: events.reaction_added,
+        SlackEvent.REACTION_REMOVED: events.reaction_removed,
+        SlackEvent.MESSAGE: events.message,
+        SlackEvent.APP_HOME_OPENED: events.home_opened,
+    }
