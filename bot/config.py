@@ -12,9 +12,15 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.digest.period import DigestPlan, check_zone, parse_weekdays, split_list
+from bot.digest.period import DigestPlan, check_zone, parse_weekdays
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
+
+
+def split_list(value: str, *, lower: bool = False) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped, order and first copies kept."""
+    items = [part.strip().lower() if lower else part.strip() for part in value.split(",")]
+    return list(dict.fromkeys(item for item in items if item))
 
 
 class Settings(BaseSettings):
@@ -199,6 +205,14 @@ class Settings(BaseSettings):
     @property
     def lead_emails(self) -> list[str]:
         return split_list(self.leads, lower=True)
+
+    @property
+    def digest_slack_channel_ids(self) -> list[str]:
+        return split_list(self.digest_slack_channels)
+
+    @property
+    def digest_teams_channel_ids(self) -> list[str]:
+        return split_list(self.digest_teams_channels)
 
     @field_validator("log_level")
     @classmethod

@@ -15,7 +15,7 @@ from bot.admin.configure import CachedSetting
 from bot.admin.schemas import DigestSettings
 from bot.config import Settings
 from bot.digest.delivery import CHAT_PLATFORMS, DigestSender, Target
-from bot.digest.period import DigestPlan, parse_weekdays, split_list
+from bot.digest.period import DigestPlan, parse_weekdays
 from bot.domain import Platform
 from bot.ports.store import Store
 
@@ -43,8 +43,8 @@ class LiveDigestSettings:
     def targets(self) -> list[Target]:
         """The digest channels, then every executive (people flagged in the database)."""
         stored = self._values()
-        slack = stored.slack_channels or split_list(self._settings.digest_slack_channels)
-        teams = stored.teams_channels or split_list(self._settings.digest_teams_channels)
+        slack = stored.slack_channels or self._settings.digest_slack_channel_ids
+        teams = stored.teams_channels or self._settings.digest_teams_channel_ids
         with self._db.read() as uow:
             execs = [p.email for p in uow.people.flagged(execs=True) if p.email]
         return (

@@ -17,12 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def split_list(value: str, *, lower: bool = False) -> list[str]:
-    """A comma-separated setting as a list, blanks dropped, order and first copies kept."""
-    items = [part.strip().lower() if lower else part.strip() for part in value.split(",")]
-    return list(dict.fromkeys(item for item in items if item))
-
-
 def check_zone(name: str) -> str:
     """An IANA time zone name, or ValueError with a line a person can act on."""
     try:
@@ -35,7 +29,7 @@ def check_zone(name: str) -> str:
 def parse_weekdays(value: str) -> frozenset[int]:
     """ "mon-fri", "mon,wed,fri", "sat-mon" → weekday numbers (Monday is 0)."""
     days: set[int] = set()
-    for part in split_list(value, lower=True):
+    for part in (part.strip().lower() for part in value.split(",") if part.strip()):
         first, _, last = part.partition("-")
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
             raise ValueError(f"'{part}' is not a day or range like mon-fri")

@@ -17,7 +17,6 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.config import Settings
-from bot.digest.period import split_list
 from bot.ports.clock import Clock
 from bot.ports.store import Store
 from handlers.teams.adapter import authentication
@@ -44,7 +43,7 @@ class TeamsMessenger(TeamsPoster):
         """
         if not settings.teams_enabled:
             return None
-        roster = next(iter(split_list(settings.digest_teams_channels)), settings.teams_channel)
+        roster = next(iter(settings.digest_teams_channel_ids), settings.teams_channel)
         directory = TeamsDirectory(db, clock)
         return cls(authentication(settings), directory, settings.teams_app_id, roster)
 
