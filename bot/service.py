@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from bot.admin.webhooks import WebhookDirectory, webhook_body
+from bot.admin.webhooks import WebhookDirectory
+from bot.delivery.fanout import Fanout, load, shown
 from bot.domain import (
     SYSTEM_IDENTITY_ID,
     Actor,
@@ -35,7 +36,7 @@ from bot.intake import TAGS_MAX, FeedbackDraft, clean_tags
 from bot.ports.changes import Change, ChangeListener
 from bot.ports.chat import Router
 from bot.ports.clock import Clock, SystemClock
-from bot.ports.records import CardCopy, ListFilter, OutboxAction
+from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
 
 COMMENT_MAX_CHARS = 4_000
@@ -55,12 +56,6 @@ class Outcome:
 
     def shown_on(self, platform: Platform, message_id: str) -> bool:
         return (platform, message_id) in self.cards
-
-
-class _Logged(NamedTuple):
-    item: Feedback
-    change: Change
-    cards: frozenset[tuple[Platform, str]]
 
 
 class _Acting(NamedTuple):
@@ -110,9 +105,7 @@ class Desk:
         webhooks: WebhookDirectory | None = None,
     ) -> None:
         self.db = db
-        self._webhooks = webhooks
-        self._router = router
-        self._listener = listener
+        self.fanout = Fanout(router, listener, webhooks)
         self.clock: Clock = clock or SystemClock()
 
     # ---- intake -------------------------------------------------------------------------
@@ -164,11 +157,7 @@ class Desk:
                 results.append(ingested)
                 if change is not None:
                     changes.append(change)
-            outbound = uow.outbox.enqueued > 0
-            uow.after_commit(
-                lambda: self._announce([replace(c, outbound=outbound) for c in changes])
-            )
-            uow.commit()
+            self.fanout.commit(uow, changes)
         return results
 
     def _ingest_one(
@@ -189,7 +178,7 @@ class Desk:
                         "This Idempotency-Key was used for a different request; "
                         "use a new key for new feedback."
                     )
-                return Ingested(self._load(uow, previous[0]), created=False), None
+                return Ingested(load(uow, previous[0]), created=False), None
         if who not in actors:
             actors[who] = uow.people.resolve(who, now)
         item = uow.feedback.insert(draft, now)
@@ -207,7 +196,7 @@ class Desk:
         event_id = uow.events.add(
             item.id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
         )
-        self._post_cards(uow, item, now)
+        self.fanout.post_cards(uow, item, now)
         return Ingested(item, created=True), Change(item.id, event_id, EventKind.INGESTED)
 
     def _seen_again(
@@ -215,16 +204,16 @@ class Desk:
     ) -> tuple[Ingested, Change | None]:
         """The source sent an item it sent before: the customer wrote again about a closed
         item (a new body) reopens it, with their new words in the discussion."""
-        item = self._load(uow, item_id)
+        item = load(uow, item_id)
         if item.state is not State.CLOSED or draft.body == item.body:
             return Ingested(item, created=False), None
         if not uow.feedback.reopen(item_id, now):
-            return Ingested(self._load(uow, item_id), created=False), None
+            return Ingested(load(uow, item_id), created=False), None
         text = f"The customer wrote again: {draft.body}"[:COMMENT_MAX_CHARS]
         uow.feedback.add_comment(item_id, actor.person.id, actor.platform, text, now, None)
         data = {"reason": "the customer wrote again"}
-        reopened, change, _ = self._log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
-        return Ingested(reopened, created=False), change
+        logged = self.fanout.log_change(uow, item_id, EventKind.REOPENED, actor, now, data)
+        return Ingested(logged.item, created=False), logged.change
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -281,7 +270,7 @@ class Desk:
         with self._acting(who) as (uow, actor, now):
             if uow.feedback.claim(item_id, actor.person.id, actor.platform, now):
                 return self._record(uow, item_id, EventKind.CLAIMED, actor, now)
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             if item.claimed and item.state is State.CLAIMED:
                 if item.claimed.person.id == actor.person.id:
                     return self._unchanged(uow, item)
@@ -291,7 +280,7 @@ class Desk:
     def unclaim(self, ref: str, who: Identity) -> Outcome:
         item_id = self._id(ref)
         with self._acting(who) as (uow, actor, now):
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             if item.state is not State.CLAIMED or item.claimed is None:
                 raise Conflict(f"{item.ref} is not claimed by anyone.")
             if not can_unclaim(item, actor):
@@ -307,7 +296,7 @@ class Desk:
         item_id = self._id(ref)
         with self._acting(who) as (uow, actor, now):
             target = uow.people.resolve(to, now)
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             if target.id == actor.person.id:
                 raise Invalid("You cannot hand an item off to yourself.", field="to")
             if item.state is State.CLOSED:
@@ -340,7 +329,7 @@ class Desk:
             if uow.feedback.close(item_id, person, platform, resolution, notify_customer, now):
                 data = {"resolution": resolution or "", "notify_customer": notify_customer}
                 return self._record(uow, item_id, EventKind.CLOSED, actor, now, data)
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             closer = holder_name(item.closed.person) if item.closed else "someone"
             raise Conflict(f"{item.ref} is already closed by {closer}.")
 
@@ -349,7 +338,7 @@ class Desk:
         with self._acting(who) as (uow, actor, now):
             if uow.feedback.reopen(item_id, now):
                 return self._record(uow, item_id, EventKind.REOPENED, actor, now)
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             raise Conflict(f"{item.ref} is not closed (it is {item.state.value}).")
 
     def comment(
@@ -363,11 +352,11 @@ class Desk:
             raise Invalid(f"A comment is at most {COMMENT_MAX_CHARS} characters.", "text")
         item_id = self._id(ref)
         with self._acting(who) as (uow, actor, now):
-            self._load(uow, item_id)
+            load(uow, item_id)
             uow.feedback.lock(item_id)
             author, platform = actor.person.id, actor.platform
             if not uow.feedback.add_comment(item_id, author, platform, text, now, external_id):
-                return self._unchanged(uow, self._load(uow, item_id))
+                return self._unchanged(uow, load(uow, item_id))
             data = {"text": text[:500]}
             return self._record(uow, item_id, EventKind.COMMENTED, actor, now, data)
 
@@ -385,8 +374,8 @@ class Desk:
             )
             uow.jobs.finish_run(*once, now=now)
             bot_actor = Actor(bot, Platform.SYSTEM)
-            _, change, _ = self._log_change(uow, item_id, kind, bot_actor, now, data)
-            self._commit(uow, change)
+            logged = self.fanout.log_change(uow, item_id, kind, bot_actor, now, data)
+            self.fanout.commit(uow, [logged.change])
             return True
 
     def follow_comment_edit(self, platform: Platform, external_id: str, text: str | None) -> bool:
@@ -407,7 +396,7 @@ class Desk:
         item_id = self._id(ref)
         cleaned = _tags(tags) if tags is not None else None
         with self._acting(who) as (uow, actor, now):
-            item = self._load(uow, item_id)
+            item = load(uow, item_id)
             data: dict[str, Any] = {}
             if severity is not None and severity is not item.severity:
                 data["severity"] = [item.severity.value, severity.value]
@@ -440,19 +429,12 @@ class Desk:
         return item_id
 
     @staticmethod
-    def _load(uow: UnitOfWork, item_id: int) -> Feedback:
-        item = uow.feedback.get(item_id)
-        if item is None:
-            raise NotFound(f"There is no feedback FB-{item_id}.")
-        return item
-
-    @staticmethod
     def _unchanged(uow: UnitOfWork, item: Feedback) -> Outcome:
-        return Outcome(item, changed=False, cards=_shown(uow.cards.for_item(item.id)))
+        return Outcome(item, changed=False, cards=shown(uow.cards.for_item(item.id)))
 
     def _get_by_id(self, item_id: int) -> Feedback:
         with self.db.read() as uow:
-            return self._load(uow, item_id)
+            return load(uow, item_id)
 
     def _record(
         self,
@@ -463,72 +445,9 @@ class Desk:
         now: datetime,
         data: dict[str, Any] | None = None,
     ) -> Outcome:
-        item, change, cards = self._log_change(uow, item_id, kind, actor, now, data)
-        self._commit(uow, change)
-        return Outcome(item, changed=True, cards=cards)
-
-    def _log_change(
-        self,
-        uow: UnitOfWork,
-        item_id: int,
-        kind: EventKind,
-        actor: Actor,
-        now: datetime,
-        data: dict[str, Any] | None = None,
-    ) -> _Logged:
-        """The event row and everything it sends (card updates, notes, webhooks), uncommitted.
-
-        The item's row is locked first: ids come from sequences in insertion order, so two
-        concurrent changes to one item would otherwise commit out of their outbox order, and a
-        card's thread notes could arrive out of order.
-        """
-        uow.feedback.lock(item_id)
-        event_id = uow.events.add(item_id, kind, actor.person.id, actor.platform, now, data)
-        item = self._load(uow, item_id)
-        copies = uow.cards.for_item(item_id)
-        for copy in copies:
-            payload = {"card_id": copy.id}
-            uow.outbox.enqueue(
-                copy.platform, copy.channel, OutboxAction.UPDATE_CARD, item_id, payload, now
-            )
-            if kind is not EventKind.COMMENTED or copy.platform is not actor.platform:
-                note = {"card_id": copy.id, "event_id": event_id}
-                uow.outbox.enqueue(
-                    copy.platform, copy.channel, OutboxAction.NOTE, item_id, note, now
-                )
-        if self._webhooks is not None:
-            for hook in self._webhooks.subscribed(kind):
-                body = webhook_body(kind, item, actor.person, actor.platform, now, data or {})
-                uow.outbox.enqueue(
-                    Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
-                )
-        return _Logged(item, Change(item_id, event_id, kind), _shown(copies))
-
-    def _post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
-        """A card in every routed channel; an urgent item also pages the channel's mention.
-
-        The mention is queued right after its card in the same channel, so the outbox sends it
-        once the card exists and can carry it in the card's thread.
-        """
-        for destination in self._router.destinations(item):
-            card_id = uow.cards.add_pending(item.id, destination.platform, destination.channel, now)
-            if card_id is None:
-                continue
-            platform, channel = destination.platform, destination.channel
-            card = {"card_id": card_id}
-            uow.outbox.enqueue(platform, channel, OutboxAction.POST_CARD, item.id, card, now)
-            if item.severity is Severity.URGENT and destination.mention:
-                page = {**card, "mention": destination.mention}
-                uow.outbox.enqueue(platform, channel, OutboxAction.MENTION, item.id, page, now)
-
-    def _commit(self, uow: UnitOfWork, change: Change) -> None:
-        sent = replace(change, outbound=uow.outbox.enqueued > 0)
-        uow.after_commit(lambda: self._announce([sent]))
-        uow.commit()
-
-    def _announce(self, changes: Sequence[Change]) -> None:
-        for change in changes:
-            self._listener.item_changed(change)
+        logged = self.fanout.log_change(uow, item_id, kind, actor, now, data)
+        self.fanout.commit(uow, [logged.change])
+        return Outcome(logged.item, changed=True, cards=logged.cards)
 
 
 def _tags(tags: Sequence[str]) -> list[str]:
@@ -540,8 +459,3 @@ def _tags(tags: Sequence[str]) -> list[str]:
     if len(cleaned) > TAGS_MAX:
         raise Invalid(f"An item has at most {TAGS_MAX} tags.", "tags")
     return cleaned
-
-
-def _shown(copies: Sequence[CardCopy]) -> frozenset[tuple[Platform, str]]:
-    """Where the card copies are on show: those posted, by platform and message id."""
-    return frozenset((c.platform, c.message_id) for c in copies if c.message_id)
