@@ -7,6 +7,7 @@ operator sees the same words everywhere.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -65,6 +66,31 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias="ALLHANDS_API_BURST",
         description="Ingest API requests a token may send at once before the rate applies.",
+    )
+    source_rate: float = Field(
+        20.0,
+        gt=0,
+        validation_alias="ALLHANDS_SOURCE_RATE",
+        description="Deliveries per second each source (helpdesk, survey, email) may post, "
+        "per replica.",
+    )
+    source_burst: int = Field(
+        200,
+        ge=1,
+        validation_alias="ALLHANDS_SOURCE_BURST",
+        description="Deliveries a source may post at once before its rate applies.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        validation_alias="ALLHANDS_SECRET_KEY",
+        description="Key that seals source secrets and credentials in the database (32 "
+        "url-safe base64 bytes); else read from ALLHANDS_SECRET_KEY_FILE.",
+    )
+    secret_key_file: str = Field(
+        "./allhands.key",
+        validation_alias="ALLHANDS_SECRET_KEY_FILE",
+        description="File holding the secret key when ALLHANDS_SECRET_KEY is not set "
+        "(`serve --dev` creates it).",
     )
 
     slack_bot_token: SecretStr | None = Field(
@@ -221,6 +247,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def sealing_key(self) -> str | None:
+        """The secret key: from the environment, else from its file (None when neither)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = Path(self.secret_key_file).expanduser()
+        return path.read_text().strip() if path.is_file() else None
 
     @property
     def slack_enabled(self) -> bool:

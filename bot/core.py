@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.admin.configure import Admin
 from bot.admin.routing import ConfiguredRouter, StaticRouter
+from bot.admin.secrets import SecretBox
 from bot.admin.webhooks import WebhookDirectory
 from bot.config import Settings
 from bot.delivery.inbox import Inbox
@@ -19,6 +20,8 @@ from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.store import Store
 from bot.service import Desk
+from bot.sources.intake import SourceIntake
+from bot.sources.registry import SourceRegistry
 from bot.tokens import Tokens
 
 
@@ -35,6 +38,8 @@ class Core:
     webhooks: WebhookDirectory
     digest: LiveDigestSettings
     inbox: Inbox
+    sources: SourceRegistry
+    source_intake: SourceIntake
 
     @classmethod
     def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
@@ -52,6 +57,9 @@ class Core:
         router = ConfiguredRouter(db, fallback, enabled)
         webhooks = WebhookDirectory(db, clock)
         desk = Desk(db, router, listeners, clock, webhooks)
+        inbox = Inbox(db, clock)
+        box = SecretBox(settings.sealing_key())
+        sources = SourceRegistry(db, box, clock, settings.public_url)
         return cls(
             settings,
             db,
@@ -63,7 +71,9 @@ class Core:
             router,
             webhooks,
             LiveDigestSettings(settings, db),
-            Inbox(db, clock),
+            inbox,
+            sources,
+            SourceIntake(db, desk, sources, inbox, clock),
         )
 
     def close(self) -> None:

@@ -37,6 +37,7 @@ class Platform(StrEnum):
     CLI = "cli"
     SYSTEM = "system"
     WEBHOOK = "webhook"
+    SOURCE = "source"  # a helpdesk, survey, mailbox or app store (bot.sources)
 
 
 class EventKind(StrEnum):
@@ -51,6 +52,7 @@ class EventKind(StrEnum):
     NUDGED = "nudged"
     ESCALATED = "escalated"
     REMINDED = "reminded"
+    SOURCE_STATUS = "source_status"  # the source changed the conversation's status
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -153,6 +155,7 @@ class Feedback:
     updated_at: datetime
     version: int
     comments: tuple[Comment, ...] = field(default=())
+    source_status: str | None = None  # the status the source gives its conversation
 
     @property
     def ref(self) -> str:

@@ -48,6 +48,7 @@ class Problem(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -55,6 +56,7 @@ class Problem(Exception):
         self.detail = detail
         self.errors = errors or []
         self.headers = headers or {}
+        self.extra = extra or {}  # members of this problem type (RFC 9457 extensions)
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {
@@ -66,6 +68,7 @@ class Problem(Exception):
         if self.errors:
             body["field"] = self.errors[0]["field"]
             body["errors"] = self.errors
+        body |= self.extra
         return web.json_response(
             body, status=self.status, headers=self.headers, content_type="application/problem+json"
         )
@@ -260,10 +263,8 @@ def _api_identity(token_name: str) -> Identity:
     return Identity(Platform.API, token_name, token_name)
 
 
-async def _json_body(request: web.Request, limit: int) -> Any:
-    """The parsed JSON body; 415, 413 and 400 for the wrong type, size or syntax."""
-    if request.content_type != "application/json":
-        raise Problem(415, "unsupported-media-type", "Send the body as application/json.")
+async def read_bounded(request: web.Request, limit: int) -> bytes:
+    """The whole body, or 413 as soon as it is over `limit` bytes (declared or sent)."""
     if request.content_length is not None and request.content_length > limit:
         raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
     raw = bytearray()
@@ -274,6 +275,14 @@ async def _json_body(request: web.Request, limit: int) -> Any:
         raw += chunk
     if len(raw) > limit:
         raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
+    return bytes(raw)
+
+
+async def _json_body(request: web.Request, limit: int) -> Any:
+    """The parsed JSON body; 415, 413 and 400 for the wrong type, size or syntax."""
+    if request.content_type != "application/json":
+        raise Problem(415, "unsupported-media-type", "Send the body as application/json.")
+    raw = await read_bounded(request, limit)
     try:
         payload = json.loads(raw)
     except (ValueError, RecursionError) as error:

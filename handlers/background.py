@@ -17,6 +17,7 @@ from bot.domain import Platform
 from bot.ports.chat import ChatPoster
 from handlers.chat import ChatAdapter
 from handlers.jobs import server_jobs
+from handlers.sources.vendors import SourceWork
 from handlers.webhooks import HttpWebhookSender
 
 GRACE_SECONDS = 10.0
@@ -38,6 +39,7 @@ class Background:
         self.outbox = OutboxWorker(core.db, posters, core.clock, webhooks=webhooks)
         core.listeners.add(self.outbox)
         handlers = {a.platform: a.handle_recorded for a in adapters if a.handle_recorded}
+        handlers[Platform.SOURCE] = SourceWork(core.source_intake).handle
         self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock, crowded=crowded)
         self._signals = core.db.listener(inbox=self.inbox.wake, outbox=self.outbox.wake)
         self._jobs = server_jobs(core)

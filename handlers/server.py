@@ -18,6 +18,7 @@ from handlers.cli.context import ConfigError
 from handlers.observability import ANSWERING_KEY, MIDDLEWARES, Answering, Metrics
 from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
+from handlers.sources_http import SourcesApi
 from handlers.teams.adapter import TeamsAdapter
 
 # Allocations between young collections once the heap is settled. Python's 700 suits a script;
@@ -74,6 +75,8 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     Metrics(core.db, core.clock).mount(app)
     limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
     IngestApi(core.desk, core.tokens, limits).mount(app)
+    source_limits = TokenBuckets(core.settings.source_rate, core.settings.source_burst)
+    SourcesApi(core.sources, core.source_intake, source_limits).mount(app)
     for adapter in adapters:
         adapter.mount(app)
     core.listeners.add(CountChanges())

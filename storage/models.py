@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -115,6 +116,7 @@ class FeedbackRow(Base):
     closed_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     notify_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_status: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -307,3 +309,48 @@ class JobRunRow(Base):
     owner: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class SourceRow(Base):
+    """A place feedback arrives from (a helpdesk, a survey, a mailbox, an app store).
+
+    Its secret and credentials are sealed with ALLHANDS_SECRET_KEY before they are stored.
+    """
+
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sealed_secret: Mapped[str | None] = mapped_column(Text)
+    sealed_credentials: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class SourceDeliveryRow(Base):
+    """One delivery from a source, kept raw (bounded) before it is parsed, so a parser bug
+    loses nothing; (source, event id) is unique, so a vendor's retry adds nothing."""
+
+    __tablename__ = "source_deliveries"
+    __table_args__ = (UniqueConstraint("source", "event_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    content_type: Mapped[str] = mapped_column(String(200))
+    headers: Mapped[dict[str, Any]]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceThreadRow(Base):
+    """A key a source's conversation goes by besides the item's external id (an email's
+    Message-ID), so replies that name it land on the same item."""
+
+    __tablename__ = "source_threads"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)

@@ -25,6 +25,7 @@ from storage.repositories.inbox import InboxRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
 
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.config = ConfigRepository(self.session, self.people)
         self.conversations = ConversationRepository(self.session)
         self.digest = DigestQueries(self.session)
+        self.sources = SourceRepository(self.session)
         self._after_commit = []
         return self
 

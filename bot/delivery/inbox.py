@@ -57,6 +57,10 @@ class Inbox:
     async def record(self, platform: Platform, delivery_id: str, payload: dict[str, Any]) -> None:
         """Return once the delivery is stored (or was already): then it may be answered."""
         await self._commit.submit((platform, delivery_id[:300], payload))
+        self.wake_workers()
+
+    def wake_workers(self) -> None:
+        """Deliveries were recorded: this process's workers look now."""
         for wake in self.on_record:
             wake()
 

@@ -138,3 +138,36 @@ class Backlog:
     outbox: int
     oldest_outbox: datetime | None
     inbox: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSource:
+    """A registered source as stored: its secret and credentials still sealed."""
+
+    name: str
+    kind: str
+    sealed_secret: str | None
+    sealed_credentials: str | None
+    options: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RawDelivery:
+    """What a source sent, kept as it came (bounded) so a fixed parser can read it again."""
+
+    id: int
+    source: str
+    event_id: str
+    received_at: datetime
+    content_type: str
+    headers: dict[str, str]
+    body: bytes
+    status: str  # DeliveryStatus
+    error: str | None
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # stored, not yet applied
+    APPLIED = "applied"
+    UNUSABLE = "unusable"  # the parser could not read it: kept for a replay

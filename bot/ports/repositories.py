@@ -33,6 +33,8 @@ from bot.ports.records import (
     ListFilter,
     OutboxAction,
     OutboxMessage,
+    RawDelivery,
+    StoredSource,
     ThemeRow,
     TokenInfo,
 )
@@ -128,6 +130,10 @@ class FeedbackRepository(Protocol):
         tags: Sequence[str] | None = None,
     ) -> bool:
         """Change what is given; False when the item does not exist."""
+        ...
+
+    def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
+        """The status the item's source gives its conversation (e.g. Zendesk "solved")."""
         ...
 
     def add_comment(
@@ -357,6 +363,47 @@ class ConversationRepository(Protocol):
     def remember_user(self, account_id: str, chat_id: str, now: datetime) -> None: ...
 
     def chat_ids(self, account_ids: Sequence[str]) -> list[str]: ...
+
+
+class SourceRepository(Protocol):
+    """Registered sources, what they delivered (raw), and the keys their conversations go by."""
+
+    def add(self, source: StoredSource) -> bool:
+        """False when a source of that name exists already."""
+        ...
+
+    def get(self, name: str) -> StoredSource | None: ...
+
+    def all(self) -> list[StoredSource]: ...
+
+    def remove(self, name: str) -> bool: ...
+
+    def record(
+        self,
+        source: str,
+        event_id: str,
+        content_type: str,
+        headers: dict[str, str],
+        body: bytes,
+        status: str,
+        error: str | None,
+        now: datetime,
+    ) -> int | None:
+        """Keep one delivery as it came; None when this source delivered `event_id` before."""
+        ...
+
+    def delivery(self, delivery_id: int) -> RawDelivery | None: ...
+
+    def mark(self, delivery_id: int, status: str, error: str | None) -> None: ...
+
+    def remember_keys(self, source: str, keys: Sequence[str], item_id: int) -> None:
+        """Later deliveries naming any of these keys belong to this item."""
+        ...
+
+    def item_for_keys(self, source: str, keys: Sequence[str]) -> int | None:
+        """The item a conversation key belongs to: an item's own external id, or a key
+        remembered for it; the first key that matches wins."""
+        ...
 
 
 class DigestQueries(Protocol):

@@ -20,6 +20,7 @@ from bot.ports.repositories import (
     JobRepository,
     OutboxRepository,
     PeopleRepository,
+    SourceRepository,
     TokenRepository,
 )
 
@@ -63,6 +64,9 @@ class UnitOfWork(Protocol):
 
     @property
     def digest(self) -> DigestQueries: ...
+
+    @property
+    def sources(self) -> SourceRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import admin, db, digest, feedback, importer, server, teams, tokens
+from handlers.cli import admin, db, digest, feedback, importer, server, sources, teams, tokens
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -21,6 +21,7 @@ COMMANDS: tuple[click.Command, ...] = (
     admin.config,
     admin.webhooks,
     admin.audit,
+    sources.sources,
 )
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import click
 from aiohttp import web
 
-from bot.config import describe_environment
+from bot.admin.secrets import new_key
+from bot.config import Settings, describe_environment
 from bot.core import Core
 from handlers.chat import ChatAdapter
-from handlers.cli.context import ConfigError, Context
+from handlers.cli.context import ConfigError, Context, load_settings
 from handlers.observability import AccessLog, configure_logging
 from handlers.server import build_server, chat_adapters, run_worker, settle_heap
 
@@ -36,6 +38,8 @@ def _environment_help() -> str:
 def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: bool) -> None:
     """Run the server: ingest API, Slack, Teams, health, and (unless --no-work) the inbox,
     outbox and schedule, in one process."""
+    if dev:
+        _dev_secret_key(load_settings())
     settings = ctx.settings
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core_unchecked
@@ -60,6 +64,22 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         access_log_class=AccessLog,
         print=lambda text: click.echo(text.strip()),
+    )
+
+
+def _dev_secret_key(settings: Settings) -> None:
+    """Dev mode seals source secrets too: with a key of its own, made once and kept in
+    ALLHANDS_SECRET_KEY_FILE (readable by its owner only) for later runs and the CLI."""
+    if settings.sealing_key() is not None:
+        return
+    path = Path(settings.secret_key_file).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = new_key()
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    click.echo(
+        f"dev mode: made a secret key for source secrets in {path}; in production set "
+        f"ALLHANDS_SECRET_KEY={key}"
     )
 
 

@@ -117,6 +117,7 @@ class FeedbackRepository:
             closed_platform=None,
             claimed_at=None,
             closed_at=None,
+            source_status=None,
             **values,
         )
         return self._to_domain(row, ())
@@ -297,6 +298,10 @@ class FeedbackRepository:
         self._session.expire_all()
         return changed == 1
 
+    def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
+        values = {"source_status": status[:64]}
+        return self._guarded_update(item_id, list(State), values, now)
+
     def add_comment(
         self,
         item_id: int,
@@ -407,4 +412,5 @@ class FeedbackRepository:
             updated_at=row.updated_at,
             version=row.version,
             comments=comments,
+            source_status=row.source_status,
         )

@@ -1,0 +1,1 @@
+"""Feedback that arrives from where customers write: helpdesks, surveys, email, app stores."""

@@ -1,0 +1,44 @@
+"""Which module reads which kind of source, and the worker's step that reads and applies a
+kept delivery with it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.ports.records import RawDelivery
+from bot.sources.events import SourceEvent, Unusable
+from bot.sources.intake import SourceIntake
+from bot.sources.kinds import SourceKind
+from bot.sources.registry import SourceConfig
+from handlers.sources import zendesk
+from handlers.sources.base import Received, Vendor
+
+VENDORS: dict[SourceKind, Vendor] = {
+    SourceKind.ZENDESK: zendesk,
+}
+
+
+def vendor_for(source: SourceConfig) -> Vendor:
+    vendor = VENDORS.get(source.kind)
+    if vendor is None:
+        raise Unusable(f"deliveries from {source.kind} sources are not read here")
+    return vendor
+
+
+class VendorParser:
+    """`bot.ports.sources.SourceParser`: a kept delivery, read by its source's vendor module."""
+
+    def parse(self, source: SourceConfig, delivery: RawDelivery) -> list[SourceEvent]:
+        return vendor_for(source).parse(Received.kept(delivery), source)
+
+
+class SourceWork:
+    """The inbox worker's handler for kept source deliveries: parse, then apply."""
+
+    def __init__(self, intake: SourceIntake) -> None:
+        self._intake = intake
+        self._parser = VendorParser()
+
+    async def handle(self, payload: dict[str, Any]) -> None:
+        await asyncio.to_thread(self._intake.apply, int(payload["delivery"]), self._parser)

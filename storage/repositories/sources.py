@@ -1,0 +1,136 @@
+"""Sources, the deliveries they made (kept raw), and the keys their conversations go by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.ports.records import RawDelivery, StoredSource
+from storage.models import FeedbackRow, SourceDeliveryRow, SourceRow, SourceThreadRow
+from storage.plans import insert_for
+from storage.repositories.sql import table_of
+
+
+class SourceRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, source: StoredSource) -> bool:
+        inserted = self._session.scalar(
+            insert_for(self._session, table_of(SourceRow))
+            .values(
+                name=source.name,
+                kind=source.kind,
+                sealed_secret=source.sealed_secret,
+                sealed_credentials=source.sealed_credentials,
+                options=source.options,
+                created_at=source.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(SourceRow.name)
+        )
+        return inserted is not None
+
+    def get(self, name: str) -> StoredSource | None:
+        row = self._session.get(SourceRow, name)
+        return _stored(row) if row else None
+
+    def all(self) -> list[StoredSource]:
+        return [_stored(row) for row in self._session.scalars(select(SourceRow).order_by("name"))]
+
+    def remove(self, name: str) -> bool:
+        result = self._session.execute(delete(SourceRow).where(SourceRow.name == name))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def record(
+        self,
+        source: str,
+        event_id: str,
+        content_type: str,
+        headers: dict[str, str],
+        body: bytes,
+        status: str,
+        error: str | None,
+        now: datetime,
+    ) -> int | None:
+        delivery_id: int | None = self._session.scalar(
+            insert_for(self._session, table_of(SourceDeliveryRow))
+            .values(
+                source=source,
+                event_id=event_id[:300],
+                received_at=now,
+                content_type=content_type[:200],
+                headers=headers,
+                body=body,
+                status=status,
+                error=error,
+            )
+            .on_conflict_do_nothing(index_elements=["source", "event_id"])
+            .returning(SourceDeliveryRow.id)
+        )
+        return delivery_id
+
+    def delivery(self, delivery_id: int) -> RawDelivery | None:
+        row = self._session.get(SourceDeliveryRow, delivery_id)
+        if row is None:
+            return None
+        return RawDelivery(
+            row.id,
+            row.source,
+            row.event_id,
+            row.received_at,
+            row.content_type,
+            dict(row.headers),
+            bytes(row.body),
+            row.status,
+            row.error,
+        )
+
+    def mark(self, delivery_id: int, status: str, error: str | None) -> None:
+        self._session.execute(
+            update(SourceDeliveryRow)
+            .where(SourceDeliveryRow.id == delivery_id)
+            .values(status=status, error=error)
+        )
+
+    def remember_keys(self, source: str, keys: Sequence[str], item_id: int) -> None:
+        rows = [{"source": source, "key": key[:300], "feedback_id": item_id} for key in keys]
+        if rows:
+            self._session.execute(
+                insert_for(self._session, table_of(SourceThreadRow))
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["source", "key"])
+            )
+
+    def item_for_keys(self, source: str, keys: Sequence[str]) -> int | None:
+        if not keys:
+            return None
+        wanted = [key[:300] for key in keys]
+        found: dict[str, int] = {}
+        for external_id, item_id in self._session.execute(
+            select(FeedbackRow.external_id, FeedbackRow.id).where(
+                FeedbackRow.source == source, FeedbackRow.external_id.in_(wanted)
+            )
+        ):
+            found.setdefault(str(external_id), item_id)
+        for key, item_id in self._session.execute(
+            select(SourceThreadRow.key, SourceThreadRow.feedback_id).where(
+                SourceThreadRow.source == source, SourceThreadRow.key.in_(wanted)
+            )
+        ):
+            found.setdefault(key, item_id)
+        return next((found[key] for key in wanted if key in found), None)
+
+
+def _stored(row: SourceRow) -> StoredSource:
+    return StoredSource(
+        row.name,
+        row.kind,
+        row.sealed_secret,
+        row.sealed_credentials,
+        dict(row.options),
+        row.created_at,
+    )
