@@ -9,7 +9,8 @@ from bot.domain import Event, EventKind, Feedback
 
 
 def follow_up(item: Feedback, event: Event) -> str | None:
-    """The thread line for the bot's own follow-ups (nudge, escalation, reminder), else None."""
+    """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
+    reminder, the source changing the conversation's status), else None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
         return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
@@ -24,6 +25,8 @@ def follow_up(item: Feedback, event: Event) -> str | None:
             f"👋 {data.get('holder', 'Whoever has it')}: {item.ref} has been quiet for "
             f"{data.get('hours')} h. Still on it? If not, unclaim or close it."
         )
+    if event.kind is EventKind.SOURCE_STATUS:
+        return f"🔄 In {data.get('source', item.source)}, {item.ref} is now {data.get('status')}."
     return None
 
 

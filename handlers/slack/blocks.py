@@ -208,7 +208,8 @@ def _facts(item: Feedback) -> str:
         if item.severity.value in {"high", "urgent"}
         else (item.severity.value)
     )
-    return f"{escape(one_line(who_said, 300))} · {escape(item.source)} · {severity} · {received}"
+    source = item.source + (f": {item.source_status}" if item.source_status else "")
+    return f"{escape(one_line(who_said, 300))} · {escape(source)} · {severity} · {received}"
 
 
 def _buttons(item: Feedback) -> list[ButtonElement]:

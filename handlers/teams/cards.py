@@ -204,7 +204,7 @@ def _body(item: Feedback) -> list[dict[str, Any]]:
         ("Tier", item.customer.tier),
         ("Area", item.product_area),
         ("Tags", ", ".join(item.tags) or None),
-        ("Source", item.source),
+        ("Source", item.source + (f" ({item.source_status})" if item.source_status else "")),
     ]
     body.append(
         {

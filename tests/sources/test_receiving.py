@@ -132,11 +132,11 @@ async def test_a_follow_up_on_the_ticket_is_a_comment_on_the_same_item(
     assert len(slack.cards(CARDS)) == 1  # never a second card
 
 
-async def test_the_vendor_solving_the_ticket_is_noted_on_the_item(
-    client: Client, core: Core
+async def test_the_vendor_solving_the_ticket_is_noted_on_the_card(
+    client: Client, core: Core, slack: FakeSlackApi
 ) -> None:
     await deliver(client, zendesk_event("ticket_created.json"))
-    await eventually(lambda: len(items(core)) == 1)
+    await eventually(lambda: len(slack.cards(CARDS)) == 1)
     solved = zendesk_event(
         "ticket_created.json", type=zendesk.STATUS, id="status-1", event={"current": "SOLVED"}
     )
@@ -149,6 +149,10 @@ async def test_the_vendor_solving_the_ticket_is_noted_on_the_item(
         kinds = [event.kind for event in uow.events.for_item(items(core)[0].id)]
     assert kinds == [EventKind.INGESTED, EventKind.SOURCE_STATUS]
     assert core.desk.get(ref).state is State.OPEN  # noted, not closed for everyone
+    [card] = slack.cards(CARDS)
+    await eventually(lambda: "helpdesk: solved" in json.dumps(slack.cards(CARDS)[0].blocks))
+    await eventually(lambda: len(slack.replies(CARDS, card.ts)) == 1)
+    assert "is now solved" in slack.replies(CARDS, card.ts)[0].text
 
 
 async def test_a_wrong_signature_is_401_and_stores_nothing(client: Client, core: Core) -> None:
