@@ -180,7 +180,7 @@ async def test_routes_test_rota_and_audit_answer_anyone_in_inert_mrkdwn(
         "Rule *&lt;!channel&gt;* decides: slack C0REFUNDS."
     )
     assert await run("routes test Hello") == "Rule *default* decides: slack C0ALL."
-    assert "Try `/allhands routes test <text>`" in await run("routes")
+    assert "Try `routes test &lt;text&gt;`" in await run("routes")
     assert (await run("rota")).startswith("On support now: ben@example.com.")
     audit = await run("audit")
     assert "the operator (cli) changed *routes*" in audit

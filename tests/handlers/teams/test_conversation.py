@@ -94,8 +94,8 @@ async def test_commands_answer_in_the_conversation(
     assert answers[0] == f"You claimed {ref}."
     assert answers[1].startswith("You hold:")
     assert ref in answers[1]
-    assert answers[2] == "Waiting for someone: nothing."
-    assert answers[3] == "Feedback open: 0, claimed: 1, closed: 0."
+    assert answers[2] == "Waiting longest: nothing."
+    assert answers[3] == "Open: 0 · Claimed: 1 · Closed: 0"
     assert answers[4] == f"You closed {ref}."
     assert answers[5] == f"You reopened {ref}."
     assert answers[6] == f"{ref}: Open: waiting for someone to claim it"
@@ -112,7 +112,7 @@ async def test_personal_chat_commands_work_too(post: Post, connector: FakeConnec
 
     await post(activity)
 
-    assert replies(connector) == ["Feedback open: 0, claimed: 0, closed: 0."]
+    assert replies(connector) == ["Open: 0 · Claimed: 0 · Closed: 0"]
 
 
 async def test_replies_in_a_card_thread_become_comments_and_follow_edits(

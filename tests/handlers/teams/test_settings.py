@@ -70,7 +70,7 @@ async def test_config_shows_a_lead_the_form_and_anyone_the_settings(
     leads = await command(post, connector, "config", 1)
 
     assert "**Leads:** none" in everyone["text"]
-    assert everyone["text"].endswith("Only support leads can change these.")
+    assert everyone["text"].endswith("Only support leads can change these; ask one of them.")
     assert not everyone.get("attachments")
     assert leads["text"].startswith("**Leads:** Mo ")
     card = leads["attachments"][0]["content"]
