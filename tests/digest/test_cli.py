@@ -9,7 +9,7 @@ import jsonschema
 from click.testing import CliRunner, Result
 
 from app import cli
-from tests.support import realdata_json
+from tests.support.realdata import realdata_json
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -18,9 +18,10 @@ from handlers.slack.digest_blocks import digest_message
 from handlers.slack.ids import SlackId
 from handlers.teams.cards import Verb
 from handlers.teams.digest_card import digest_card
-from tests.conftest import person
-from tests.digest.conftest import API, PLAN, local
-from tests.support import FakeClock, realdata_json
+from tests.support.builders import API, person
+from tests.support.clock import FakeClock
+from tests.support.digest import PLAN, local
+from tests.support.realdata import realdata_json
 
 TUESDAY = date(2026, 3, 10)
 MONDAY = date(2026, 3, 9)

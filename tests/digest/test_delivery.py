@@ -20,9 +20,10 @@ from handlers.teams.adapter import authentication
 from handlers.teams.digest_poster import TeamsDigestPoster
 from handlers.teams.references import TeamsDirectory
 from storage.uow import SqlStore
-from tests.digest.conftest import PLAN, local
-from tests.fakes.connector import Call, FakeConnector
-from tests.support import FakeClock, realdata_json
+from tests.support.clock import FakeClock
+from tests.support.digest import PLAN, local
+from tests.support.fakes.connector import Call, FakeConnector
+from tests.support.realdata import realdata_json
 
 DAY = date(2026, 3, 10)
 CHANNEL = "19:digest@thread.tacv2"

@@ -13,9 +13,9 @@ from bot.digest.delivery import DigestSender, Target
 from bot.domain import Platform
 from handlers.slack.digest_poster import SlackDigestPoster
 from storage.uow import SqlStore
-from tests.digest.conftest import PLAN, local
-from tests.fakes.slack_api import FakeSlackApi
-from tests.support import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.digest import PLAN, local
+from tests.support.fakes.slack_api import FakeSlackApi
 
 DAY = date(2026, 3, 10)
 

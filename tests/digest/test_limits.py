@@ -17,8 +17,8 @@ from bot.intake import CustomerIn, FeedbackDraft
 from handlers.slack.digest_blocks import digest_message
 from handlers.teams.digest_card import digest_card
 from storage.uow import SqlStore
-from tests.digest.conftest import PLAN, local
-from tests.support import realdata_json
+from tests.support.digest import PLAN, local
+from tests.support.realdata import realdata_json
 
 DIGEST_DAY = date(2026, 3, 10)
 ITEMS = 10_000

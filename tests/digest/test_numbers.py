@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from app import cli
-from tests.digest.conftest import Ledger, local
-from tests.support import needs_realdata
+from tests.support.digest import Ledger, local
+from tests.support.realdata import needs_realdata
 
 pytestmark = needs_realdata
 

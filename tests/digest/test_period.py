@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.digest.period import parse_weekdays
-from tests.digest.conftest import PLAN, local
+from tests.support.digest import PLAN, local
 
 
 @pytest.mark.parametrize(

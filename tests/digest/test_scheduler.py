@@ -21,8 +21,9 @@ from bot.domain import Platform
 from bot.errors import DeliveryError
 from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.digest.conftest import ZONE
-from tests.support import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.digest import ZONE, local
+from tests.support.eventually import eventually
 
 TARGETS = [
     Target(Platform.SLACK, "C-DIGEST"),
@@ -69,10 +70,6 @@ class Replica:
 
 def plan(at: time, days: frozenset[int] = frozenset(range(7))) -> DigestPlan:
     return DigestPlan(zone=ZONE, send_at=at, weekdays=days, grace=timedelta(hours=6))
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
 
 
 async def drive(replica: Replica, clock: FakeClock, until: datetime) -> None:
@@ -173,10 +170,7 @@ async def test_the_running_server_loop_sends_a_missed_digest_at_start_then_stops
     clock = FakeClock(local(date(2026, 3, 9), 11, 0))  # started two hours after the send time
     replica = Replica(db_url, plan(time(9, 0)), clock, log, "a")
     running = asyncio.create_task(replica.runner.run())
-    for _ in range(100):
-        if len(log) == len(TARGETS):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: len(log) == len(TARGETS), timeout=5)
     replica.runner.stop()
     await asyncio.wait_for(running, timeout=5)
     replica.close()

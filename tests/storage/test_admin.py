@@ -8,8 +8,8 @@ from bot.admin.configure import Admin
 from bot.admin.schemas import RoutesConfig
 from bot.errors import Forbidden, Invalid
 from storage.uow import SqlStore
-from tests.conftest import person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
 
 ROUTES = {
     "rules": [

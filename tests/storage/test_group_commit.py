@@ -13,7 +13,7 @@ from bot.errors import Conflict
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
-from tests.conftest import person
+from tests.support.builders import person
 
 API = person("zendesk", Platform.API)
 

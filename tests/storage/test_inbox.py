@@ -11,31 +11,21 @@ from sqlalchemy import event
 from bot.delivery.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from bot.domain import Platform
 from storage.uow import SqlStore
-from tests.support import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.doubles import RecordingHandler
+from tests.support.eventually import eventually
 
 
-class Handler:
-    """Records the payloads it is given; fails the first `failures` calls."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self.failures = failures
-
-    async def __call__(self, payload: dict[str, Any]) -> None:
-        self.seen.append(payload)
-        if self.failures:
-            self.failures -= 1
-            raise RuntimeError("the platform is down")
-
-
-def _worker(inbox: Inbox, database: SqlStore, clock: FakeClock, handler: Handler) -> InboxWorker:
+def _worker(
+    inbox: Inbox, database: SqlStore, clock: FakeClock, handler: RecordingHandler
+) -> InboxWorker:
     return InboxWorker(inbox, database, {Platform.SLACK: handler}, clock)
 
 
 async def test_a_delivery_recorded_twice_is_handled_once(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), Handler()
+    inbox, handler = Inbox(database, clock), RecordingHandler()
     await asyncio.gather(
         inbox.record(Platform.SLACK, "event:Ev1", {"n": 1}),
         inbox.record(Platform.SLACK, "event:Ev1", {"n": 1}),
@@ -109,7 +99,7 @@ def test_taking_a_batch_reads_the_first_undone_rows_off_an_index(
 async def test_a_failed_delivery_is_tried_again_later_then_given_up(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), Handler(failures=MAX_ATTEMPTS)
+    inbox, handler = Inbox(database, clock), RecordingHandler(failures=MAX_ATTEMPTS)
     worker = _worker(inbox, database, clock, handler)
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
 
@@ -126,7 +116,7 @@ async def test_a_failed_delivery_is_tried_again_later_then_given_up(
 async def test_a_delivery_taken_by_a_worker_that_died_is_handled_once_its_lease_ends(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), Handler()
+    inbox, handler = Inbox(database, clock), RecordingHandler()
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
     with database.write() as uow:  # a worker takes it, then its process dies
         assert len(uow.inbox.take(clock.now(), clock.now() + LEASE, 10, [Platform.SLACK])) == 1
@@ -144,7 +134,7 @@ async def test_handled_ids_are_kept_a_day_then_forgotten(
 ) -> None:
     inbox = Inbox(database, clock)
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
-    await _worker(inbox, database, clock, Handler()).handle_due()
+    await _worker(inbox, database, clock, RecordingHandler()).handle_due()
     await inbox.record(Platform.SLACK, "event:Ev2", {"n": 2})  # still waiting
 
     with database.write() as uow:
@@ -158,7 +148,7 @@ async def test_the_worker_forgets_ids_older_than_a_day_in_both_tables(
     database: SqlStore, clock: FakeClock
 ) -> None:
     inbox = Inbox(database, clock)
-    worker = _worker(inbox, database, clock, Handler())
+    worker = _worker(inbox, database, clock, RecordingHandler())
     await inbox.record(Platform.SLACK, "event:Old", {"n": 1})
     await worker.handle_due()
     with database.write() as uow:
@@ -183,7 +173,7 @@ async def test_the_worker_forgets_ids_older_than_a_day_in_both_tables(
 async def test_workers_sharing_the_inbox_handle_each_delivery_once(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), Handler()
+    inbox, handler = Inbox(database, clock), RecordingHandler()
     for n in range(40):
         await inbox.record(Platform.SLACK, f"event:Ev{n}", {"n": n})
     pool = [_worker(inbox, database, clock, handler) for _ in range(2)]
@@ -197,15 +187,13 @@ async def test_workers_sharing_the_inbox_handle_each_delivery_once(
 async def test_a_running_worker_is_woken_by_a_record_in_its_process(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), Handler()
+    inbox, handler = Inbox(database, clock), RecordingHandler()
     worker = InboxWorker(inbox, database, {Platform.SLACK: handler}, clock, idle_poll=60)
     running = asyncio.create_task(worker.run())
     await asyncio.sleep(0.1)  # asleep, with nothing due
 
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
-    async with asyncio.timeout(5):  # far sooner than its next poll
-        while not handler.seen:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: handler.seen, timeout=5)  # far sooner than its next poll
     worker.stop()
     await asyncio.wait_for(running, 5)
     assert handler.seen == [{"n": 1}]
@@ -232,9 +220,7 @@ async def _gap_between_batches(database: SqlStore, clock: FakeClock, *, crowded:
         inbox, database, {Platform.SLACK: handler}, clock, at_once=1, crowded=lambda: crowded
     )
     running = asyncio.create_task(worker.run())
-    async with asyncio.timeout(10):
-        while len(handler.started) < 2:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: len(handler.started) == 2, timeout=10)
     worker.stop()
     await asyncio.wait_for(running, 5)
     return handler.started[1] - handler.started[0]
@@ -258,7 +244,7 @@ async def test_a_worker_leaves_deliveries_it_has_no_handler_for(
     database: SqlStore, clock: FakeClock
 ) -> None:
     """A worker with Slack off must not take Slack's deliveries from one with Slack on."""
-    inbox, handler = Inbox(database, clock), Handler()
+    inbox, handler = Inbox(database, clock), RecordingHandler()
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
     teams_only = InboxWorker(inbox, database, {Platform.TEAMS: handler}, clock)
 

@@ -13,8 +13,8 @@ from bot.nudges import Nudger
 from bot.service import Desk
 from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.conftest import person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
 
 API = person("zendesk", Platform.API)
 

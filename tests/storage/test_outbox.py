@@ -3,60 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.admin.routing import StaticRouter
 from bot.delivery.outbox import OutboxWorker
-from bot.domain import Event, Feedback, Platform, Severity
+from bot.domain import Feedback, Platform, Severity
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.ports.chat import Destination, PostedCard
-from bot.ports.records import CardCopy
+from bot.ports.chat import Destination
 from bot.service import Desk
 from storage.uow import SqlStore
-from tests.conftest import RecordingListener, person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
+from tests.support.doubles import RecordingListener, RecordingPoster
 
 LEASE = timedelta(seconds=60)  # the worker's default lease
-
-
-@dataclass
-class RecordingPoster:
-    """A chat platform stand-in that records calls and fails on demand."""
-
-    platform: Platform = Platform.SLACK
-    calls: list[tuple[str, str, str]] = field(default_factory=list)
-    failures: list[DeliveryError] = field(default_factory=list)
-    posted: int = 0
-
-    def _maybe_fail(self) -> None:
-        if self.failures:
-            raise self.failures.pop(0)
-
-    async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
-    ) -> PostedCard:
-        self._maybe_fail()
-        self.posted += 1
-        self.calls.append(("post", item.ref, item.state.value))
-        return PostedCard(f"{channel}:{self.posted}", {"key": dedup_key})
-
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
-        self._maybe_fail()
-        self.calls.append(("update", item.ref, item.state.value))
-
-    async def post_note(
-        self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
-    ) -> None:
-        self._maybe_fail()
-        self.calls.append(("note", item.ref, event.kind.value))
-
-    async def post_mention(
-        self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
-    ) -> None:
-        self._maybe_fail()
-        self.calls.append(("mention", item.ref, mention))
 
 
 class PagingRouter:

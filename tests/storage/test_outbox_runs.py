@@ -15,9 +15,10 @@ from bot.intake import FeedbackDraft
 from bot.ports.chat import Destination, PostedCard
 from bot.service import Desk
 from storage.uow import SqlStore
-from tests.conftest import RecordingListener, person
-from tests.storage.test_outbox import RecordingPoster
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
+from tests.support.doubles import RecordingListener, RecordingPoster
+from tests.support.eventually import eventually
 
 
 @dataclass
@@ -102,8 +103,7 @@ def test_stop_lets_the_send_in_hand_finish_and_gives_back_the_rest(
 
     async def run_then_stop() -> None:
         running = asyncio.create_task(worker.run())
-        while not poster.calls:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: poster.calls)
         worker.stop()
         await asyncio.wait_for(running, 5)
 

@@ -13,8 +13,8 @@ from bot.domain import Feedback, Platform
 from bot.intake import FeedbackDraft
 from bot.rota import RotaJob
 from bot.service import Desk
-from tests.conftest import person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
 
 UTC_ZONE = ZoneInfo("UTC")
 

@@ -9,8 +9,8 @@ from bot.intake import FeedbackDraft
 from bot.notify import LogChanges
 from bot.service import Desk
 from storage.uow import SqlStore
-from tests.conftest import person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
 
 API = person("zendesk", Platform.API)
 

@@ -10,7 +10,8 @@ from bot.domain import EventKind, Platform, Severity, State
 from bot.errors import AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft
 from bot.service import Desk
-from tests.conftest import RecordingListener, person
+from tests.support.builders import person
+from tests.support.doubles import RecordingListener
 
 ANA, BO, LEAD = person("ana"), person("bo"), person("lee")
 

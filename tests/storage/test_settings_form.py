@@ -10,7 +10,7 @@ from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig
 from bot.domain import Severity
 from bot.errors import Forbidden, Invalid
 from storage.uow import SqlStore
-from tests.conftest import person
+from tests.support.builders import person
 
 ROUTES = (
     "bugs: source=appstore kind=bug -> slack:C123 teams:19:abc@thread.tacv2\n"

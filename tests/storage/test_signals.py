@@ -18,10 +18,11 @@ from bot.intake import FeedbackDraft
 from bot.service import Desk
 from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.conftest import ENGINES, RecordingListener, person
-from tests.storage.test_inbox import Handler
-from tests.storage.test_outbox import RecordingPoster
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
+from tests.support.databases import ENGINES
+from tests.support.doubles import RecordingHandler, RecordingListener, RecordingPoster
+from tests.support.eventually import eventually
 
 IDLE_POLL = 30.0  # far longer than the tests wait: only a signal wakes the workers in time
 PROMPTLY = 5.0
@@ -53,17 +54,11 @@ async def _listening(
         await asyncio.to_thread(listener.stop)
 
 
-async def _until(done: Callable[[], bool]) -> None:
-    async with asyncio.timeout(PROMPTLY):
-        while not done():
-            await asyncio.sleep(0.05)
-
-
 @on_engine([POSTGRESQL])
 async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
     db_url: str, database: SqlStore, clock: FakeClock
 ) -> None:
-    handler = Handler()
+    handler = RecordingHandler()
     worker = InboxWorker(
         Inbox(database, clock), database, {Platform.SLACK: handler}, clock, idle_poll=IDLE_POLL
     )
@@ -72,7 +67,7 @@ async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
         await asyncio.sleep(0.2)  # idle now, until its poll in half a minute
         with _another_process(db_url) as other:
             await Inbox(other, clock).record(Platform.SLACK, "event:Ev1", {"n": 1})
-            await _until(lambda: handler.seen == [{"n": 1}])
+            await eventually(lambda: handler.seen == [{"n": 1}], timeout=PROMPTLY)
         worker.stop()
         await running
 
@@ -90,7 +85,7 @@ async def test_a_change_made_elsewhere_wakes_the_idle_outbox(
             desk = Desk(other, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
             draft = FeedbackDraft(source="email", body="The app logs me out")
             ref = desk.ingest(draft, person("api", Platform.API)).item.ref
-            await _until(lambda: poster.calls == [("post", ref, "open")])
+            await eventually(lambda: poster.calls == [("post", ref, "open")], timeout=PROMPTLY)
         worker.stop()
         await running
 

@@ -19,12 +19,12 @@ from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS
-from tests.handlers.slack.support import eventually
-from tests.support import FakeClock
+from tests.support.builders import API
+from tests.support.clock import FakeClock
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.slack_payloads import CARDS
 
-API = Identity(Platform.API, "zendesk", "zendesk")
 INTERVAL = 0.25  # Slack's "one message per second per channel", shrunk
 BUSY = "C0BUSY"
 

@@ -1,4 +1,5 @@
-"""Slack's real request payloads (from the shared real-data folder), with ids adapted, signed.
+"""Slack's real request payloads (from the shared real-data folder), with ids adapted, signed,
+and sent to the server the way Slack sends them.
 
 Every builder loads the published payload and changes only ids and values, so the shapes under
 test stay the ones Slack sends.
@@ -17,8 +18,8 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.fakes.slack_api import TEAM
-from tests.support import realdata_json, realdata_path
+from tests.support.fakes.slack_workspace import TEAM
+from tests.support.realdata import realdata_json, realdata_path
 
 SECRET = "test-signing-secret"
 CARDS = "C0CARDS"
