@@ -23,7 +23,7 @@ from storage.db import create_db_engine
 from storage.uow import SqlStore
 from tests.support.clock import FakeClock
 from tests.support.digest import ZONE, local
-from tests.support.eventually import eventually
+from tests.support.eventually import PATIENCE, eventually
 
 TARGETS = [
     Target(Platform.SLACK, "C-DIGEST"),
@@ -170,9 +170,9 @@ async def test_the_running_server_loop_sends_a_missed_digest_at_start_then_stops
     clock = FakeClock(local(date(2026, 3, 9), 11, 0))  # started two hours after the send time
     replica = Replica(db_url, plan(time(9, 0)), clock, log, "a")
     running = asyncio.create_task(replica.runner.run())
-    await eventually(lambda: len(log) == len(TARGETS), timeout=5)
+    await eventually(lambda: len(log) == len(TARGETS))
     replica.runner.stop()
-    await asyncio.wait_for(running, timeout=5)
+    await asyncio.wait_for(running, PATIENCE)
     replica.close()
 
     assert sorted(key for key, _, _ in log) == sorted(t.key for t in TARGETS)

@@ -11,7 +11,6 @@ import asyncio
 import json
 import signal
 import socket
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,11 @@ from bot.admin.form import current
 from bot.core import Core
 from bot.domain import Identity, Platform, State
 from bot.ports.clock import SystemClock
-from handlers.cli.server import SHUTDOWN_GRACE_SECONDS
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.views import Origin
 from storage.models import OutboxRow
 from tests.support.databases import free_port
-from tests.support.eventually import eventually
+from tests.support.eventually import PATIENCE, eventually
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.fakes.slack_workspace import BOT_USER, TEAM
 from tests.support.outbox import pending
@@ -38,7 +36,6 @@ from tests.support.slack import PEOPLE
 from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, view_submission
 
 USERS = [*PEOPLE, "UDAN"]
-ACK_DEADLINE_SECONDS = 3.0  # Slack's: miss it often and Slack turns the app's events off
 
 
 @pytest.fixture
@@ -133,7 +130,7 @@ async def test_a_claim_acked_before_the_process_was_killed_reaches_its_card_afte
 @pytest.mark.parametrize(
     "warm", [pytest.param(True, id="running"), pytest.param(False, id="just-started")]
 )
-async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
+async def test_acks_come_while_slack_answers_nothing_at_all(
     server: ServerProcess,
     http: aiohttp.ClientSession,
     auth: dict[str, str],
@@ -141,19 +138,19 @@ async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
     core: Core,
     warm: bool,
 ) -> None:
-    """A burst of clicks and reactions, each answered in time though all work on waits."""
+    """A burst of clicks and reactions, each answered though all work waits on Slack.
+
+    Slack's 3-second deadline holds however slow Slack is only if no answer waits for Slack:
+    every answer here arrives while Slack has still answered none of the calls made since.
+    """
     refs = [await ingest(http, auth, f"Report {n}") for n in range(3)]
     cards = {ref: await card_of(slack, core, ref) for ref in refs}
     sender = SlackSender(http)
     if warm:  # a request before Slack turned slow: a server that has been running a while
         warm_up = event("reaction_added.json", "Ev0WARM", user="UANA", reaction="tada", item={})
         assert (await sender.event(warm_up)).status == 200
-    slack.hold("*", 5)
-
-    async def timed(request: Any) -> tuple[int, float]:
-        started = time.monotonic()
-        response = await request
-        return response.status, time.monotonic() - started
+    silent = slack.hold("*")  # no call is answered until the test releases them
+    answered_before = len(slack.performed)
 
     burst = []
     for n in range(50):
@@ -173,12 +170,13 @@ async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
                 )
             )
         )
-    answers = await asyncio.gather(*(timed(request) for request in burst))
+    async with asyncio.timeout(PATIENCE):  # an answer waiting for Slack would wait for ever
+        answers = await asyncio.gather(*burst)
 
-    assert [status for status, _ in answers] == [200] * len(burst)
-    slowest = max(seconds for _, seconds in answers)
-    assert slowest < ACK_DEADLINE_SECONDS, f"slowest ack took {slowest:.2f} s"
+    assert [answer.status for answer in answers] == [200] * len(burst)
+    assert slack.performed[answered_before:] == []  # Slack had answered nothing meanwhile
     await eventually(lambda: len(slack.calls_to("users.info")) > 0)  # the work did go on
+    slack.release(silent)
 
 
 async def test_sigterm_finishes_the_request_and_the_card_in_flight_then_exits_cleanly(
@@ -204,12 +202,12 @@ async def test_sigterm_finishes_the_request_and_the_card_in_flight_then_exits_cl
     await slack.wait_for("users.info")
 
     server.signal(signal.SIGTERM)
-    await eventually(lambda: not accepts_connections(server.port), timeout=5)
+    await eventually(lambda: not accepts_connections(server.port))
     assert not saving.done()
 
     saved = await saving
     assert (saved.status, await saved.text()) == (200, "")
-    assert await server.exited(SHUTDOWN_GRACE_SECONDS) == 0, server.output()
+    assert await server.exited() == 0, server.output()
     assert current(core.admin)["rota"] == values["rota"]
     [card] = slack.cards(CARDS)
     assert ref in card.text
@@ -233,7 +231,7 @@ async def test_sigterm_lets_a_click_already_acked_finish_its_work(
     await slack.wait_for("users.info")
     server.signal(signal.SIGTERM)
 
-    assert await server.exited(SHUTDOWN_GRACE_SECONDS) == 0, server.output()
+    assert await server.exited() == 0, server.output()
     item = core.desk.get(ref)
     assert item.state is State.CLAIMED
     assert item.claimed is not None
@@ -267,7 +265,7 @@ async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_aft
             ref = await ingest(http, auth, "The export button does nothing")
             ts = await card_of(slack, core, ref)  # the worker sent the card
             worker.signal(signal.SIGTERM)
-            assert await worker.exited(SHUTDOWN_GRACE_SECONDS) == 0, worker.output()
+            assert await worker.exited() == 0, worker.output()
 
             response = await SlackSender(http).interactive(claim(ref, "UANA", ts))
             assert response.status == 200

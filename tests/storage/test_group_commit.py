@@ -14,6 +14,7 @@ from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
 from tests.support.builders import person
+from tests.support.eventually import PATIENCE
 
 API = person("zendesk", Platform.API)
 
@@ -74,11 +75,12 @@ async def test_a_batch_does_not_queue_behind_background_work_in_the_shared_pool(
     """Clients wait on a batch; a worker's handlers filling the default pool must not delay it."""
     released = threading.Event()
     pool_size = 64  # more than the default executor's threads on any machine
-    busy = [asyncio.to_thread(released.wait, 30) for _ in range(pool_size)]
+    busy = [asyncio.to_thread(released.wait, 2 * PATIENCE) for _ in range(pool_size)]
     blockers = asyncio.gather(*busy)
     try:
         queue = ingest_queue(desk)
-        ingested = await asyncio.wait_for(queue.submit(_request("while busy")), timeout=10)
+        # Queued behind the blockers, it would wait them out: longer than a hang is allowed.
+        ingested = await asyncio.wait_for(queue.submit(_request("while busy")), PATIENCE)
         assert ingested.created
     finally:
         released.set()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
+from bot.delivery import inbox as inbox_module
 from bot.delivery.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, STEP_BACK, Inbox, InboxWorker
 from bot.domain import Platform
 from storage.uow import SqlStore
-from tests.support.clock import FakeClock
-from tests.support.doubles import RecordingHandler
-from tests.support.eventually import eventually
+from tests.support.clock import FakeClock, VirtualTime
+from tests.support.doubles import RecordingHandler, WatchedStore
+from tests.support.eventually import PATIENCE, eventually
+
+NEVER = 3600.0  # an idle poll no test waits for: only a wake-up gets a worker going
 
 
 def _worker(
@@ -187,57 +190,63 @@ async def test_workers_sharing_the_inbox_handle_each_delivery_once(
 async def test_a_running_worker_is_woken_by_a_record_in_its_process(
     database: SqlStore, clock: FakeClock
 ) -> None:
-    inbox, handler = Inbox(database, clock), RecordingHandler()
-    worker = InboxWorker(inbox, database, {Platform.SLACK: handler}, clock, idle_poll=60)
+    inbox, handler, watched = Inbox(database, clock), RecordingHandler(), WatchedStore(database)
+    worker = InboxWorker(inbox, watched, {Platform.SLACK: handler}, clock, idle_poll=NEVER)
     running = asyncio.create_task(worker.run())
-    await asyncio.sleep(0.1)  # asleep, with nothing due
+    await eventually(lambda: watched.looks > 0)  # it looked, found nothing, and went to sleep
 
     await inbox.record(Platform.SLACK, "event:Ev1", {"n": 1})
-    await eventually(lambda: handler.seen, timeout=5)  # far sooner than its next poll
+    await eventually(lambda: handler.seen)  # long before its next poll
     worker.stop()
-    await asyncio.wait_for(running, 5)
+    await asyncio.wait_for(running, PATIENCE)
     assert handler.seen == [{"n": 1}]
 
 
 class SlowHandler:
-    """Takes `seconds` over each payload and notes when it started on it."""
+    """Takes `seconds` (of virtual time) over each payload and notes when it started on it."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, time: VirtualTime) -> None:
         self.seconds = seconds
+        self.time = time
         self.started: list[float] = []
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        self.started.append(time.monotonic())
-        await asyncio.sleep(self.seconds)
+        self.started.append(self.time.monotonic())
+        self.time.advance(self.seconds)
 
 
-async def _gap_between_batches(database: SqlStore, clock: FakeClock, *, crowded: bool) -> float:
-    """Seconds from one batch's start to the next's, one delivery a batch."""
-    inbox, handler = Inbox(database, clock), SlowHandler(0.2)
+async def _gap_between_batches(
+    database: SqlStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, *, crowded: bool
+) -> float:
+    """Seconds (virtual) from one batch's start to the next's, one delivery a batch."""
+    handler = SlowHandler(0.2, VirtualTime.installed(monkeypatch, inbox_module))
+    inbox = Inbox(database, clock)
     for n in range(2):
         await inbox.record(Platform.SLACK, f"event:Ev{n}", {"n": n})
     worker = InboxWorker(
         inbox, database, {Platform.SLACK: handler}, clock, at_once=1, crowded=lambda: crowded
     )
     running = asyncio.create_task(worker.run())
-    await eventually(lambda: len(handler.started) == 2, timeout=10)
+    await eventually(lambda: len(handler.started) == 2)
     worker.stop()
-    await asyncio.wait_for(running, 5)
+    await asyncio.wait_for(running, PATIENCE)
     return handler.started[1] - handler.started[0]
 
 
 async def test_a_worker_steps_back_while_answers_crowd(
-    database: SqlStore, clock: FakeClock
+    database: SqlStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each batch is followed by a pause of STEP_BACK times the batch (0.2 s handling here):
     the answers beside the worker get the process while they crowd."""
-    assert await _gap_between_batches(database, clock, crowded=True) >= 0.2 * (1 + STEP_BACK)
+    gap = await _gap_between_batches(database, clock, monkeypatch, crowded=True)
+    assert gap >= 0.2 * (1 + STEP_BACK)
 
 
 async def test_a_worker_goes_on_at_once_when_answers_do_not_crowd(
-    database: SqlStore, clock: FakeClock
+    database: SqlStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert await _gap_between_batches(database, clock, crowded=False) < 0.2 * STEP_BACK
+    gap = await _gap_between_batches(database, clock, monkeypatch, crowded=False)
+    assert gap < 0.2 * STEP_BACK
 
 
 async def test_a_worker_leaves_deliveries_it_has_no_handler_for(

@@ -1,5 +1,5 @@
 """Stand-ins for the core's ports that record what they were given: a change listener, a chat
-poster that fails on demand, an inbox handler."""
+poster that fails on demand, an inbox handler, a store that counts its transactions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.errors import DeliveryError
 from bot.ports.changes import Change
 from bot.ports.chat import PostedCard
 from bot.ports.records import CardCopy
+from bot.ports.store import Store, UnitOfWork
 
 
 class RecordingListener:
@@ -73,3 +74,23 @@ class RecordingHandler:
         if self.failures:
             self.failures -= 1
             raise RuntimeError("the platform is down")
+
+
+class WatchedStore:
+    """A store that counts the transactions taken from it, so a test can wait until a worker
+    has looked for work (and found none) instead of sleeping a while."""
+
+    def __init__(self, db: Store) -> None:
+        self._db = db
+        self.looks = 0
+
+    def read(self) -> UnitOfWork:
+        self.looks += 1
+        return self._db.read()
+
+    def write(self) -> UnitOfWork:
+        self.looks += 1
+        return self._db.write()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)

@@ -35,3 +35,12 @@ async def eventually(
             said = what() if callable(what) else what
             raise AssertionError(f"still waiting after {timeout:g} s for {said or check}")
         await asyncio.sleep(_POLL)
+
+
+async def spin(turns: int = 50) -> None:
+    """Let the event loop go round `turns` times, so whatever can go on without waiting has.
+
+    For checking that something is *still* waiting, with no clock involved.
+    """
+    for _ in range(turns):
+        await asyncio.sleep(0)

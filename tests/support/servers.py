@@ -115,14 +115,12 @@ class ServerProcess:
         assert self.process is not None
         self.process.send_signal(signum)
 
-    async def exited(self, timeout: float) -> int:
-        """The exit status, once the process has ended within `timeout` seconds."""
+    async def exited(self) -> int:
+        """The exit status, once the process has ended."""
         process = self.process
         assert process is not None
         await eventually(
-            lambda: process.poll() is not None,
-            timeout,
-            what=lambda: f"the exit:\n{self.output()}",
+            lambda: process.poll() is not None, what=lambda: f"the exit:\n{self.output()}"
         )
         return process.returncode
 

@@ -2,8 +2,8 @@
 
 It records every call as (method, args), answers as the workspace it holds would
 (slack_workspace.py), and can be told to misbehave: answer 429 with a `Retry-After`, fail with
-a 500 *after* doing the work (a response lost on the way back), or answer late (`hold`); each
-call's time is recorded. `limit_per_channel` holds every channel
+a 500 *after* doing the work (a response lost on the way back), or answer late (`hold`, until a
+time or until `release`); each call's time is recorded. `limit_per_channel` holds every channel
 to Slack's one post per second, answering 429 to a post that comes sooner.
 Point a client at it with `base_url=fake.api_url` (SLACK_API_URL). `response_url`s and file
 uploads go to the same server, so a test sees those too, and so does Socket Mode: the URL
@@ -55,19 +55,22 @@ class Fault:
 
 @dataclass
 class Hold:
-    """Keep the next `times` calls of `method` ("*": any) waiting `seconds` (None: until the
-    fake closes) before the work; `after_effect`: after it (done, but the answer is late).
-    A call still held when the fake closes is never done."""
+    """Keep the next `times` calls of `method` ("*": any; to `channel` only, if given) waiting
+    `seconds` (None: until `release` or the fake closes) before the work; `after_effect`: after
+    it (done, but the answer is late). A call still held when the fake closes is never done."""
 
     method: str
     seconds: float | None
     times: int | None = None  # None: every call
     after_effect: bool = False
+    channel: str | None = None
+    gate: asyncio.Event | None = field(default=None, repr=False)  # set: stop waiting
 
-    def matches(self, method: str, *, after_effect: bool) -> bool:
+    def matches(self, method: str, args: dict[str, Any], *, after_effect: bool) -> bool:
         return (
             self.method in {method, "*"}
             and self.after_effect == after_effect
+            and self.channel in {None, args.get("channel")}
             and (self.times is None or self.times > 0)
         )
 
@@ -134,6 +137,9 @@ class FakeSlackApi(SlackWorkspace):
     async def close(self) -> None:
         if self._closing is not None:
             self._closing.set()  # held calls give up, so the server can stop
+        for held in self.holds:
+            if held.gate is not None:
+                held.gate.set()
         for socket in list(self._sockets):
             await socket.close()
         if self._runner is not None:
@@ -190,11 +196,18 @@ class FakeSlackApi(SlackWorkspace):
         *,
         times: int | None = None,
         after_effect: bool = False,
+        channel: str | None = None,
     ) -> Hold:
         """Answer `method` late: a slow Slack, a pending post, a response past the timeout."""
-        held = Hold(method, seconds, times, after_effect)
+        held = Hold(method, seconds, times, after_effect, channel)
         self.holds.append(held)
         return held
+
+    def release(self, held: Hold) -> None:
+        """Let the calls `held` keeps waiting go on now, and hold no more."""
+        held.times = 0
+        if held.gate is not None:
+            held.gate.set()
 
     # ---- what tests look at ---------------------------------------------------------------------
 
@@ -239,11 +252,11 @@ class FakeSlackApi(SlackWorkspace):
                 status=429,
                 headers={"Retry-After": str(too_soon)},
             )
-        if not await self._held(method, after_effect=False):
+        if not await self._held(method, args, after_effect=False):
             return web.json_response({"ok": False, "error": "fatal_error"}, status=503)
         answer = self.answer(method, args)
         self.performed.append(call)
-        await self._held(method, after_effect=True)
+        await self._held(method, args, after_effect=True)
         if fault is not None:
             return web.json_response({"ok": False, "error": "internal_error"}, status=fault.status)
         return web.json_response(answer)
@@ -270,19 +283,23 @@ class FakeSlackApi(SlackWorkspace):
         self._sockets.remove(socket)
         return socket
 
-    async def _held(self, method: str, *, after_effect: bool) -> bool:
+    async def _held(self, method: str, args: dict[str, Any], *, after_effect: bool) -> bool:
         """Wait as a matching `Hold` says; False when the fake closed meanwhile."""
-        held = next((h for h in self.holds if h.matches(method, after_effect=after_effect)), None)
+        held = next(
+            (h for h in self.holds if h.matches(method, args, after_effect=after_effect)), None
+        )
         if held is None:
             return True
         if held.times is not None:
             held.times -= 1
-        assert self._closing is not None
+        if held.gate is None:
+            held.gate = asyncio.Event()
         try:
-            await asyncio.wait_for(self._closing.wait(), held.seconds)
+            await asyncio.wait_for(held.gate.wait(), held.seconds)
         except TimeoutError:
             return True
-        return False
+        assert self._closing is not None
+        return not self._closing.is_set()
 
     def _too_soon(self, method: str, args: dict[str, Any]) -> int | None:
         """The Retry-After for a post over its channel's limit; None when it may go."""
