@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.config import describe_environment
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_readme_lists_every_environment_variable() -> None:
