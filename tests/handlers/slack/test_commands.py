@@ -8,9 +8,9 @@ import pytest
 
 from bot.core import Core
 from bot.domain import State
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import SlackSender, slash_command
-from tests.support import needs_realdata
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import SlackSender, slash_command
 
 pytestmark = needs_realdata
 

@@ -8,9 +8,9 @@ import pytest
 
 from bot.core import Core
 from handlers.teams.references import TeamsDirectory
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import CHANNEL, Post, recording
-from tests.support import needs_realdata, realdata_path
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata, realdata_path
+from tests.support.teams import CHANNEL, Post, recording
 
 pytestmark = needs_realdata
 

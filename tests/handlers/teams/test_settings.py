@@ -11,10 +11,9 @@ from bot.admin.schemas import RotaConfig
 from bot.core import Core
 from bot.domain import Platform
 from handlers.teams.settings_card import SAVE_VERB
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import Post, assert_valid_card, recording
-from tests.handlers.teams.test_conversation import BOT_MENTION, message
-from tests.support import needs_realdata
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata
+from tests.support.teams import BOT_MENTION, Post, assert_valid_card, message, recording
 
 pytestmark = needs_realdata
 ROUTES = (
