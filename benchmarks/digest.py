@@ -32,7 +32,7 @@ from storage.db import create_db_engine, upgrade
 from storage.models import EventRow
 from storage.repositories.sql import bulk_insert_ignoring
 from storage.uow import SqlStore
-from tests.support import REALDATA
+from tests.support.realdata import REALDATA
 
 PERIOD_ITEMS = 100_000
 HISTORY_ITEMS_PER_DAY = 2_000

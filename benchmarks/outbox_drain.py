@@ -1,6 +1,6 @@
 """Outbox drain against a fake Slack that allows one message per second in each channel.
 
-The fake Slack Web API (tests/fakes/slack_api.py, `limit_per_channel`) answers a post that
+The fake Slack Web API (tests/support/fakes/slack_api.py, `limit_per_channel`) answers a post that
 comes sooner than a second after the channel's last one with 429 and a Retry-After, as Slack's
 chat.postMessage does. The same backlog, CHANNELS channels x SECONDS cards each, is drained
 three times, each time into a fresh fake:
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from benchmarks.harness import free_port, server
 from benchmarks.slack_setup import TOKEN, routed_core, slack_env
-from tests.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
 
 TARGET_CAP_RATIO = 0.9
 TARGET_REFUSED = 0.01

@@ -108,7 +108,8 @@ class Measured:
 
 
 def run(database_url: str, seconds: int, rounds: int) -> None:
-    from tests.fakes.slack_api import FakeSlackApi, Message
+    from tests.support.fakes.slack_api import FakeSlackApi
+    from tests.support.fakes.slack_workspace import Message
 
     # (server, connections, more requests/s than it answers: each claims an open item)
     judged = [("Bolt ack-only", 32, 0), (ONE, 32, 4_000)] * rounds
@@ -236,7 +237,7 @@ def _claim_body(ref: str, ts: str, n: int) -> str:
 
 
 def _script(cards: list[tuple[str, str]]) -> str:
-    from tests.handlers.slack.payloads import signature_headers
+    from tests.support.slack_payloads import signature_headers
 
     stamp = int(time.time())
     rows = []
@@ -251,7 +252,7 @@ def _warm_up(port: int, card: tuple[str, str]) -> None:
     """One request first: Bolt's auth.test and the user look-up are cached after it."""
     import urllib.request
 
-    from tests.handlers.slack.payloads import signature_headers
+    from tests.support.slack_payloads import signature_headers
 
     body = _claim_body(*card, 10**9)
     request = urllib.request.Request(

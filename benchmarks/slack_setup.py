@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from tests.fakes.slack_api import TEAM
+from tests.support.fakes.slack_workspace import TEAM
 
 if TYPE_CHECKING:
     from bot.core import Core

@@ -40,7 +40,8 @@ import aiohttp
 
 from benchmarks.harness import free_port, server
 from benchmarks.slack_setup import SECRET, button_click, routed_core, slack_env
-from tests.fakes.slack_api import TEAM, FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import TEAM
 
 USER = "USOAK"
 CHANNELS = 16
@@ -212,7 +213,7 @@ async def _request(
 
 
 async def _slack_post(http: aiohttp.ClientSession, form: str) -> None:
-    from tests.handlers.slack.payloads import signature_headers
+    from tests.support.slack_payloads import signature_headers
 
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",

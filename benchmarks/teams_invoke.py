@@ -54,7 +54,7 @@ def main() -> None:
 
 
 def run(database_url: str, seconds: int, connections: int, scratch: Path) -> None:
-    from tests.fakes.connector import FakeConnector
+    from tests.support.fakes.connector import FakeConnector
 
     with FakeConnector().running() as connector:
         user = "29:bench-user"

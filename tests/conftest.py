@@ -1,87 +1,60 @@
-"""Fixtures: every storage-backed test runs on SQLite and on PostgreSQL.
+"""Fixtures every test shares; what they build comes from tests/support.
 
-PostgreSQL comes from ALLHANDS_TEST_POSTGRES_URL (an admin URL; `.ci/run` starts a throwaway
-server and sets it). Each test gets a fresh database cloned from a migrated template.
+Every storage-backed test runs on SQLite and on PostgreSQL: `db_url` is parametrised by engine,
+and each test gets a fresh database cloned from a migrated template. Directories and modules
+that need a differently configured core override `core_settings` (or `clock`), never `core`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.admin.routing import StaticRouter
-from bot.domain import Identity, Platform
-from bot.ports.changes import Change
+from bot.core import Core
+from bot.ports.clock import Clock
 from bot.service import Desk
-from storage.db import create_db_engine, upgrade
+from handlers.chat import ChatAdapter
+from handlers.server import build_server
+from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.support import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.core import make_core
+from tests.support.databases import (
+    ENGINES,
+    fresh_postgres_url,
+    fresh_sqlite_url,
+    migrated_postgres_template,
+    migrated_sqlite,
+)
+from tests.support.doubles import RecordingListener
+from tests.support.fakes.connector import FakeConnector
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.slack import with_people
+from tests.support.teams import keep_local, with_rido
 
-PG_ADMIN_URL = os.environ.get("ALLHANDS_TEST_POSTGRES_URL", "")
-PG_REQUIRED = os.environ.get("ALLHANDS_REQUIRE_POSTGRES") == "1"
-
-ENGINES = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(
-            not PG_ADMIN_URL and not PG_REQUIRED,
-            reason="PostgreSQL tier off: set ALLHANDS_TEST_POSTGRES_URL (.ci/run does)",
-        ),
-    ),
-]
+# ---- databases ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+    return migrated_sqlite(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    if not PG_ADMIN_URL:
-        pytest.fail("ALLHANDS_REQUIRE_POSTGRES=1 but ALLHANDS_TEST_POSTGRES_URL is not set")
-    name = f"allhands_template_{os.getpid()}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    upgrade(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-    yield name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def fresh_postgres_url(template: str) -> Iterator[str]:
-    name = f"allhands_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from migrated_postgres_template()
 
 
 @pytest.fixture(params=ENGINES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A migrated, empty database on each engine."""
     if request.param == "sqlite":
-        path = tmp_path / "allhands.db"
-        shutil.copy(sqlite_template, path)
-        yield f"sqlite:///{path}"
+        yield fresh_sqlite_url(sqlite_template, tmp_path)
         return
     yield from fresh_postgres_url(request.getfixturevalue("pg_template"))
 
@@ -93,17 +66,12 @@ def database(db_url: str) -> Iterator[SqlStore]:
     db.close()
 
 
+# ---- the core's use cases over a database ---------------------------------------------------
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-class RecordingListener:
-    def __init__(self) -> None:
-        self.changes: list[Change] = []
-
-    def item_changed(self, change: Change) -> None:
-        self.changes.append(change)
 
 
 @pytest.fixture
@@ -116,6 +84,62 @@ def desk(database: SqlStore, listener: RecordingListener, clock: FakeClock) -> D
     return Desk(database, StaticRouter(), listener, clock)
 
 
-def person(name: str, platform: Platform = Platform.SLACK) -> Identity:
-    """An employee identity with a predictable email."""
-    return Identity(platform, f"{platform.value}:{name}", name.capitalize(), f"{name}@example.com")
+# ---- the core as app.py builds it, and the real server around it ----------------------------
+
+
+@pytest.fixture
+def core_settings() -> dict[str, Any]:
+    """What the core is configured with besides its database (environment names)."""
+    return {}
+
+
+@pytest.fixture
+def core(db_url: str, clock: Clock, core_settings: dict[str, Any]) -> Iterator[Core]:
+    built = make_core(db_url, clock, **core_settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def adapters() -> list[ChatAdapter]:
+    """The chat adapters the server runs with: none, unless a directory says so."""
+    return []
+
+
+@pytest.fixture
+async def client(core: Core, adapters: list[ChatAdapter]) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(build_server(core, adapters))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token(core: Core) -> str:
+    return core.tokens.create("zendesk")
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# ---- the chat platforms' services, faked on this machine -------------------------------------
+
+
+@pytest.fixture
+async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackApi]:
+    """The fake Slack Web API on the test's clock, with Ana, Ben and Cat in its workspace."""
+    async with FakeSlackApi(now=lambda: clock.now().timestamp()) as fake:
+        yield with_people(fake)
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """The fake Bot Connector, knowing Rido."""
+    with FakeConnector().running() as fake:
+        yield with_rido(fake)
+
+
+@pytest.fixture
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to resolve a host other than this machine fails the test."""
+    keep_local(monkeypatch)

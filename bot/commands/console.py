@@ -51,10 +51,8 @@ class Console:
     router: ConfiguredRouter
     zone: Callable[[], ZoneInfo]
 
-    def routes(self, rest: str) -> str | None:
-        """`routes test <text>`; None when the words are not that, so the adapter can explain."""
-        verb, _, text = rest.strip().partition(" ")
-        return routes_test(self.router, text.strip()) if verb.lower() == "test" else None
+    def routes_test(self, text: str) -> str:
+        return routes_test(self.router, text)
 
     def rota(self, now: datetime) -> str:
         config = self.admin.read("rota")

@@ -14,8 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.admin import form as settings_form
 from bot.admin.configure import Admin
-from bot.commands import console as answers
-from bot.domain import Identity
+from bot.commands.answers import SettingsView
 from bot.errors import Forbidden, Invalid
 from handlers.slack import views
 from handlers.slack.ids import SlackId
@@ -33,16 +32,12 @@ class SettingsForm:
     def register(self, app: AsyncApp) -> None:
         app.view(SlackId.CONFIG_VIEW)(self._submitted)
 
-    async def open(self, trigger_id: str, who: Identity, channel: str) -> None:
+    async def open(self, trigger_id: str, settings: SettingsView, channel: str) -> None:
         """The form for a lead; for anyone else the settings, read-only."""
-        me = await self._in.core(self._in.desk.person, who)
-        if me.is_lead:
-            values = await self._in.core(settings_form.current, self._admin)
-            view = views.settings_form(values, Origin(channel=channel))
+        if settings.form is not None:
+            view = views.settings_form(settings.form, Origin(channel=channel))
         else:
-            view = views.settings_read_only(
-                await self._in.core(answers.settings_summary, self._admin)
-            )
+            view = views.settings_read_only(settings.summary)
         await self._in.client.views_open(trigger_id=trigger_id, view=view)
 
     async def _submitted(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:

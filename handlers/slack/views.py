@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.admin.form import FIELDS, FormField
+from bot.commands.answers import READ_ONLY
 from bot.domain import Feedback, Kind, Severity
 from bot.service import COMMENT_MAX_CHARS
 from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
@@ -198,7 +199,7 @@ def settings_read_only(summary: str) -> View:
     """
     blocks: list[Block] = [
         SectionBlock(text=verbatim(escaped_preview(summary, SECTION_CHARS)[0])),
-        ContextBlock(elements=[verbatim("Only support leads can change these; ask one of them.")]),
+        ContextBlock(elements=[verbatim(READ_ONLY)]),
     ]
     return _modal(SlackId.CONFIG_VIEW, "All Hands settings", blocks, submit=None)
 

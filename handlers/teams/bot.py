@@ -21,6 +21,8 @@ from botbuilder.schema import Activity, ActivityTypes, MessageReaction
 from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModuleMessageResponse
 
 from bot.commands.console import Console
+from bot.commands.parse import is_command
+from bot.commands.runner import CommandRunner
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
@@ -57,6 +59,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     ) -> None:
         self._desk = desk
         self._console = console
+        self._commands = CommandRunner(desk, console)
         self._directory = directory
         self._people = people
         self._reactions = dict(reactions)
@@ -104,7 +107,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             else None
         )
         who = await self._people.identity(turn_context)
-        if item is not None and not commands.is_command(text):
+        if item is not None and not is_command(text):
             try:
                 await asyncio.to_thread(
                     self._desk.comment, item.ref, who, text, external_id=activity.id
@@ -112,8 +115,14 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             except AllHandsError as error:
                 await turn_context.send_activity(error.message)
             return
-        request = commands.Request(text, who, activity.id or "", item.ref if item else None)
-        reply = await asyncio.to_thread(commands.run, self._desk, self._console, request)
+        answer = await asyncio.to_thread(
+            self._commands.answer,
+            text,
+            who,
+            default_ref=item.ref if item else None,
+            message_id=activity.id or None,
+        )
+        reply = commands.render(answer)
         message = MessageFactory.text(reply.text)
         if reply.card is not None:
             message = MessageFactory.attachment(attachment(reply.card), text=reply.text)
@@ -191,7 +200,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return _task_message("There is no text in that message to log.")
         note = str((value.get("data") or {}).get("note") or "").strip()
         draft = FeedbackDraft(
-            source=commands.SOURCE,
+            source=Platform.TEAMS.value,
             external_id=str(message["id"])[:200],
             title=note[:300] or None,
             body=text[:BODY_MAX_CHARS],

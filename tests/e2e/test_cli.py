@@ -16,7 +16,7 @@ import handlers.cli.server
 from app import cli
 from handlers.server import YOUNG_COLLECTION_EVERY
 from storage.db import head_revision
-from tests.support import needs_realdata, realdata_path
+from tests.support.realdata import needs_realdata, realdata_path
 
 
 def run(db_url: str, *args: str, **env: str) -> Result:

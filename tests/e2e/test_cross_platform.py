@@ -7,45 +7,43 @@ the real CloudAdapter against the fake Bot Connector.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.core import Core
-from bot.domain import Identity, Platform, State
+from bot.domain import Platform, State
 from bot.intake import FeedbackDraft
+from handlers.chat import ChatAdapter
 from handlers.slack.ids import SlackId
-from tests.fakes.connector import FakeConnector
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.both_platforms import server_with_both
-from tests.handlers.slack.conftest import slack
-from tests.handlers.slack.payloads import SlackSender, block_action
-from tests.handlers.slack.support import eventually
-from tests.handlers.teams.conftest import (
-    assert_valid_card,
-    claim_invoke,
-    connector,
-    no_internet,
-    recording,
-    settle,
-)
-from tests.support import FakeClock, needs_realdata
+from tests.support.builders import API
+from tests.support.eventually import eventually
+from tests.support.fakes.connector import FakeConnector
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.outbox import settle
+from tests.support.realdata import needs_realdata
+from tests.support.servers import both_adapters, both_platforms
+from tests.support.slack_payloads import SlackSender, block_action
+from tests.support.teams import assert_valid_card, claim_invoke, recording
 
-pytestmark = needs_realdata
-# Fixtures shared with the per-platform tests; no_internet keeps every call on this machine.
-__all__ = ["connector", "no_internet", "slack"]
-API = Identity(Platform.API, "zendesk", "zendesk")
+# no_internet keeps every call on this machine.
+pytestmark = [needs_realdata, pytest.mark.usefixtures("no_internet")]
 
 
 @pytest.fixture
-async def both(
-    db_url: str, clock: FakeClock, connector: FakeConnector, slack: FakeSlackApi
-) -> AsyncIterator[tuple[Core, TestClient[Any, Any]]]:
-    core, server = server_with_both(db_url, clock, connector, slack)
-    async with TestClient(TestServer(server)) as client:
-        yield core, client
+def core_settings(slack: FakeSlackApi, connector: FakeConnector) -> dict[str, Any]:
+    return both_platforms(slack, connector)
+
+
+@pytest.fixture
+def adapters(core: Core, connector: FakeConnector) -> list[ChatAdapter]:
+    return both_adapters(core, connector)
+
+
+@pytest.fixture
+def both(core: Core, client: TestClient[Any, Any]) -> tuple[Core, TestClient[Any, Any]]:
+    return core, client
 
 
 def _last_card(connector: FakeConnector, card_id: str) -> dict[str, Any]:

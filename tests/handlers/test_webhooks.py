@@ -22,8 +22,8 @@ from bot.notify import LogChanges
 from bot.service import Desk
 from handlers.webhooks import HttpWebhookSender
 from storage.uow import SqlStore
-from tests.conftest import person
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
 
 SECRET = "test-secret-0123456789abcdef"
 SENDERS: list[HttpWebhookSender] = []

@@ -10,15 +10,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
-from app import build_core
-from bot.config import Settings
 from handlers.server import build_server
 from storage.db import upgrade
-from tests.hardening.throwaway_pg import (
-    ThrowawayPostgres,
-    needs_postgres_binaries,
-    throwaway_postgres,
-)
+from tests.support.core import make_core
+from tests.support.databases import ThrowawayPostgres, needs_postgres_binaries, throwaway_postgres
 
 pytestmark = needs_postgres_binaries
 OUTAGE_SECONDS = 30
@@ -48,7 +43,7 @@ def stored_external_ids(url: str) -> set[str]:
 async def test_ingest_answers_503_while_postgres_is_down_and_recovers_without_restart(
     postgres: ThrowawayPostgres,
 ) -> None:
-    core = build_core(Settings(ALLHANDS_DATABASE_URL=postgres.url))
+    core = make_core(postgres.url)
     auth = {"Authorization": f"Bearer {core.tokens.create('zendesk')}"}
     acknowledged: set[str] = set()
     async with TestClient(TestServer(build_server(core, []))) as client:

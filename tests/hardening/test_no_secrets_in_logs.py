@@ -19,40 +19,26 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
-from app import build_core, cli
+from app import cli
 from bot.admin.webhooks import SIGNATURE_HEADER
-from bot.config import Settings
 from bot.core import Core
 from bot.domain import Platform, State
 from handlers.observability import TEXT_FORMAT, AccessLog, JsonFormatter
 from handlers.server import build_server
-from handlers.slack.adapter import SlackAdapter
 from handlers.slack.ids import SlackId
-from handlers.teams.adapter import TeamsAdapter, authentication
-from tests.fakes.connector import FakeConnector
-from tests.fakes.slack_api import BOT_USER, FakeSlackApi
-from tests.handlers.slack.conftest import slack
-from tests.handlers.slack.payloads import (
-    CARDS,
-    SlackSender,
-    block_action,
-    event,
-    signature_headers,
-)
-from tests.handlers.slack.support import eventually
-from tests.handlers.teams.conftest import (
-    CHANNEL,
-    claim_invoke,
-    connector,
-    no_internet,
-    recording,
-    settle,
-)
-from tests.support import needs_realdata
+from tests.support.core import make_core
+from tests.support.eventually import eventually
+from tests.support.fakes.connector import FakeConnector
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER
+from tests.support.outbox import settle
+from tests.support.realdata import needs_realdata
+from tests.support.servers import both_adapters, both_platforms
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, signature_headers
+from tests.support.teams import claim_invoke, recording
 
-# Fixtures shared with the per-platform tests; no_internet keeps every call on this machine.
-__all__ = ["connector", "no_internet", "slack"]
-
+# no_internet keeps every call on this machine.
+pytestmark = pytest.mark.usefixtures("no_internet")
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-1111-2222-secretbottoken",
     "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
@@ -114,7 +100,7 @@ async def test_a_full_api_session_logs_no_token_or_secret(
     token = cli_token(db_url, "create", "--name", "zendesk")
     revoked = cli_token(db_url, "create", "--name", "old")
     cli_token(db_url, "revoke", "old")
-    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = make_core(db_url)  # the secrets come from the environment, as in production
     auth = {"Authorization": f"Bearer {token}"}
     near_miss = token[:-4] + "abcd"
     server = TestServer(build_server(core, []))
@@ -188,27 +174,10 @@ async def test_a_full_run_on_every_surface_logs_no_token_or_secret(
     receiver.router.add_post("/hook", hook.handle)
     async with TestServer(receiver) as hook_server:
         hook.secret = run("webhooks", "add", "crm", str(hook_server.make_url("/hook")))
-        settings = Settings(
-            ALLHANDS_DATABASE_URL=db_url,
-            ALLHANDS_LOG_LEVEL="DEBUG",
-            SLACK_BOT_TOKEN=SECRETS["SLACK_BOT_TOKEN"],
-            SLACK_SIGNING_SECRET=SECRETS["SLACK_SIGNING_SECRET"],
-            SLACK_API_URL=slack.api_url,
-            ALLHANDS_SLACK_CHANNEL=CARDS,
-            MicrosoftAppId=connector.app_id,
-            MicrosoftAppPassword=SECRETS["MicrosoftAppPassword"],
-            ALLHANDS_TEAMS_CHANNEL=CHANNEL,
-        )
-        core = build_core(settings)
-        slack_adapter = SlackAdapter.from_settings(settings, core)
-        assert slack_adapter is not None
-        teams_auth = authentication(
-            settings,
-            openid_metadata_url=connector.openid_metadata_url,
-            credentials_factory=connector.credentials_factory(),
-        )
-        teams = TeamsAdapter(core, teams_auth, app_id=connector.app_id, mode="test")
-        server = TestServer(build_server(core, [slack_adapter, teams]))
+        secrets = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MicrosoftAppPassword")
+        settings = both_platforms(slack, connector) | {name: SECRETS[name] for name in secrets}
+        core = make_core(db_url, None, **settings, ALLHANDS_LOG_LEVEL="DEBUG")
+        server = TestServer(build_server(core, both_adapters(core, connector)))
         await server.start_server(access_log_class=AccessLog)
         channel_tokens: list[str] = []
         async with TestClient(server) as client:

@@ -24,9 +24,10 @@ from bot.ports.records import OutboxAction
 from bot.service import Desk
 from handlers.observability import ANSWERING_KEY, CROWD, REQUEST_ID_HEADER, JsonFormatter
 from storage.uow import SqlStore
-from tests.conftest import RecordingListener, person
-from tests.storage.test_outbox import RecordingPoster
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
+from tests.support.doubles import RecordingListener, RecordingPoster
+from tests.support.eventually import eventually
 
 Client = TestClient[object, object]
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -82,9 +83,7 @@ async def test_requests_in_progress_are_counted_for_the_work_beside_them(
         asyncio.ensure_future(client.post("/api/v1/feedback", data=held_body(), headers=headers))
         for _ in range(CROWD + 1)
     ]
-    async with asyncio.timeout(5):
-        while answering.now < CROWD + 1:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: answering.now >= CROWD + 1)
     assert answering.crowded()
 
     release.set()

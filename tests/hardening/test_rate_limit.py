@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import build_core
-from bot.config import Settings
 from handlers.rate_limit import TokenBuckets
 from handlers.server import build_server
+from tests.support.core import make_core
 
 ITEM = {"source": "email", "body": "Too many of these"}
 
@@ -34,8 +33,7 @@ def test_a_bucket_allows_the_burst_then_refills_at_the_rate() -> None:
 
 
 async def test_a_token_over_its_limit_gets_429_with_retry_after(db_url: str) -> None:
-    settings = Settings(ALLHANDS_DATABASE_URL=db_url, ALLHANDS_API_RATE=0.01, ALLHANDS_API_BURST=2)
-    core = build_core(settings)
+    core = make_core(db_url, ALLHANDS_API_RATE=0.01, ALLHANDS_API_BURST=2)
     fast = {"Authorization": f"Bearer {core.tokens.create('fast')}"}
     calm = {"Authorization": f"Bearer {core.tokens.create('calm')}"}
     async with TestClient(TestServer(build_server(core, []))) as client:

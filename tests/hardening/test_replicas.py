@@ -23,15 +23,14 @@ from bot.ports.records import CardCopy
 from bot.service import Desk, IngestRequest
 from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.conftest import PG_ADMIN_URL, PG_REQUIRED, fresh_postgres_url, person
+from tests.support.builders import person
+from tests.support.databases import fresh_postgres_url, needs_postgres
 
 ITEMS = 1_000
 ACTIONS = 2_000
 REPLICAS = 3
 
-pytestmark = pytest.mark.skipif(
-    not PG_ADMIN_URL and not PG_REQUIRED, reason="needs PostgreSQL (ALLHANDS_TEST_POSTGRES_URL)"
-)
+pytestmark = needs_postgres
 
 
 @dataclass

@@ -18,10 +18,9 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from app import build_core
-from bot.config import Settings
 from bot.core import Core
 from handlers.server import build_server
+from tests.support.core import make_core
 
 EXAMPLES_PER_OPERATION = 30
 
@@ -29,9 +28,7 @@ EXAMPLES_PER_OPERATION = 30
 @pytest.fixture
 def live_server(db_url: str) -> Iterator[tuple[str, Core]]:
     """The real app on a real port, served from its own thread (schemathesis calls are sync)."""
-    core = build_core(
-        Settings(ALLHANDS_DATABASE_URL=db_url, ALLHANDS_API_RATE=10_000, ALLHANDS_API_BURST=10_000)
-    )
+    core = make_core(db_url, ALLHANDS_API_RATE=10_000, ALLHANDS_API_BURST=10_000)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(build_server(core, []))
     loop.run_until_complete(runner.setup())

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -27,33 +27,22 @@ from app import cli
 from bot.core import Core
 from bot.domain import Platform, State
 from bot.ports.records import ListFilter
+from handlers.chat import ChatAdapter
 from handlers.slack.adapter import ROUTE as SLACK_ROUTE
 from handlers.slack.ids import SlackId
 from handlers.teams.adapter import ROUTE as TEAMS_ROUTE
-from tests.fakes.connector import FakeConnector
-from tests.fakes.slack_api import BOT_USER, FakeSlackApi
-from tests.handlers.both_platforms import server_with_both
-from tests.handlers.slack.conftest import slack
-from tests.handlers.slack.payloads import (
-    CARDS,
-    block_action,
-    event,
-    signature_headers,
-)
-from tests.handlers.slack.support import eventually
-from tests.handlers.teams.conftest import (
-    CHANNEL,
-    claim_invoke,
-    connector,
-    no_internet,
-    recording,
-    settle,
-)
-from tests.support import FakeClock, needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.connector import FakeConnector
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER
+from tests.support.outbox import settle
+from tests.support.realdata import needs_realdata
+from tests.support.servers import both_adapters, both_platforms
+from tests.support.slack_payloads import CARDS, block_action, event, signature_headers
+from tests.support.teams import CHANNEL, claim_invoke, recording
 
-# Fixtures shared with the per-platform tests; no_internet keeps every call on this machine.
-__all__ = ["connector", "no_internet", "slack"]
-
+# no_internet keeps every call on this machine.
+pytestmark = pytest.mark.usefixtures("no_internet")
 Client = TestClient[Any, Any]
 FORM = "application/x-www-form-urlencoded"
 
@@ -75,16 +64,27 @@ class Chat:
 
 
 @pytest.fixture
+def core_settings(slack: FakeSlackApi, connector: FakeConnector) -> dict[str, Any]:
+    return both_platforms(slack, connector)
+
+
+@pytest.fixture
+def adapters(core: Core, connector: FakeConnector) -> list[ChatAdapter]:
+    return both_adapters(core, connector)
+
+
+@pytest.fixture
 async def chat(
-    db_url: str, clock: FakeClock, connector: FakeConnector, slack: FakeSlackApi
-) -> AsyncIterator[Chat]:
-    core, server = server_with_both(db_url, clock, connector, slack)
-    token = {"Authorization": f"Bearer {core.tokens.create('zendesk')}"}
-    async with TestClient(TestServer(server)) as client:
-        chat = Chat(core, client, slack, connector, token)
-        installed = await chat.teams_post(recording("conversation_update_bot_added_to_team.json"))
-        assert installed.status == 201
-        yield chat
+    core: Core,
+    client: Client,
+    connector: FakeConnector,
+    slack: FakeSlackApi,
+    auth: dict[str, str],
+) -> Chat:
+    chat = Chat(core, client, slack, connector, auth)
+    installed = await chat.teams_post(recording("conversation_update_bot_added_to_team.json"))
+    assert installed.status == 201
+    return chat
 
 
 async def _ingest(chat: Chat, item: dict[str, Any]) -> str:

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,145 +19,42 @@ import aiohttp
 import pytest
 from sqlalchemy import update
 
-from app import build_core
 from bot.admin.form import current
-from bot.config import Settings
 from bot.core import Core
 from bot.domain import Identity, Platform, State
-from handlers.cli.server import SHUTDOWN_GRACE_SECONDS
+from bot.ports.clock import SystemClock
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.views import Origin
 from storage.models import OutboxRow
-from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlackApi
-from tests.handlers.slack.payloads import (
-    CARDS,
-    SECRET,
-    SlackSender,
-    block_action,
-    event,
-    view_submission,
-)
-from tests.handlers.slack.support import eventually
+from tests.support.databases import free_port
+from tests.support.eventually import PATIENCE, eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER, TEAM
+from tests.support.outbox import pending
+from tests.support.servers import ServerProcess
+from tests.support.slack import PEOPLE
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, view_submission
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
-USERS = {"UANA": "Ana Lima", "UBEN": "Ben Okafor", "UCAT": "Cat Jones", "UDAN": "Dan Moss"}
-ACK_DEADLINE_SECONDS = 3.0  # Slack's: miss it often and Slack turns the app's events off
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class ServerProcess:
-    """`python app.py serve` (or another verb) in a process of its own, which the test may kill
-    or stop."""
-
-    def __init__(
-        self,
-        db_url: str,
-        slack_api_url: str,
-        workdir: Path,
-        verb: Sequence[str] = ("serve",),
-        port: int | None = None,
-    ) -> None:
-        self.port = port or free_port()
-        self._verb = verb
-        self.url = f"http://127.0.0.1:{self.port}"
-        inherited = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("ALLHANDS_", "SLACK_", "Microsoft", "MICROSOFT"))
-        }
-        self._env = inherited | {
-            "ALLHANDS_DATABASE_URL": db_url,
-            "ALLHANDS_HOST": "127.0.0.1",
-            "ALLHANDS_PORT": str(self.port),
-            "ALLHANDS_SLACK_CHANNEL": CARDS,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack_api_url,
-        }
-        self._workdir = workdir  # not the project root, whose .env would be read
-        self._log = workdir / f"{verb[0]}-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(APP), *self._verb],
-                env=self._env,
-                cwd=self._workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    async def ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as session:
-            while time.monotonic() < deadline:
-                assert self.running, f"the server exited:\n{self.output()}"
-                try:
-                    async with session.get(f"{self.url}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError(f"the server did not start:\n{self.output()}")
-
-    async def printed(self, line: str, timeout: float = 20.0) -> None:
-        """Wait until the process has printed `line` (a process with no routes to ask)."""
-        deadline = time.monotonic() + timeout
-        while line not in self.output():
-            assert self.running, f"the process exited:\n{self.output()}"
-            assert time.monotonic() < deadline, f"never printed {line!r}:\n{self.output()}"
-            await asyncio.sleep(0.05)
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def signal(self, signum: signal.Signals) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-
-    async def exited(self, timeout: float) -> int:
-        """The exit status, once the process has ended within `timeout` seconds."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"still running after {timeout} s:\n{self.output()}")
-            await asyncio.sleep(0.05)
-        return self.process.returncode
-
-    def kill(self) -> None:
-        if self.running:
-            assert self.process is not None
-            self.process.kill()
-            self.process.wait(10)
-
-    def output(self) -> str:
-        return self._log.read_text(errors="replace")
+USERS = [*PEOPLE, "UDAN"]
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        for user, name in USERS.items():
-            fake.add_user(user, name, f"{name.split()[0].lower()}@example.com")
-        yield fake
+def clock() -> SystemClock:
+    """The server process runs on real time, so the test's view of its database does too."""
+    return SystemClock()
 
 
 @pytest.fixture
-def core(db_url: str) -> Iterator[Core]:
-    """The test's own view of the server's database."""
-    settings = Settings(ALLHANDS_DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-test")
-    core = build_core(settings)
-    yield core
-    core.close()
+def slack(slack: FakeSlackApi) -> FakeSlackApi:
+    """The shared fake (on real time here), with Dan in the workspace too."""
+    slack.add_user("UDAN", "Dan Moss", "dan@example.com")
+    return slack
+
+
+@pytest.fixture
+def core_settings() -> dict[str, Any]:
+    """The test's own view of the server's database (Slack on, so people are looked up)."""
+    return {"SLACK_BOT_TOKEN": "xoxb-test"}
 
 
 @pytest.fixture
@@ -181,11 +74,6 @@ async def http(server: ServerProcess) -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-@pytest.fixture
-def auth(core: Core) -> dict[str, str]:
-    return {"Authorization": f"Bearer {core.tokens.create('zendesk')}"}
-
-
 async def ingest(http: aiohttp.ClientSession, auth: dict[str, str], body: str) -> str:
     item = {"source": "zendesk", "body": body}
     async with http.post("/api/v1/feedback", json=item, headers=auth) as response:
@@ -200,11 +88,6 @@ async def card_of(slack: FakeSlackApi, core: Core, ref: str) -> str:
     key = message_key(CARDS, card.ts)
     await eventually(lambda: core.desk.item_for_card(Platform.SLACK, key) is not None)
     return card.ts
-
-
-def pending(core: Core) -> int:
-    with core.db.read() as uow:
-        return uow.outbox.pending()
 
 
 def claim(ref: str, user: str, ts: str) -> dict[str, Any]:
@@ -235,7 +118,7 @@ async def test_a_claim_acked_before_the_process_was_killed_reaches_its_card_afte
     server.start()
     await server.ready()
 
-    await eventually(lambda: pending(core) == 0)
+    await eventually(lambda: pending(core.db) == 0)
     [card] = slack.cards(CARDS)
     assert "(claimed)" in card.text
     assert "Claimed by <@UANA>" in json.dumps(card.blocks)
@@ -247,7 +130,7 @@ async def test_a_claim_acked_before_the_process_was_killed_reaches_its_card_afte
 @pytest.mark.parametrize(
     "warm", [pytest.param(True, id="running"), pytest.param(False, id="just-started")]
 )
-async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
+async def test_acks_come_while_slack_answers_nothing_at_all(
     server: ServerProcess,
     http: aiohttp.ClientSession,
     auth: dict[str, str],
@@ -255,25 +138,24 @@ async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
     core: Core,
     warm: bool,
 ) -> None:
-    """A burst of clicks and reactions, each answered in time though all work on waits."""
+    """A burst of clicks and reactions, each answered though all work waits on Slack.
+
+    Slack's 3-second deadline holds however slow Slack is only if no answer waits for Slack:
+    every answer here arrives while Slack has still answered none of the calls made since.
+    """
     refs = [await ingest(http, auth, f"Report {n}") for n in range(3)]
     cards = {ref: await card_of(slack, core, ref) for ref in refs}
     sender = SlackSender(http)
     if warm:  # a request before Slack turned slow: a server that has been running a while
         warm_up = event("reaction_added.json", "Ev0WARM", user="UANA", reaction="tada", item={})
         assert (await sender.event(warm_up)).status == 200
-    slack.hold("*", 5)
+    silent = slack.hold("*")  # no call is answered until the test releases them
+    answered_before = len(slack.performed)
 
-    async def timed(request: Any) -> tuple[int, float]:
-        started = time.monotonic()
-        response = await request
-        return response.status, time.monotonic() - started
-
-    users = list(USERS)
     burst = []
     for n in range(50):
         ref = refs[n % len(refs)]
-        burst.append(sender.interactive(claim(ref, users[n % len(users)], cards[ref])))
+        burst.append(sender.interactive(claim(ref, USERS[n % len(USERS)], cards[ref])))
         item = {"type": "message", "channel": CARDS, "ts": cards[ref]}
         reaction = "eyes" if n % 2 else "white_check_mark"
         burst.append(
@@ -281,19 +163,20 @@ async def test_acks_stay_within_three_seconds_while_slack_answers_after_five(
                 event(
                     "reaction_added.json",
                     f"Ev{n:04d}",
-                    user=users[(n + 1) % len(users)],
+                    user=USERS[(n + 1) % len(USERS)],
                     reaction=reaction,
                     item=item,
                     item_user=BOT_USER,
                 )
             )
         )
-    answers = await asyncio.gather(*(timed(request) for request in burst))
+    async with asyncio.timeout(PATIENCE):  # an answer waiting for Slack would wait for ever
+        answers = await asyncio.gather(*burst)
 
-    assert [status for status, _ in answers] == [200] * len(burst)
-    slowest = max(seconds for _, seconds in answers)
-    assert slowest < ACK_DEADLINE_SECONDS, f"slowest ack took {slowest:.2f} s"
+    assert [answer.status for answer in answers] == [200] * len(burst)
+    assert slack.performed[answered_before:] == []  # Slack had answered nothing meanwhile
     await eventually(lambda: len(slack.calls_to("users.info")) > 0)  # the work did go on
+    slack.release(silent)
 
 
 async def test_sigterm_finishes_the_request_and_the_card_in_flight_then_exits_cleanly(
@@ -319,12 +202,12 @@ async def test_sigterm_finishes_the_request_and_the_card_in_flight_then_exits_cl
     await slack.wait_for("users.info")
 
     server.signal(signal.SIGTERM)
-    await eventually(lambda: not accepts_connections(server.port), timeout=5)
+    await eventually(lambda: not accepts_connections(server.port))
     assert not saving.done()
 
     saved = await saving
     assert (saved.status, await saved.text()) == (200, "")
-    assert await server.exited(SHUTDOWN_GRACE_SECONDS) == 0, server.output()
+    assert await server.exited() == 0, server.output()
     assert current(core.admin)["rota"] == values["rota"]
     [card] = slack.cards(CARDS)
     assert ref in card.text
@@ -348,7 +231,7 @@ async def test_sigterm_lets_a_click_already_acked_finish_its_work(
     await slack.wait_for("users.info")
     server.signal(signal.SIGTERM)
 
-    assert await server.exited(SHUTDOWN_GRACE_SECONDS) == 0, server.output()
+    assert await server.exited() == 0, server.output()
     item = core.desk.get(ref)
     assert item.state is State.CLAIMED
     assert item.claimed is not None
@@ -382,7 +265,7 @@ async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_aft
             ref = await ingest(http, auth, "The export button does nothing")
             ts = await card_of(slack, core, ref)  # the worker sent the card
             worker.signal(signal.SIGTERM)
-            assert await worker.exited(SHUTDOWN_GRACE_SECONDS) == 0, worker.output()
+            assert await worker.exited() == 0, worker.output()
 
             response = await SlackSender(http).interactive(claim(ref, "UANA", ts))
             assert response.status == 200
@@ -392,7 +275,7 @@ async def test_a_click_acked_by_a_no_work_server_is_handled_by_a_worker_even_aft
         worker.start()
 
         await eventually(lambda: core.desk.get(ref).state is State.CLAIMED)
-        await eventually(lambda: core.inbox.pending() == 0 and pending(core) == 0)
+        await eventually(lambda: core.inbox.pending() == 0 and pending(core.db) == 0)
         await worker.ready()
         async with (
             aiohttp.ClientSession(base_url=worker.url) as http,

@@ -8,13 +8,11 @@ Retry-After" is checked on the calls Slack saw, without sleeping.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from app import build_core
-from bot.config import Settings
 from bot.core import Core
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
@@ -22,28 +20,25 @@ from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
-from tests.fakes.slack_api import Call, FakeSlackApi, Fault
-from tests.support import FakeClock
+from tests.support.builders import API
+from tests.support.clock import FakeClock
+from tests.support.fakes.slack_api import Call, FakeSlackApi, Fault
+from tests.support.outbox import pending
 
 CHANNELS = ("C0ALPHA", "C0BRAVO", "C0CHARLIE")
 ITEMS_PER_CHANNEL = 8
-API = Identity(Platform.API, "zendesk", "zendesk")
 ANA = Identity(Platform.SLACK, "T0001:UANA", "Ana Lima", "ana@example.com")
 CLAIMED_NOTE = "<@UANA> claimed this"
 
 
 @pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi(now=lambda: clock.now().timestamp()) as fake:
-        fake.add_user("UANA", "Ana Lima", "ana@example.com")
-        yield fake
+def core_settings() -> dict[str, Any]:
+    return {"SLACK_BOT_TOKEN": "xoxb-test"}
 
 
-@pytest.fixture
-def core(db_url: str, clock: FakeClock) -> Core:
-    """Slack on, one routing rule per channel (by source), so items spread over CHANNELS."""
-    settings = Settings(ALLHANDS_DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-test")
-    core = build_core(settings, clock)
+@pytest.fixture(autouse=True)
+def one_channel_per_source(core: Core) -> None:
+    """One routing rule per channel (by source), so items spread over CHANNELS."""
     rules = [
         {
             "name": channel,
@@ -53,7 +48,6 @@ def core(db_url: str, clock: FakeClock) -> Core:
         for channel in CHANNELS
     ]
     core.admin.change("routes", {"rules": rules}, None)
-    return core
 
 
 def outbox(core: Core, slack: FakeSlackApi, clock: FakeClock, timeout: int = 30) -> OutboxWorker:
@@ -73,21 +67,16 @@ def ingest(core: Core, channel: str, n: int) -> str:
     return core.desk.ingest(draft, API).item.ref
 
 
-def pending(core: Core) -> int:
-    with core.db.read() as uow:
-        return uow.outbox.pending()
-
-
 async def drain_until_empty(
     core: Core, worker: OutboxWorker, clock: FakeClock, step: float = 0.5, rounds: int = 400
 ) -> None:
     """Send rounds, moving the clock `step` seconds between them, until nothing is pending."""
     for _ in range(rounds):
         await worker.drain_once()
-        if pending(core) == 0:
+        if pending(core.db) == 0:
             return
         clock.advance(seconds=step)
-    raise AssertionError(f"{pending(core)} outbox message(s) still pending")
+    raise AssertionError(f"{pending(core.db)} outbox message(s) still pending")
 
 
 def channel_of(call: Call) -> str | None:
@@ -128,10 +117,10 @@ async def storm_until_empty(
                 retry_after = gusts.choice([1, 3, 7])
                 slack.rate_limit(method, times=gusts.randint(1, 3), retry_after=retry_after)
         await worker.drain_once()
-        if pending(core) == 0:
+        if pending(core.db) == 0:
             return
         clock.advance(seconds=0.5)
-    raise AssertionError(f"{pending(core)} outbox message(s) still pending")
+    raise AssertionError(f"{pending(core.db)} outbox message(s) still pending")
 
 
 async def test_a_429_storm_delivers_every_card_once_in_order_waiting_out_each_retry_after(
@@ -198,12 +187,12 @@ async def test_answers_slower_than_the_client_timeout_give_no_second_card_or_not
     """Slack did the work but answered after the client gave up: the retry must find it."""
     worker = outbox(core, slack, clock, timeout=1)
     ref = ingest(core, CHANNELS[0], 1)
-    slack.hold("chat.postMessage", 3, times=1, after_effect=True)
+    slack.hold("chat.postMessage", times=1, after_effect=True)  # done; answered only too late
     await drain_until_empty(core, worker, clock)
 
     core.desk.claim(ref, ANA)
-    slack.hold("chat.update", 3, times=1, after_effect=True)
-    slack.hold("chat.postMessage", 3, times=1, after_effect=True)
+    slack.hold("chat.update", times=1, after_effect=True)
+    slack.hold("chat.postMessage", times=1, after_effect=True)
     await drain_until_empty(core, worker, clock)
 
     assert_each_card_once_in_order_and_claimed(core, slack, {CHANNELS[0]: [ref]})

@@ -9,7 +9,7 @@ from bot.errors import AlreadyClaimed
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk
-from tests.conftest import person
+from tests.support.builders import person
 
 CLAIMERS = 50
 

@@ -18,13 +18,18 @@ from bot.intake import FeedbackDraft
 from bot.service import Desk
 from storage.db import create_db_engine
 from storage.uow import SqlStore
-from tests.conftest import ENGINES, RecordingListener, person
-from tests.storage.test_inbox import Handler
-from tests.storage.test_outbox import RecordingPoster
-from tests.support import FakeClock
+from tests.support.builders import person
+from tests.support.clock import FakeClock
+from tests.support.databases import ENGINES
+from tests.support.doubles import (
+    RecordingHandler,
+    RecordingListener,
+    RecordingPoster,
+    WatchedStore,
+)
+from tests.support.eventually import PATIENCE, eventually
 
-IDLE_POLL = 30.0  # far longer than the tests wait: only a signal wakes the workers in time
-PROMPTLY = 5.0
+IDLE_POLL = 3600.0  # far longer than any test waits: only a signal wakes the workers
 SQLITE, POSTGRESQL = ENGINES
 on_engine = functools.partial(pytest.mark.parametrize, "db_url", indirect=True)
 
@@ -47,32 +52,26 @@ async def _listening(
     assert listener is not None
     listener.start()
     try:
-        assert listener.wait_listening(PROMPTLY)
+        assert listener.wait_listening(PATIENCE)
         yield
     finally:
         await asyncio.to_thread(listener.stop)
-
-
-async def _until(done: Callable[[], bool]) -> None:
-    async with asyncio.timeout(PROMPTLY):
-        while not done():
-            await asyncio.sleep(0.05)
 
 
 @on_engine([POSTGRESQL])
 async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
     db_url: str, database: SqlStore, clock: FakeClock
 ) -> None:
-    handler = Handler()
+    handler, watched = RecordingHandler(), WatchedStore(database)
     worker = InboxWorker(
-        Inbox(database, clock), database, {Platform.SLACK: handler}, clock, idle_poll=IDLE_POLL
+        Inbox(database, clock), watched, {Platform.SLACK: handler}, clock, idle_poll=IDLE_POLL
     )
     async with _listening(database, inbox=worker.wake, outbox=lambda: None):
         running = asyncio.create_task(worker.run())
-        await asyncio.sleep(0.2)  # idle now, until its poll in half a minute
+        await eventually(lambda: watched.looks > 0)  # idle now, until its poll in an hour
         with _another_process(db_url) as other:
             await Inbox(other, clock).record(Platform.SLACK, "event:Ev1", {"n": 1})
-            await _until(lambda: handler.seen == [{"n": 1}])
+            await eventually(lambda: handler.seen == [{"n": 1}])
         worker.stop()
         await running
 
@@ -81,16 +80,16 @@ async def test_a_delivery_recorded_elsewhere_wakes_the_idle_inbox_worker(
 async def test_a_change_made_elsewhere_wakes_the_idle_outbox(
     db_url: str, database: SqlStore, clock: FakeClock
 ) -> None:
-    poster = RecordingPoster()
-    worker = OutboxWorker(database, {Platform.SLACK: poster}, clock, idle_poll_seconds=IDLE_POLL)
+    poster, watched = RecordingPoster(), WatchedStore(database)
+    worker = OutboxWorker(watched, {Platform.SLACK: poster}, clock, idle_poll_seconds=IDLE_POLL)
     async with _listening(database, inbox=lambda: None, outbox=worker.wake):
         running = asyncio.create_task(worker.run())
-        await asyncio.sleep(0.2)
+        await eventually(lambda: watched.looks > 0)  # idle now
         with _another_process(db_url) as other:
             desk = Desk(other, StaticRouter(slack_channel="C1"), RecordingListener(), clock)
             draft = FeedbackDraft(source="email", body="The app logs me out")
             ref = desk.ingest(draft, person("api", Platform.API)).item.ref
-            await _until(lambda: poster.calls == [("post", ref, "open")])
+            await eventually(lambda: poster.calls == [("post", ref, "open")])
         worker.stop()
         await running
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 from slack_sdk.models.blocks import Block
 
@@ -13,10 +12,10 @@ from bot.core import Core
 from bot.domain import State
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, block_action, view_submission
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, view_submission
 
 pytestmark = needs_realdata
 
@@ -26,12 +25,12 @@ def _text_of(blocks: list[dict[str, Any]]) -> str:
 
 
 async def test_an_ingested_item_is_posted_once_with_valid_blocks(
-    server: TestClient[Any, Any], slack: FakeSlackApi, auth_token: str
+    client: TestClient[Any, Any], slack: FakeSlackApi, auth: dict[str, str]
 ) -> None:
-    response = await server.post(
+    response = await client.post(
         "/api/v1/feedback",
         json={"source": "zendesk", "body": "Export is broken", "kind": "bug"},
-        headers={"Authorization": f"Bearer {auth_token}"},
+        headers=auth,
     )
     assert response.status == 201
     (call,) = await slack.wait_for("chat.postMessage")
@@ -42,11 +41,6 @@ async def test_an_ingested_item_is_posted_once_with_valid_blocks(
     assert "Export is broken" in _text_of(blocks)
     assert call.args["metadata"]["event_payload"]["key"].startswith("allhands-card-")
     assert len(slack.cards(CARDS)) == 1
-
-
-@pytest.fixture
-def auth_token(core: Core) -> str:
-    return core.tokens.create("zendesk")
 
 
 async def test_claim_close_and_reopen_update_the_card_in_place(

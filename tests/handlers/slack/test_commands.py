@@ -8,9 +8,9 @@ import pytest
 
 from bot.core import Core
 from bot.domain import State
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import SlackSender, slash_command
-from tests.support import needs_realdata
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import SlackSender, slash_command
 
 pytestmark = needs_realdata
 
@@ -60,7 +60,7 @@ async def test_log_open_show_and_stats(core: Core, run: Any, ingest: Any) -> Non
         ("", "log what a customer said"),
         ("help", "log what a customer said"),
         ("frobnicate", "I don't know `frobnicate`"),
-        ("claim", "Which item? For example `/allhands claim FB-12`."),
+        ("claim", "Which item? For example `claim FB-12`."),
         ("claim banana", "'banana' is not a feedback reference like FB-12."),
         ("show FB-999", "There is no feedback FB-999."),
         ("log", "Say what the customer said"),

@@ -8,9 +8,9 @@ from typing import Any
 from bot.core import Core
 from bot.domain import EventKind, State
 from handlers.slack.ids import SlackId
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, block_action
-from tests.support import needs_realdata
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, block_action
 
 pytestmark = needs_realdata
 

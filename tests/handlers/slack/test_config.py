@@ -15,9 +15,12 @@ from bot.core import Core
 from bot.domain import Identity, Platform
 from handlers.slack.ids import SlackId
 from handlers.slack.views import INPUT_CHARS, Origin, settings_form
-from tests.fakes.slack_api import TEAM, FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, slash_command, view_submission
-from tests.support import FakeClock, needs_realdata
+from tests.support.clock import FakeClock
+from tests.support.eventually import PATIENCE
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import TEAM
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, slash_command, view_submission
 
 pytestmark = needs_realdata
 ROTA = "mon 09:00-13:00 ben@example.com"
@@ -108,7 +111,7 @@ async def test_a_submission_is_answered_while_slack_cannot_say_who_sent_it(
     slack.hold("users.info")  # no answer until the fake closes
 
     submitted = sender.interactive(_submission(current(core.admin) | {"rota": ROTA}, "UANA"))
-    response = await asyncio.wait_for(submitted, 10)  # far past Slack's 3 s: a stuck answer
+    response = await asyncio.wait_for(submitted, PATIENCE)  # a stuck answer fails here
 
     assert (response.status, await response.text()) == (200, "")
     assert current(core.admin)["rota"] == ROTA
@@ -180,7 +183,7 @@ async def test_routes_test_rota_and_audit_answer_anyone_in_inert_mrkdwn(
         "Rule *&lt;!channel&gt;* decides: slack C0REFUNDS."
     )
     assert await run("routes test Hello") == "Rule *default* decides: slack C0ALL."
-    assert "Try `/allhands routes test <text>`" in await run("routes")
+    assert "Try `routes test &lt;text&gt;`" in await run("routes")
     assert (await run("rota")).startswith("On support now: ben@example.com.")
     audit = await run("audit")
     assert "the operator (cli) changed *routes*" in audit

@@ -12,9 +12,9 @@ from bot.core import Core
 from bot.domain import Platform, State
 from handlers.server import build_server, chat_adapters
 from handlers.slack.ids import SlackEvent, SlackId, durable_id
-from tests.handlers.slack.payloads import SlackSender, block_action, event, view_submission
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import SlackSender, block_action, event, view_submission
 
 pytestmark = needs_realdata
 
@@ -62,7 +62,7 @@ async def test_every_id_a_listener_records_has_its_handler(
 
 
 async def test_a_delivery_recorded_by_an_earlier_version_is_handled(
-    server: Any, core: Core, ingest: Any
+    client: Any, core: Core, ingest: Any
 ) -> None:
     ref, ts = await ingest()
     body = block_action(SlackId.CLAIM, ref, "UANA", message_ts=ts)

@@ -8,10 +8,11 @@ from typing import Any
 
 from bot.core import Core
 from bot.domain import State
-from tests.fakes.slack_api import BOT_USER, FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, event
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, event
 
 pytestmark = needs_realdata
 

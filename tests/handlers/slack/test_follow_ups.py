@@ -9,10 +9,11 @@ from bot.core import Core
 from bot.domain import Identity, Platform, State
 from bot.nudges import Nudger
 from handlers.slack.ids import SlackId
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, block_action
-from tests.handlers.slack.support import eventually
-from tests.support import FakeClock, needs_realdata
+from tests.support.clock import FakeClock
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, block_action
 
 pytestmark = needs_realdata
 

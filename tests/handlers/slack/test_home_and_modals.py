@@ -9,16 +9,11 @@ from bot.core import Core
 from bot.domain import Identity, Platform, Severity, State
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import (
-    CARDS,
-    SlackSender,
-    block_action,
-    event,
-    view_submission,
-)
-from tests.handlers.slack.support import eventually
-from tests.support import FakeClock, needs_realdata
+from tests.support.clock import FakeClock
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, view_submission
 
 pytestmark = needs_realdata
 

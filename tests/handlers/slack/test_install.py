@@ -9,15 +9,13 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient
 
-from app import build_core
 from bot.commands.console import ChatCommand
-from bot.config import Settings
-from bot.core import Core
 from handlers.cli.context import ConfigError
 from handlers.server import chat_adapters
 from handlers.slack.adapter import ROUTE, SlackAdapter
 from handlers.slack.ids import SlackEvent, SlackId
-from tests.handlers.slack.payloads import signature_headers
+from tests.support.core import make_core
+from tests.support.slack_payloads import signature_headers
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -55,31 +53,27 @@ def test_the_manifest_sends_everything_to_the_one_route_and_the_events_we_handle
     assert "users:read.email" in manifest["oauth_config"]["scopes"]["bot"]
 
 
-def _core(db_url: str, **env: str) -> Core:
-    return build_core(Settings(ALLHANDS_DATABASE_URL=db_url, **env))  # type: ignore[arg-type]
-
-
 def test_slack_is_off_without_a_bot_token(db_url: str) -> None:
-    adapters, lines = chat_adapters(_core(db_url), dev=False)
+    adapters, lines = chat_adapters(make_core(db_url), dev=False)
     assert adapters == []
     assert lines[0].startswith("Slack: off (set SLACK_BOT_TOKEN")
 
 
 def test_http_mode_needs_the_signing_secret(db_url: str) -> None:
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        chat_adapters(_core(db_url, SLACK_BOT_TOKEN="xoxb-1"), dev=False)
+        chat_adapters(make_core(db_url, SLACK_BOT_TOKEN="xoxb-1"), dev=False)
 
 
 def test_modes(db_url: str) -> None:
-    http = _core(db_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
-    socket = _core(db_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1")
+    http = make_core(db_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    socket = make_core(db_url, SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1")
     assert chat_adapters(http, dev=False)[1][0] == "Slack: HTTP at POST /slack/events"
     adapter = SlackAdapter.from_settings(socket.settings, socket)
     assert adapter is not None
     assert adapter.mode == "Socket Mode"
 
 
-async def test_unsigned_or_stale_requests_are_refused(server: TestClient[Any, Any]) -> None:
+async def test_unsigned_or_stale_requests_are_refused(client: TestClient[Any, Any]) -> None:
     body = '{"type": "url_verification", "challenge": "c"}'
     cases = [
         signature_headers(body, secret="wrong"),
@@ -87,7 +81,7 @@ async def test_unsigned_or_stale_requests_are_refused(server: TestClient[Any, An
         {},
     ]
     for headers in cases:
-        response = await server.post(
+        response = await client.post(
             ROUTE, data=body, headers={"Content-Type": "application/json", **headers}
         )
         assert response.status == 401

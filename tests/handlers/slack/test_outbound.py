@@ -15,11 +15,10 @@ from bot.domain import Identity, Platform, Severity
 from bot.intake import FeedbackDraft
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS
-from tests.support import FakeClock
-
-API = Identity(Platform.API, "zendesk", "zendesk")
+from tests.support.builders import API
+from tests.support.clock import FakeClock
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.slack_payloads import CARDS
 
 
 def _outbox(core: Core, slack: FakeSlackApi, clock: FakeClock) -> OutboxWorker:

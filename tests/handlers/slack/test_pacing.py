@@ -2,29 +2,31 @@
 and a channel with a backlog holds up no other channel.
 
 The fake Slack enforces the per-channel limit in real time; the tests shrink Slack's one
-second to a fraction so they stay quick, and the poster's pacer with it.
+second to a fraction so they stay quick, and the poster's pacer with it. Where a test claims
+how long the pacer waits, the pacer runs on virtual time instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
+from bot.delivery import pacing
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
 from bot.domain import Identity, Platform
 from bot.intake import FeedbackDraft
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import CARDS
-from tests.handlers.slack.support import eventually
-from tests.support import FakeClock
+from tests.support.builders import API
+from tests.support.clock import FakeClock, VirtualTime
+from tests.support.eventually import PATIENCE, eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.slack_payloads import CARDS
 
-API = Identity(Platform.API, "zendesk", "zendesk")
 INTERVAL = 0.25  # Slack's "one message per second per channel", shrunk
 BUSY = "C0BUSY"
 
@@ -73,26 +75,30 @@ async def test_a_backlogged_channel_holds_up_no_other_channel(
         _ingest(core, f"Busy {n}", ["busy"])
     quiet = _ingest(core, "Quiet channel item")
 
+    stuck = slack.hold("chat.postMessage", channel=BUSY)  # until the quiet card is up
+
     running = asyncio.create_task(outbox.run())
     try:
-        await eventually(lambda: slack.cards(CARDS), timeout=5)
+        await eventually(lambda: slack.cards(CARDS), what="the quiet channel's card")
         busy_cards_then = len(slack.cards(BUSY))
-        await eventually(lambda: len(slack.cards(BUSY)) == 6, timeout=10)
+        slack.release(stuck)
+        await eventually(lambda: len(slack.cards(BUSY)) == 6)
     finally:
         outbox.stop()
-        await asyncio.wait_for(running, 5)
+        await asyncio.wait_for(running, PATIENCE)
 
     assert quiet in slack.cards(CARDS)[0].text
-    assert busy_cards_then < 3  # the quiet card did not wait for the busy channel's rounds
+    assert busy_cards_then == 0  # the quiet card did not wait for the busy channel at all
     assert limit.refused == 0
 
 
-async def test_the_pacer_counts_a_send_from_its_answer() -> None:
+async def test_the_pacer_counts_a_send_from_its_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Slack sees a post somewhere between its start and its answer: a slow one that arrived
     late must not let the next one arrive less than the interval after it."""
+    time = VirtualTime.installed(monkeypatch, pacing)
     pacer = Pacer(1, INTERVAL)
     async with pacer.sending(CARDS):
-        await asyncio.sleep(INTERVAL)  # a slow request
+        time.advance(INTERVAL)  # a slow request
     start = time.monotonic()
     async with pacer.sending(CARDS):
         waited = time.monotonic() - start
@@ -101,4 +107,4 @@ async def test_the_pacer_counts_a_send_from_its_answer() -> None:
         other_waited = time.monotonic() - start
 
     assert waited >= INTERVAL * 0.95
-    assert other_waited < INTERVAL / 5  # another channel does not wait
+    assert other_waited == 0  # another channel does not wait

@@ -8,7 +8,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import Core
 from handlers.slack.people import SlackPeople
-from tests.fakes.slack_api import TEAM, FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import TEAM
 
 
 @pytest.fixture

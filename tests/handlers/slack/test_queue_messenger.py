@@ -9,10 +9,10 @@ from bot.domain import State
 from bot.ports.records import ListFilter
 from handlers.slack.ids import SlackId
 from handlers.slack.queue_messenger import SlackQueueMessenger
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import SlackSender, block_action
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import SlackSender, block_action
 
 pytestmark = needs_realdata
 OPEN = ListFilter(state=State.OPEN, oldest_first=True)

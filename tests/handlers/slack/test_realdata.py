@@ -16,10 +16,11 @@ from bot.core import Core
 from bot.domain import State
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
-from tests.fakes.slack_api import TEAM, FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, SlackSender, event
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata, realdata_json
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import TEAM
+from tests.support.realdata import needs_realdata, realdata_json
+from tests.support.slack_payloads import CARDS, SlackSender, event
 
 pytestmark = needs_realdata
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.core import Core
 from bot.ports.records import ListFilter
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.views import Origin
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import SlackSender, message_shortcut, view_submission
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import SlackSender, message_shortcut, view_submission
 
 pytestmark = needs_realdata
 
@@ -19,7 +17,7 @@ TEXT = "Hi! The <https://evil.example|invoice> export has been broken since Mond
 
 
 async def test_logging_a_message_twice_gives_one_item_linked_to_it(
-    core: Core, slack: FakeSlackApi, sender: SlackSender, server: Any
+    core: Core, slack: FakeSlackApi, sender: SlackSender
 ) -> None:
     message = slack.post_as_user("C0SUPPORT", "UCAT", TEXT)
     shortcut = message_shortcut(SlackId.LOG_SHORTCUT, "UANA", "UCAT", "C0SUPPORT", message.ts, TEXT)

@@ -8,28 +8,27 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.core import Core
 from bot.domain import State
 from handlers.slack.ids import SlackId
-from tests.fakes.slack_api import BOT_USER, FakeSlackApi
-from tests.handlers.slack.payloads import CARDS, block_action, event
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER
+from tests.support.realdata import needs_realdata
+from tests.support.slack_payloads import CARDS, block_action, event
 
 pytestmark = needs_realdata
 
 
 @pytest.fixture
-def settings(db_url: str, slack: FakeSlackApi) -> Settings:
+def core_settings(slack: FakeSlackApi) -> dict[str, Any]:
     """An app-level token and no signing secret: Socket Mode, no /slack/events route."""
-    return Settings(
-        ALLHANDS_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_APP_TOKEN="xapp-test",
-        SLACK_API_URL=slack.api_url,
-        ALLHANDS_SLACK_CHANNEL=CARDS,
-    )
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": slack.api_url,
+        "ALLHANDS_SLACK_CHANNEL": CARDS,
+    }
 
 
 def _envelope(envelope_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ import pytest
 
 from bot.core import Core
 from handlers.teams.references import TeamsDirectory
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import CHANNEL, Post, recording
-from tests.support import needs_realdata, realdata_path
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata, realdata_path
+from tests.support.teams import CHANNEL, Post, recording
 
 pytestmark = needs_realdata
 
-HELP_START = "**All Hands** commands"
+HELP_START = "**All Hands** — customer feedback"
 
 
 def test_every_recording_is_covered() -> None:
@@ -32,10 +32,10 @@ EXPECTED = {
     "message_reaction_added.json": (201, None),
     "message_reaction_removed.json": (201, None),
     "teamsnet_MessageReactionActivity.json": (201, None),
-    "message_channel_with_mention.json": (201, HELP_START),
-    "message_outgoing_with_mention.json": (201, HELP_START),
-    "teamsnet_MessageActivity.json": (201, HELP_START),
-    "teamsnet_MessageActivity_Mention.json": (201, HELP_START),
+    "message_channel_with_mention.json": (201, "I don't know `reply`."),
+    "message_outgoing_with_mention.json": (201, "I don't know `hey`."),
+    "teamsnet_MessageActivity.json": (201, "I don't know `testing123`."),
+    "teamsnet_MessageActivity_Mention.json": (201, "I don't know `testing123`."),
     "outgoing_adaptive_card_message.json": (201, HELP_START),
     "invoke_adaptive_card_action.json": (400, None),
 }

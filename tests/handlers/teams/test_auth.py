@@ -10,24 +10,23 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app import build_core
-from bot.config import Settings
 from bot.core import Core
 from handlers.cli.context import ConfigError
 from handlers.server import build_server, chat_adapters
 from handlers.teams.adapter import TeamsAdapter
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import Client, Post, recording
-from tests.support import needs_realdata
+from tests.support.core import make_core
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata
+from tests.support.teams import Client, Post, recording
 
 pytestmark = needs_realdata
 MESSAGE = "message_channel_with_mention.json"
 
 
 @pytest.fixture
-async def production_client(settings: Settings, core: Core) -> AsyncIterator[Client]:
+async def production_client(core: Core) -> AsyncIterator[Client]:
     """The adapter exactly as `allhands serve` builds it from the environment."""
-    adapter = TeamsAdapter.from_settings(settings, core, dev=False)
+    adapter = TeamsAdapter.from_settings(core.settings, core, dev=False)
     assert adapter is not None
     async with TestClient(TestServer(build_server(core, [adapter]))) as client:
         yield client
@@ -96,7 +95,7 @@ async def test_a_properly_signed_request_is_accepted(post: Post, connector: Fake
 
 
 def test_without_an_app_id_teams_is_off_unless_dev(db_url: str) -> None:
-    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = make_core(db_url)
     try:
         adapters, lines = chat_adapters(core, dev=False)
         assert adapters == []
@@ -109,7 +108,7 @@ def test_without_an_app_id_teams_is_off_unless_dev(db_url: str) -> None:
 async def test_dev_mode_runs_the_unauthenticated_emulator_mode_with_a_loud_warning(
     db_url: str, caplog: pytest.LogCaptureFixture, connector: FakeConnector
 ) -> None:
-    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = make_core(db_url)
     caplog.set_level(logging.WARNING)
     adapters, lines = chat_adapters(core, dev=True)
 
@@ -124,7 +123,7 @@ async def test_dev_mode_runs_the_unauthenticated_emulator_mode_with_a_loud_warni
 
 
 async def test_the_route_does_not_exist_when_teams_is_off(db_url: str) -> None:
-    core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url))
+    core = make_core(db_url)
     adapters, _ = chat_adapters(core, dev=False)
     async with TestClient(TestServer(build_server(core, adapters))) as client:
         response = await client.post("/api/messages", json={"type": "message"})
@@ -134,14 +133,14 @@ async def test_the_route_does_not_exist_when_teams_is_off(db_url: str) -> None:
 @pytest.mark.parametrize(
     ("update", "complaint"),
     [
-        ({"teams_app_password": None}, "MicrosoftAppPassword"),
-        ({"teams_reactions": "like=delete"}, "ALLHANDS_TEAMS_REACTIONS"),
+        ({"MicrosoftAppPassword": None}, "MicrosoftAppPassword"),
+        ({"ALLHANDS_TEAMS_REACTIONS": "like=delete"}, "ALLHANDS_TEAMS_REACTIONS"),
     ],
 )
 def test_unworkable_teams_settings_stop_the_server(
-    settings: Settings, update: dict[str, object], complaint: str
+    db_url: str, core_settings: dict[str, object], update: dict[str, object], complaint: str
 ) -> None:
-    core = build_core(settings.model_copy(update=update))
+    core = make_core(db_url, **core_settings | update)
     try:
         with pytest.raises(ConfigError, match=complaint):
             chat_adapters(core, dev=False)

@@ -21,8 +21,8 @@ from bot.domain import (
     State,
 )
 from handlers.teams.cards import feedback_card, message_card, note_text
-from tests.handlers.teams.conftest import assert_valid_card
-from tests.support import needs_realdata
+from tests.support.realdata import needs_realdata
+from tests.support.teams import assert_valid_card
 
 pytestmark = needs_realdata
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

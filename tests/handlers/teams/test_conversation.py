@@ -13,21 +13,22 @@ from bot.ports.records import ListFilter
 from handlers.server import build_server
 from handlers.teams.adapter import TeamsAdapter, authentication, parse_reactions
 from handlers.teams.cards import Verb
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import (
+from tests.support.fakes.connector import FakeConnector
+from tests.support.outbox import settle
+from tests.support.realdata import needs_realdata
+from tests.support.teams import (
+    BOT_MENTION,
     CHANNEL,
     RIDO,
     Post,
     assert_valid_card,
     claim_invoke,
+    ingest_with_card,
+    message,
     recording,
-    settle,
 )
-from tests.handlers.teams.test_end_to_end import ingest_with_card
-from tests.support import needs_realdata
 
 pytestmark = needs_realdata
-BOT_MENTION = "<at>ridotest</at>"
 
 
 @pytest.fixture(autouse=True)
@@ -37,18 +38,6 @@ def sender(connector: FakeConnector) -> str:
     user = activity["from"]
     connector.add_member(user["id"], user["aadObjectId"], "Mo", "mo@example.com")
     return str(user["id"])
-
-
-def message(text: str, *, id: str, conversation: str | None = None) -> dict[str, Any]:
-    """The recorded channel message, with other text, id and conversation."""
-    activity = recording("message_channel_with_mention.json")
-    activity.update(id=id, text=text)
-    activity["attachments"] = []
-    if BOT_MENTION not in text:
-        activity["entities"] = [e for e in activity["entities"] if e["type"] != "mention"]
-    if conversation is not None:
-        activity["conversation"]["id"] = conversation
-    return activity
 
 
 def replies(connector: FakeConnector) -> list[str]:
@@ -76,7 +65,7 @@ async def test_log_command_creates_one_item_per_message(
 async def test_commands_answer_in_the_conversation(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, _ = await ingest_with_card(core, post, connector)
+    ref, _ = await ingest_with_card(core, post)
     texts = [
         f"claim {ref}",
         "mine",
@@ -94,8 +83,8 @@ async def test_commands_answer_in_the_conversation(
     assert answers[0] == f"You claimed {ref}."
     assert answers[1].startswith("You hold:")
     assert ref in answers[1]
-    assert answers[2] == "Waiting for someone: nothing."
-    assert answers[3] == "Feedback open: 0, claimed: 1, closed: 0."
+    assert answers[2] == "Waiting longest: nothing."
+    assert answers[3] == "Open: 0 · Claimed: 1 · Closed: 0"
     assert answers[4] == f"You closed {ref}."
     assert answers[5] == f"You reopened {ref}."
     assert answers[6] == f"{ref}: Open: waiting for someone to claim it"
@@ -112,13 +101,13 @@ async def test_personal_chat_commands_work_too(post: Post, connector: FakeConnec
 
     await post(activity)
 
-    assert replies(connector) == ["Feedback open: 0, claimed: 0, closed: 0."]
+    assert replies(connector) == ["Open: 0 · Claimed: 0 · Closed: 0"]
 
 
 async def test_replies_in_a_card_thread_become_comments_and_follow_edits(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
     thread = f"{CHANNEL};messageid={card_id}"
 
     await post(message("Customer called again", id="r1", conversation=thread))
@@ -175,7 +164,7 @@ async def test_log_as_customer_feedback_action_creates_the_item_once(
 async def test_a_second_claimer_is_told_politely_and_the_claimer_can_unclaim(
     core: Core, post: Post, connector: FakeConnector, sender: str
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
     await post(claim_invoke("allhands.claim", ref, card_id))
 
     late = claim_invoke("allhands.claim", ref, card_id)
@@ -196,7 +185,7 @@ async def test_a_second_claimer_is_told_politely_and_the_claimer_can_unclaim(
 async def test_refresh_shows_each_viewer_their_buttons(
     core: Core, post: Post, connector: FakeConnector, sender: str
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
     await post(claim_invoke("allhands.claim", ref, card_id))
 
     mine = await (await post(claim_invoke("allhands.refresh", ref, card_id))).json()
@@ -219,7 +208,7 @@ def reaction(card_id: str, kind: str = "like") -> dict[str, Any]:
 async def test_reactions_change_nothing_by_default(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
 
     response = await post(reaction(card_id))
 
@@ -230,7 +219,7 @@ async def test_reactions_change_nothing_by_default(
 async def test_a_lead_may_map_a_reaction_to_claim(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
     auth = authentication(
         core.settings,
         openid_metadata_url=connector.openid_metadata_url,

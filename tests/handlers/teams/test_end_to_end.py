@@ -2,60 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.core import Core
-from bot.domain import Identity, Platform, State
-from bot.intake import FeedbackDraft
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import (
+from bot.domain import Platform, State
+from tests.support.fakes.connector import FakeConnector
+from tests.support.outbox import settle
+from tests.support.realdata import needs_realdata
+from tests.support.teams import (
     CHANNEL,
     RIDO,
     Post,
     assert_valid_card,
+    card_of,
     claim_invoke,
-    recording,
-    settle,
+    ingest_with_card,
 )
-from tests.support import needs_realdata
 
 pytestmark = needs_realdata
-CUSTOMER_CARE = Identity(Platform.API, "zendesk", "zendesk")
-
-
-async def install(post: Post) -> None:
-    response = await post(recording("conversation_update_bot_added_to_team.json"))
-    assert response.status in (200, 201)
-
-
-async def ingest_with_card(core: Core, post: Post, connector: FakeConnector) -> tuple[str, str]:
-    """Install the app, log one item, and return (its ref, its card's Teams message id)."""
-    await install(post)
-    draft = FeedbackDraft(source="zendesk", body="My card was declined **twice**", url=None)
-    item = core.desk.ingest(draft, CUSTOMER_CARE).item
-    await settle(core.db)
-    return item.ref, posted_id(core, item.id)
-
-
-def posted_id(core: Core, item_id: int) -> str:
-    with core.db.read() as uow:
-        copies = uow.cards.for_item(item_id)
-    assert [c.platform for c in copies] == [Platform.TEAMS]
-    assert copies[0].message_id is not None
-    return copies[0].message_id
-
-
-def card_of(call_body: dict[str, Any]) -> dict[str, Any]:
-    attachment = call_body["attachments"][0]
-    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    card: dict[str, Any] = attachment["content"]
-    return card
 
 
 async def test_ingested_item_is_posted_as_a_card_in_the_configured_channel(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, message_id = await ingest_with_card(core, post, connector)
+    ref, message_id = await ingest_with_card(core, post)
 
     call = connector.sent("POST")[-1]
     assert call.path == f"/v3/conversations/{CHANNEL}/activities"
@@ -70,7 +38,7 @@ async def test_ingested_item_is_posted_as_a_card_in_the_configured_channel(
 async def test_claim_click_answers_200_with_the_refreshed_card_and_updates_everything(
     core: Core, post: Post, connector: FakeConnector
 ) -> None:
-    ref, card_id = await ingest_with_card(core, post, connector)
+    ref, card_id = await ingest_with_card(core, post)
     before = len(connector.calls)
 
     response = await post(claim_invoke("allhands.claim", ref, card_id))

@@ -15,10 +15,18 @@ from handlers.teams.adapter import authentication
 from handlers.teams.cards import queue_card
 from handlers.teams.queue_messenger import TeamsQueueMessenger
 from handlers.teams.references import TeamsDirectory
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import CHANNEL, RIDO, Post, assert_valid_card, recording
-from tests.handlers.teams.test_end_to_end import card_of, ingest_with_card
-from tests.support import FakeClock, needs_realdata
+from tests.support.clock import FakeClock
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata
+from tests.support.teams import (
+    CHANNEL,
+    RIDO,
+    Post,
+    assert_valid_card,
+    card_of,
+    ingest_with_card,
+    recording,
+)
 
 pytestmark = needs_realdata
 SHIFT = {"day": "mon", "start": "09:00", "end": "12:00", "emails": ["rido@example.com"]}
@@ -50,7 +58,7 @@ async def test_shift_start_sends_the_queue_and_its_claim_button_claims(
     messenger: TeamsQueueMessenger,
     clock: FakeClock,
 ) -> None:
-    ref, _ = await ingest_with_card(core, post, connector)
+    ref, _ = await ingest_with_card(core, post)
     core.admin.change("rota", {"shifts": [SHIFT]}, None)
     job = RotaJob(core.db, lambda: core.digest.plan().zone, [messenger], owner="test")
 
@@ -84,7 +92,7 @@ async def test_shift_start_sends_the_queue_and_its_claim_button_claims(
 async def test_someone_not_in_the_roster_gets_nothing(
     core: Core, post: Post, connector: FakeConnector, messenger: TeamsQueueMessenger
 ) -> None:
-    await ingest_with_card(core, post, connector)
+    await ingest_with_card(core, post)
 
     sent = await messenger.send_queue("nobody@example.com", "Your shift starts now.", [])
 

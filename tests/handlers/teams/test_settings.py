@@ -11,10 +11,9 @@ from bot.admin.schemas import RotaConfig
 from bot.core import Core
 from bot.domain import Platform
 from handlers.teams.settings_card import SAVE_VERB
-from tests.fakes.connector import FakeConnector
-from tests.handlers.teams.conftest import Post, assert_valid_card, recording
-from tests.handlers.teams.test_conversation import BOT_MENTION, message
-from tests.support import needs_realdata
+from tests.support.fakes.connector import FakeConnector
+from tests.support.realdata import needs_realdata
+from tests.support.teams import BOT_MENTION, Post, assert_valid_card, message, recording
 
 pytestmark = needs_realdata
 ROUTES = (
@@ -70,7 +69,7 @@ async def test_config_shows_a_lead_the_form_and_anyone_the_settings(
     leads = await command(post, connector, "config", 1)
 
     assert "**Leads:** none" in everyone["text"]
-    assert everyone["text"].endswith("Only support leads can change these.")
+    assert everyone["text"].endswith("Only support leads can change these; ask one of them.")
     assert not everyone.get("attachments")
     assert leads["text"].startswith("**Leads:** Mo ")
     card = leads["attachments"][0]["content"]
