@@ -8,61 +8,33 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from app import build_core
-from bot.admin.secrets import new_key
-from bot.config import Settings
 from bot.core import Core
 from bot.domain import EventKind, Kind, Severity, State
 from bot.ports.records import ListFilter
 from bot.sources.events import Arrived
-from handlers.server import build_server, chat_adapters
 from handlers.sources import zendesk
 from handlers.sources.vendors import VendorParser
 from storage.models import SourceDeliveryRow
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.support import eventually
-from tests.support import needs_realdata, realdata_path
+from tests.support.eventually import eventually
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata, realdata_path
+from tests.support.slack_payloads import CARDS
 
 pytestmark = needs_realdata
 
-CARDS = "C0CARDS"
 SECRET = "zendesk-webhook-secret"
 Client = TestClient[Any, Any]
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def core(db_url: str, slack: FakeSlackApi) -> Core:
-    settings = Settings(
-        ALLHANDS_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET="slack-secret",
-        SLACK_API_URL=slack.api_url,
-        ALLHANDS_SLACK_CHANNEL=CARDS,
-        ALLHANDS_SECRET_KEY=new_key(),
-    )
-    built = build_core(settings)
-    built.sources.add("zendesk", "helpdesk", secret=SECRET)
-    return built
-
-
-@pytest.fixture
-async def client(core: Core) -> AsyncIterator[Client]:
-    adapters, _ = chat_adapters(core, dev=False)
-    async with TestClient(TestServer(build_server(core, adapters))) as test_client:
-        yield test_client
+@pytest.fixture(autouse=True)
+def helpdesk(core: Core) -> None:
+    core.sources.add("zendesk", "helpdesk", secret=SECRET)
 
 
 def zendesk_event(name: str, **changes: Any) -> bytes:

@@ -15,7 +15,7 @@ from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
 from handlers.sources import zendesk
 from handlers.sources.base import Received
-from tests.support import needs_realdata, realdata_path
+from tests.support.realdata import needs_realdata, realdata_path
 
 pytestmark = needs_realdata
 
