@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 import click
 from aiohttp import web
@@ -37,6 +40,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     """Run the server: ingest API, Slack, Teams, health, and (unless --no-work) the inbox,
     outbox and schedule, in one process."""
     settings = ctx.settings
+    host, port = host or settings.host, port or settings.port
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core_unchecked
     problem = core.db.schema_problem()
@@ -50,17 +54,38 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     for line in lines:
         click.echo(line)
     if dev:
-        _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
+        _announce_dev_token(core, f"http://{host}:{port}")
     app = build_server(core, adapters, work=not no_work)
     settle_heap()
-    web.run_app(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
-        access_log_class=AccessLog,
-        print=lambda text: click.echo(text.strip()),
-    )
+    with _listening(host, port):
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+            access_log_class=AccessLog,
+            print=lambda text: click.echo(text.strip()),
+        )
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[None]:
+    """A port another program holds, or an address this machine does not have, is a setting
+    to change: say which, and how, instead of aiohttp's traceback."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is in use by another program: stop it, or pick another "
+                "port with --port or ALLHANDS_PORT"
+            ) from error
+        if error.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({error.strerror}): pick another address with "
+                "--host/--port or ALLHANDS_HOST/ALLHANDS_PORT"
+            ) from error
+        raise
 
 
 def _announce_dev_token(core: Core, base: str) -> None:
@@ -91,7 +116,8 @@ def work(ctx: Context, port: int | None) -> None:
     for line in lines:
         click.echo(line)
     status = (settings.host, port) if port else None
-    asyncio.run(_work_until_signalled(core, adapters, status))
+    with _listening(*status) if status else nullcontext():
+        asyncio.run(_work_until_signalled(core, adapters, status))
 
 
 async def _work_until_signalled(
