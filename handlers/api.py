@@ -25,6 +25,7 @@ from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
+from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
 from handlers.rate_limit import TokenBuckets
@@ -120,11 +121,8 @@ async def problem_middleware(
 
 def _invalid(error: ValidationError, prefix: str = "") -> Problem:
     errors = [
-        {
-            "field": prefix + ".".join(str(p) for p in e["loc"]) if e["loc"] else prefix or "body",
-            "message": e["msg"],
-        }
-        for e in error.errors()
+        {"field": prefix + where if where else prefix or "body", "message": what}
+        for where, what in problems(error)
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return Problem(422, "invalid-fields", detail, errors=errors)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.admin.schemas import SCHEMAS, RoutesConfig, WebhooksConfig
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft
+from bot.validation import problems
 from handlers.cli.context import Context
 from handlers.item_json import rfc3339
 
@@ -84,8 +85,8 @@ def routes_test(ctx: Context, item_json: str) -> None:
     try:
         draft = FeedbackDraft.model_validate_json(item_json)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise Invalid(f"--json: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        found = "; ".join(f"{where}: {what}" if where else what for where, what in problems(error))
+        raise Invalid(f"--json: {found}") from None
     decision = ctx.core.router.decide(draft)
     where = ", ".join(f"{d.platform.value}:{d.channel}" for d in decision.destinations) or "nowhere"
     click.echo(f"rule: {decision.rule}\ndestinations: {where}")
