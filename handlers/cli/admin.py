@@ -10,6 +10,7 @@ from typing import Literal
 import click
 from pydantic import ValidationError
 
+from bot.admin.routing import off_note
 from bot.admin.schemas import SCHEMAS, RoutesConfig, WebhooksConfig
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft
@@ -90,6 +91,8 @@ def routes_test(ctx: Context, item_json: str) -> None:
     decision = ctx.core.router.decide(draft)
     where = ", ".join(f"{d.platform.value}:{d.channel}" for d in decision.destinations) or "nowhere"
     click.echo(f"rule: {decision.rule}\ndestinations: {where}")
+    for destination in decision.off:
+        click.echo(f"  {off_note(destination)}")
 
 
 @click.group()

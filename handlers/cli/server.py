@@ -50,9 +50,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     elif problem:
         raise ConfigError(problem)
     core.admin.bootstrap(settings.lead_emails, settings.exec_emails)
-    adapters, lines = chat_adapters(core, dev=dev)
-    for line in lines:
-        click.echo(line)
+    adapters = _start_adapters(core, dev=dev)
     if dev:
         _announce_dev_token(core, f"http://{host}:{port}")
     app = build_server(core, adapters, work=not no_work)
@@ -88,6 +86,17 @@ def _listening(host: str, port: int) -> Iterator[None]:
         raise
 
 
+def _start_adapters(core: Core, *, dev: bool) -> list[ChatAdapter]:
+    """The chat adapters, a line for each platform (on, or how to turn it on), and a warning
+    for each setting that sends cards nowhere, which would otherwise pass in silence."""
+    adapters, lines = chat_adapters(core, dev=dev)
+    for line in lines:
+        click.echo(line)
+    for warning in core.router.warnings():
+        click.echo(f"warning: {warning}")
+    return adapters
+
+
 def _announce_dev_token(core: Core, base: str) -> None:
     name = f"dev-{core.clock.now():%Y%m%d%H%M%S}"
     token = core.tokens.create(name)
@@ -112,9 +121,7 @@ def work(ctx: Context, port: int | None) -> None:
     settings = ctx.settings
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core
-    adapters, lines = chat_adapters(core, dev=False)
-    for line in lines:
-        click.echo(line)
+    adapters = _start_adapters(core, dev=False)
     status = (settings.host, port) if port else None
     with _listening(*status) if status else nullcontext():
         asyncio.run(_work_until_signalled(core, adapters, status))
