@@ -101,10 +101,15 @@ def config() -> None:
 
 
 @config.command("show")
-@click.argument("key", type=click.Choice(sorted(SCHEMAS)))
+@click.argument("key", type=click.Choice(sorted(SCHEMAS)), required=False)
 @click.pass_obj
-def config_show(ctx: Context, key: str) -> None:
-    click.echo(ctx.core.admin.read(key).model_dump_json(indent=2))
+def config_show(ctx: Context, key: str | None) -> None:
+    """Print KEY's value as JSON; without KEY, every setting, keyed by name."""
+    if key is not None:
+        click.echo(ctx.core.admin.read(key).model_dump_json(indent=2))
+        return
+    every = {name: ctx.core.admin.read(name).model_dump(mode="json") for name in sorted(SCHEMAS)}
+    click.echo(json.dumps(every, indent=2))
 
 
 @config.command("set")

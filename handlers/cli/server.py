@@ -19,6 +19,7 @@ from handlers.observability import AccessLog, configure_logging
 from handlers.server import build_server, chat_adapters, run_worker, settle_heap
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+DEV_TOKEN_NAME = "dev"  # noqa: S105 - a name; the token is made each run
 
 
 def _environment_help() -> str:
@@ -98,12 +99,14 @@ def _start_adapters(core: Core, *, dev: bool) -> list[ChatAdapter]:
 
 
 def _announce_dev_token(core: Core, base: str) -> None:
-    name = f"dev-{core.clock.now():%Y%m%d%H%M%S}"
-    token = core.tokens.create(name)
+    """One dev token, replaced every run: the last run's stops working, so runs do not leave
+    live tokens behind."""
+    token = core.tokens.rotate(DEV_TOKEN_NAME, missing_ok=True)
     click.echo(
         "dev mode: SQLite, no chat credentials needed; every change is logged, and cards go "
         "only to the chat platforms that are on.\n"
-        f"dev mode: API token '{name}' for this run:\n  {token}\n"
+        f"dev mode: API token '{DEV_TOKEN_NAME}' for this run (the last run's is revoked):\n"
+        f"  {token}\n"
         f"  try: curl -X POST {base}/api/v1/feedback -H 'Authorization: Bearer {token}' "
         '-H \'Content-Type: application/json\' -d \'{"source":"email","body":"Hello"}\''
     )
