@@ -42,6 +42,10 @@ from tests.handlers.slack.payloads import (
     view_submission,
 )
 from tests.handlers.slack.support import eventually
+from tests.support import needs_realdata
+
+# Every fault is a real Slack delivery: without the payloads, skip before starting processes.
+pytestmark = needs_realdata
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 USERS = {"UANA": "Ana Lima", "UBEN": "Ben Okafor", "UCAT": "Cat Jones", "UDAN": "Dan Moss"}
