@@ -196,8 +196,9 @@ def validate(key: str, value: Any) -> Strict:
     except ValidationError as error:
         found = [(".".join(filter(None, (key, where))), what) for where, what in problems(error)]
         lines = [f"{where}: {what}" for where, what in found]
-        message = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n" + "\n".join(lines)
-        raise Invalid(message, found[0][0]) from None
+        if len(lines) > 1:
+            lines = [f"{len(lines)} problems:", *(f"  {line}" for line in lines)]
+        raise Invalid("\n".join(lines), found[0][0]) from None
 
 
 def redact_secrets(value: Any) -> Any:

@@ -139,10 +139,10 @@ def test_config_set_routes_reports_every_mistake_at_once(db_url: str, tmp_path: 
     lines = result.stderr.splitlines()
     assert lines[0] == "allhands: 4 problems:"
     assert [line.split(":")[0] for line in lines[1:]] == [
-        "routes.rules.0.kinds.0",
-        "routes.rules.0.destinations.0.channel",
-        "routes.rules.1.name",
-        "routes.rules.1.destinations.0.platform",
+        "  routes.rules.0.kinds.0",
+        "  routes.rules.0.destinations.0.channel",
+        "  routes.rules.1.name",
+        "  routes.rules.1.destinations.0.platform",
     ]
 
 

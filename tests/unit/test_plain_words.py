@@ -91,8 +91,8 @@ def test_several_mistakes_are_reported_together_and_the_first_is_the_field() -> 
     lines = refused.value.message.splitlines()
     assert lines[0] == "3 problems:"
     assert [line.split(":")[0] for line in lines[1:]] == [
-        "digest.time",
-        "digest.days",
-        "digest.colour",
+        "  digest.time",
+        "  digest.days",
+        "  digest.colour",
     ]
     assert refused.value.field == "digest.time"
