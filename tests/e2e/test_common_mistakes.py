@@ -1,6 +1,6 @@
 """The mistakes of a first hour, made with the real `allhands` process: each ends in one line
 on stderr naming the problem and the fix, exit code 2, and no traceback unless
-ALLHANDS_LOG_LEVEL=DEBUG asks for one."""
+ALLHANDS_LOG_LEVEL=DEBUG asks for one. Their variants and the ways out run in-process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from app import cli
 from bot.config import Settings
 from storage.db import upgrade
 
@@ -35,6 +37,12 @@ def allhands(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProce
         timeout=60,
         check=False,
     )
+
+
+def in_process(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The same command in this process, for the cases with no process-level failure path."""
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def one_line_and_exit_2(run: subprocess.CompletedProcess[str]) -> str:
@@ -92,9 +100,9 @@ def test_a_database_url_that_is_no_url_names_the_forms_that_work(tmp_path: Path)
     assert "use sqlite:///PATH or postgresql://USER:PASS@HOST/DB" in line
 
 
-def test_a_url_sqlalchemy_cannot_parse_names_the_setting(tmp_path: Path) -> None:
+def test_a_url_sqlalchemy_cannot_parse_names_the_setting() -> None:
     url = "postgresql://ana@db.example.com:five/allhands"
-    line = one_line_and_exit_2(allhands(tmp_path, "token", "list", ALLHANDS_DATABASE_URL=url))
+    line = one_line_and_exit_2(in_process("token", "list", ALLHANDS_DATABASE_URL=url))
     assert "set ALLHANDS_DATABASE_URL to sqlite:///PATH or postgresql://" in line
 
 
@@ -110,9 +118,9 @@ def test_a_postgresql_that_is_not_running_is_named_with_its_address(
     assert "s3cret-pw" not in run.stdout + run.stderr
 
 
-def test_serve_meets_a_database_that_is_down_the_same_way(tmp_path: Path, closed_port: int) -> None:
+def test_serve_meets_a_database_that_is_down_the_same_way(closed_port: int) -> None:
     url = f"postgresql://ana@127.0.0.1:{closed_port}/allhands"
-    line = one_line_and_exit_2(allhands(tmp_path, "serve", ALLHANDS_DATABASE_URL=url))
+    line = one_line_and_exit_2(in_process("serve", ALLHANDS_DATABASE_URL=url))
     assert "cannot reach the database" in line
 
 
@@ -122,10 +130,10 @@ def test_the_usual_postgresql_url_forms_all_mean_psycopg(scheme: str) -> None:
     assert settings.database_url == "postgresql+psycopg://ana:pw@db.example.com:5433/allhands"
 
 
-def test_a_postgres_url_reaches_the_database(tmp_path: Path, db_url: str) -> None:
+def test_a_postgres_url_reaches_the_database(db_url: str) -> None:
     """On PostgreSQL as hosting providers write it; SQLite's URL as it is."""
     url = db_url.replace("postgresql+psycopg://", "postgres://", 1)
-    run = allhands(tmp_path, "db", "current", ALLHANDS_DATABASE_URL=url)
+    run = in_process("db", "current", ALLHANDS_DATABASE_URL=url)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("database: ")
 
@@ -141,8 +149,7 @@ def test_a_latin_1_csv_is_refused_with_the_option_that_reads_it(
     line = one_line_and_exit_2(run)
     assert "reviews.csv is not UTF-8 (line 2)" in line
     assert "--encoding latin-1" in line
-    fixed = allhands(
-        tmp_path,
+    fixed = in_process(
         "import",
         str(path),
         "--source",
@@ -152,7 +159,7 @@ def test_a_latin_1_csv_is_refused_with_the_option_that_reads_it(
         ALLHANDS_DATABASE_URL=sqlite_url,
     )
     assert fixed.returncode == 0, fixed.stderr
-    shown = allhands(tmp_path, "feedback", "show", "FB-1", ALLHANDS_DATABASE_URL=sqlite_url)
+    shown = in_process("feedback", "show", "FB-1", ALLHANDS_DATABASE_URL=sqlite_url)
     assert "The café menu is gone" in shown.stdout
 
 
@@ -161,9 +168,7 @@ def test_a_utf_8_csv_with_a_byte_order_mark_keeps_its_first_column(
 ) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes("body,external_id\nNaïve sync,e1\n".encode("utf-8-sig"))
-    run = allhands(
-        tmp_path, "import", str(path), "--source", "excel", ALLHANDS_DATABASE_URL=sqlite_url
-    )
+    run = in_process("import", str(path), "--source", "excel", ALLHANDS_DATABASE_URL=sqlite_url)
     assert run.returncode == 0, run.stderr
     assert "imported 1" in run.stdout
 
@@ -171,8 +176,7 @@ def test_a_utf_8_csv_with_a_byte_order_mark_keeps_its_first_column(
 def test_an_unknown_encoding_is_one_line_too(tmp_path: Path, sqlite_url: str) -> None:
     path = tmp_path / "reviews.csv"
     path.write_text("body\nfine\n")
-    run = allhands(
-        tmp_path,
+    run = in_process(
         "import",
         str(path),
         "--source",
