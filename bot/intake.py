@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.domain import BODY_MAX_CHARS, Kind, Severity
+from bot.validation import EMAIL_PATTERN, HTTP_URL, NOT_BLANK
 
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_NOT_BLANK = r"\S"  # surrounding blanks are stripped, so blanks alone are no text at all
-# A syntax check only: customer addresses come from helpdesks that verified them already.
-EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 _TAG_MAX = 50
 TAGS_MAX = 20
 
@@ -49,14 +47,14 @@ class FeedbackDraft(BaseModel):
 
     # The document's pattern is the lower-cased slug; the validator also lower-cases for you.
     source: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": _SOURCE.pattern})
-    external_id: str | None = Field(None, min_length=1, max_length=200, pattern=_NOT_BLANK)
+    external_id: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     title: str | None = Field(None, max_length=300)
-    body: str = Field(min_length=1, max_length=BODY_MAX_CHARS, pattern=_NOT_BLANK)
+    body: str = Field(min_length=1, max_length=BODY_MAX_CHARS, pattern=NOT_BLANK)
     kind: Kind = Kind.FEEDBACK
     severity: Severity = Severity.NORMAL
     tags: list[str] = Field(default_factory=list, max_length=TAGS_MAX)
     product_area: str | None = Field(None, max_length=100)
-    url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    url: str | None = Field(None, max_length=2000, pattern=HTTP_URL)
     customer: CustomerIn = Field(default_factory=CustomerIn)
     received_at: datetime | None = None
 

@@ -25,6 +25,7 @@ from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
+from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
 from handlers.rate_limit import TokenBuckets
@@ -120,11 +121,8 @@ async def problem_middleware(
 
 def _invalid(error: ValidationError, prefix: str = "") -> Problem:
     errors = [
-        {
-            "field": prefix + ".".join(str(p) for p in e["loc"]) if e["loc"] else prefix or "body",
-            "message": e["msg"],
-        }
-        for e in error.errors()
+        {"field": prefix + where if where else prefix or "body", "message": what}
+        for where, what in problems(error)
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return Problem(422, "invalid-fields", detail, errors=errors)
@@ -339,24 +337,49 @@ def _list_filter(query: Any) -> ListFilter:
     )
 
 
-class Health:
-    """`/healthz`: the process answers. `/readyz`: the database answers and fits this code."""
+# Where someone who opens the server's address in a browser can go from there.
+INDEX = {
+    "service": "All Hands",
+    "links": {
+        "health": "/healthz",
+        "ready": "/readyz",
+        "openapi": "/api/v1/openapi.json",
+        "metrics": "/metrics",
+    },
+    "docs": "README.md and docs/ in the All Hands source: the API, Slack, Teams, the digest",
+}
 
-    def __init__(self, desk: Desk) -> None:
+
+class Health:
+    """`/`: where to go from here. `/healthz`: the process answers. `/readyz`: the database
+    answers and fits this code; `warnings` names settings that send cards nowhere (the server
+    is still ready: feedback is stored, only its cards go nowhere)."""
+
+    def __init__(self, desk: Desk, warnings: Callable[[], list[str]]) -> None:
         self._desk = desk
+        self._warnings = warnings
 
     def mount(self, app: web.Application) -> None:
+        app.router.add_get("/", self.index)
         app.router.add_get("/healthz", self.alive)
         app.router.add_get("/readyz", self.ready)
+
+    async def index(self, request: web.Request) -> web.Response:
+        return web.json_response(INDEX)
 
     async def alive(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     async def ready(self, request: web.Request) -> web.Response:
         try:
-            problem = await asyncio.to_thread(self._desk.db.schema_problem)
-        except Exception as error:
-            problem = f"database unreachable ({type(error).__name__})"
+            problem, warnings = await asyncio.to_thread(self._check)
+        except Exception as error:  # the kind only: where the database is stays private
+            cause = error.__cause__ if isinstance(error, DatabaseUnavailable) else error
+            problem, warnings = f"database unreachable ({type(cause).__name__})", []
         if problem:
             return web.json_response({"status": "unavailable", "reason": problem}, status=503)
-        return web.json_response({"status": "ready"})
+        return web.json_response({"status": "ready", "warnings": warnings})
+
+    def _check(self) -> tuple[str | None, list[str]]:
+        problem = self._desk.db.schema_problem()
+        return problem, [] if problem else self._warnings()

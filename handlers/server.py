@@ -70,7 +70,7 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     app = web.Application(
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
     )
-    Health(core.desk).mount(app)
+    Health(core.desk, core.router.warnings).mount(app)
     Metrics(core.db, core.clock).mount(app)
     limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
     IngestApi(core.desk, core.tokens, limits).mount(app)
@@ -100,7 +100,7 @@ def build_status_server(core: Core) -> web.Application:
     """A worker's own `/healthz`, `/readyz` and `/metrics`: what it changes is counted where
     it changes it, and an orchestrator can probe it."""
     app = web.Application(middlewares=MIDDLEWARES)
-    Health(core.desk).mount(app)
+    Health(core.desk, core.router.warnings).mount(app)
     Metrics(core.db, core.clock).mount(app)
     return app
 

@@ -16,6 +16,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -49,6 +50,24 @@ AFTER_ACK_GRACE_SECONDS = 10.0
 OUTBOUND_TIMEOUT_SECONDS = 10  # a post that may have landed is checked before it is retried
 
 log = logging.getLogger(__name__)
+
+
+class _OwnClientsToken(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." at every start.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself whenever `token` is not passed,
+    and warns when a `client` is passed too. No combination of its arguments avoids that while
+    the variable is set: passing `token` warns the same way, and leaving out `client` makes
+    Bolt warn that `authorize` ignores the token (and loses SLACK_API_URL). The adapter needs
+    both its own client and `authorize`, so the token Bolt found is the one it already has.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.AsyncApp")  # the logger Bolt warns on
+_BOLT_LOG.addFilter(_OwnClientsToken())
 
 
 class BotAuthorization:
