@@ -16,6 +16,12 @@ from handlers.observability import AccessLog, configure_logging
 from handlers.server import build_server, chat_adapters, run_worker, settle_heap
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+PREVIEW_HINT = (
+    "dev mode: see an item's card as Slack or Teams would get it, without either (FB-1 is the "
+    "first item):\n"
+    "  allhands preview card FB-1 --format slack   # the blocks, and a Block Kit Builder link\n"
+    "  allhands preview card FB-1 --format teams   # the Adaptive Card, for the Designer"
+)
 
 
 def _environment_help() -> str:
@@ -51,6 +57,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
         click.echo(line)
     if dev:
         _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
+        click.echo(PREVIEW_HINT)
     app = build_server(core, adapters, work=not no_work)
     settle_heap()
     web.run_app(
