@@ -66,7 +66,10 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
 
 def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) -> web.Application:
     """The one aiohttp application: ingest API, health, and every chat adapter's routes; with
-    `work`, the inbox, outbox and schedule too (else `allhands work` processes run them)."""
+    `work`, the inbox, outbox and schedule too (else `allhands work` processes run them).
+
+    Cards are routed to exactly the platforms served here, whatever turned each adapter on."""
+    core.router.deliver_to(adapter.platform for adapter in adapters)
     app = web.Application(
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -130,12 +130,20 @@ class StaticRouter:
 
 
 class ConfiguredRouter:
-    """Routes leads set in chat (from the database); the environment's channels by default."""
+    """Routes leads set in chat (from the database); the environment's channels by default.
 
-    def __init__(self, db: Store, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
+    Only destinations on the platforms that are on are kept: a card for a platform nobody
+    delivers to would wait in the outbox forever.
+    """
+
+    def __init__(self, db: Store, fallback: StaticRouter, enabled: Iterable[Platform]) -> None:
         self._routes = CachedSetting(db, "routes")
         self.fallback = fallback
         self._enabled = set(enabled)
+
+    def deliver_to(self, platforms: Iterable[Platform]) -> None:
+        """From now on, keep destinations on exactly these platforms."""
+        self._enabled = set(platforms)
 
     def decide(self, item: Routable) -> Decision:
         config = self._routes.value()

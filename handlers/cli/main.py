@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import admin, db, digest, feedback, importer, server, teams, tokens
+from handlers.cli import admin, db, digest, feedback, importer, preview, server, teams, tokens
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -15,6 +15,7 @@ COMMANDS: tuple[click.Command, ...] = (
     importer.import_csv,
     feedback.feedback,
     digest.digest,
+    preview.preview,
     teams.teams,
     admin.people,
     admin.routes,

@@ -20,6 +20,12 @@ from handlers.server import build_server, chat_adapters, run_worker, settle_heap
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 DEV_TOKEN_NAME = "dev"  # noqa: S105 - a name; the token is made each run
+PREVIEW_HINT = (
+    "dev mode: see an item's card as Slack or Teams would get it, without either (FB-1 is the "
+    "first item):\n"
+    "  allhands preview card FB-1 --format slack   # the blocks, and a Block Kit Builder link\n"
+    "  allhands preview card FB-1 --format teams   # the Adaptive Card, for the Designer"
+)
 
 
 def _environment_help() -> str:
@@ -54,6 +60,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     adapters = _start_adapters(core, dev=dev)
     if dev:
         _announce_dev_token(core, f"http://{host}:{port}")
+        click.echo(PREVIEW_HINT)
     app = build_server(core, adapters, work=not no_work)
     settle_heap()
     with _listening(host, port):
@@ -93,6 +100,7 @@ def _start_adapters(core: Core, *, dev: bool) -> list[ChatAdapter]:
     adapters, lines = chat_adapters(core, dev=dev)
     for line in lines:
         click.echo(line)
+    core.router.deliver_to(adapter.platform for adapter in adapters)  # the emulator counts
     for warning in core.router.warnings():
         click.echo(f"warning: {warning}")
     return adapters

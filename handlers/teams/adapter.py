@@ -3,6 +3,8 @@
 Every botbuilder type stays inside `handlers/teams/` (the Python SDK is in maintenance mode), so
 replacing it touches this package only. With no app id the adapter is off; the unauthenticated
 emulator mode runs only with `--dev`, because an empty app id makes botbuilder accept anyone.
+The Bot Framework Emulator's conversations belong to no team, so in that mode cards go (without
+ALLHANDS_TEAMS_CHANNEL) to the conversation that reached the bot last instead of a General channel.
 """
 
 from __future__ import annotations
@@ -174,7 +176,8 @@ class TeamsAdapter:
     ) -> None:
         self.mode = mode
         directory = TeamsDirectory(core.db, core.clock)
-        core.router.fallback.use_default(Platform.TEAMS, directory.general_channel)
+        default = directory.general_channel if app_id else directory.newest_conversation
+        core.router.fallback.use_default(Platform.TEAMS, default)
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
         self.handle_recorded: Handle | None = None  # Teams answers invokes with the change made
@@ -197,7 +200,10 @@ class TeamsAdapter:
             if not dev:
                 return None
             log.warning(EMULATOR_WARNING)
-            mode = "EMULATOR MODE, unauthenticated (dev only; set MicrosoftAppId for real use)"
+            mode = (
+                f"EMULATOR MODE, unauthenticated at POST {ROUTE} (dev only; set MicrosoftAppId "
+                "for real use): connect the Bot Framework Emulator there, see docs/teams.md"
+            )
             return cls(core, authentication(settings), app_id="", mode=mode, reactions=reactions)
         managed = settings.teams_app_type.lower() == "userassignedmsi"
         if settings.teams_app_password is None and not managed:

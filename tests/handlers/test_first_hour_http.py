@@ -12,18 +12,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import build_core
 from bot.config import Settings
 from bot.core import Core
-from handlers.server import build_server
+from handlers.server import build_server, chat_adapters
 from handlers.slack.adapter import SlackAdapter
 
 
 @pytest.fixture
 def client_with(db_url: str) -> Callable[..., TestServer]:
-    """A server over a core built from these settings (the environment's are ignored); the
-    test client closes it."""
+    """A server over a core built from these settings (the environment's are ignored), with
+    the chat adapters they turn on, as `allhands serve` builds it; the test client closes it."""
 
     def make(**settings: str) -> TestServer:
         core = build_core(Settings(ALLHANDS_DATABASE_URL=db_url, **settings))  # type: ignore[arg-type]
-        return TestServer(build_server(core, []))
+        return TestServer(build_server(core, chat_adapters(core, dev=False)[0]))
 
     return make
 
