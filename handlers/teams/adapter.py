@@ -30,6 +30,7 @@ from bot.core import Core
 from bot.delivery.inbox import Handle
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
+from handlers.teams import signing_keys
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
 from handlers.teams.people import TeamsPeople
@@ -141,6 +142,7 @@ def authentication(
     The two keywords exist for a private cloud or a test double of the Bot Framework: where
     the channel's signing keys are published, and where the bot's own tokens come from.
     """
+    signing_keys.install()
     return _Authentication(
         _BotConfig(settings, openid_metadata_url), credentials_factory=credentials_factory
     )
