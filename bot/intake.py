@@ -78,4 +78,7 @@ class FeedbackDraft(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone offset (RFC 3339), e.g. 2026-01-31T09:00:00Z")
-        return value.astimezone(UTC) if value else None
+        try:
+            return value.astimezone(UTC) if value else None
+        except OverflowError:
+            raise ValueError("is outside the calendar once taken to UTC") from None

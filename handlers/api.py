@@ -11,8 +11,9 @@ import binascii
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 ITEM_LIMIT_BYTES = 256 * 1024
 BATCH_LIMIT_BYTES = 8 * 1024 * 1024
 PAGE_MAX = 200
+# Digits as people type them in a URL: `isdigit()` also takes '²' (which int() refuses) and
+# Arabic-Indic or full-width digits (which int() reads).
+ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+LARGEST_ID = 2**63 - 1  # a BIGINT id
 RETRY_AFTER_SECONDS = 5
 
 
@@ -305,7 +310,7 @@ def _after_id(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind == "id" and value.isdigit():
+        if kind == "id" and ASCII_NUMBER.fullmatch(value) and int(value) <= LARGEST_ID:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -327,8 +332,12 @@ def _list_filter(query: Any) -> ListFilter:
             raise Invalid("since must be an RFC 3339 time", "since") from None
         if since.tzinfo is None:
             raise Invalid("since needs a time zone offset, e.g. Z", "since")
+        try:
+            since = since.astimezone(UTC)
+        except OverflowError:
+            raise Invalid("since is outside the calendar once taken to UTC", "since") from None
     limit_text = query.get("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_MAX:
+    if not ASCII_NUMBER.fullmatch(limit_text) or not 1 <= int(limit_text) <= PAGE_MAX:
         raise Invalid(f"limit must be a whole number from 1 to {PAGE_MAX}", "limit")
     return ListFilter(
         state=State(state) if state else None,
