@@ -40,6 +40,9 @@ PAGE_MAX = 200
 ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
 LARGEST_ID = 2**63 - 1  # a BIGINT id
 RETRY_AFTER_SECONDS = 5
+# Token look-ups in the database per client address (a known token is cached for seconds).
+LOOKUPS_PER_SECOND = 5.0
+LOOKUP_BURST = 50
 
 
 class Problem(Exception):
@@ -142,6 +145,7 @@ class IngestApi:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
+        self._lookups = TokenBuckets(LOOKUPS_PER_SECOND, LOOKUP_BURST)
         self._queue = ingest_queue(desk)
 
     def mount(self, app: web.Application) -> None:
@@ -244,9 +248,7 @@ class IngestApi:
         name = None
         token = token.strip()
         if scheme.lower() == "bearer" and token:
-            name = self._tokens.cached(token) or await asyncio.to_thread(
-                self._tokens.authenticate, token
-            )
+            name = self._tokens.cached(token) or await self._look_up(request, token)
         if name is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
@@ -259,6 +261,19 @@ class IngestApi:
                 headers={"Retry-After": str(math.ceil(wait))},
             )
         return name
+
+    async def _look_up(self, request: web.Request, token: str) -> str | None:
+        """A token not seen lately costs a database read: each address gets only so many, so
+        a stream of made-up tokens cannot turn into a stream of reads."""
+        wait = self._lookups.take(request.remote or "unknown")
+        if wait > 0:
+            raise Problem(
+                429,
+                "rate-limited",
+                "Too many unknown tokens from this address; slow down.",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        return await asyncio.to_thread(self._tokens.authenticate, token)
 
 
 def _api_identity(token_name: str) -> Identity:
