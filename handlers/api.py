@@ -11,8 +11,9 @@ import binascii
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -35,7 +36,14 @@ log = logging.getLogger(__name__)
 ITEM_LIMIT_BYTES = 256 * 1024
 BATCH_LIMIT_BYTES = 8 * 1024 * 1024
 PAGE_MAX = 200
+# Digits as people type them in a URL: `isdigit()` also takes '²' (which int() refuses) and
+# Arabic-Indic or full-width digits (which int() reads).
+ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+LARGEST_ID = 2**63 - 1  # a BIGINT id
 RETRY_AFTER_SECONDS = 5
+# Token look-ups in the database per client address (a known token is cached for seconds).
+LOOKUPS_PER_SECOND = 5.0
+LOOKUP_BURST = 50
 
 
 class Problem(Exception):
@@ -135,6 +143,7 @@ class IngestApi:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
+        self._lookups = TokenBuckets(LOOKUPS_PER_SECOND, LOOKUP_BURST)
         self._queue = ingest_queue(desk)
 
     def mount(self, app: web.Application) -> None:
@@ -237,9 +246,7 @@ class IngestApi:
         name = None
         token = token.strip()
         if scheme.lower() == "bearer" and token:
-            name = self._tokens.cached(token) or await asyncio.to_thread(
-                self._tokens.authenticate, token
-            )
+            name = self._tokens.cached(token) or await self._look_up(request, token)
         if name is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
@@ -252,6 +259,19 @@ class IngestApi:
                 headers={"Retry-After": str(math.ceil(wait))},
             )
         return name
+
+    async def _look_up(self, request: web.Request, token: str) -> str | None:
+        """A token not seen lately costs a database read: each address gets only so many, so
+        a stream of made-up tokens cannot turn into a stream of reads."""
+        wait = self._lookups.take(request.remote or "unknown")
+        if wait > 0:
+            raise Problem(
+                429,
+                "rate-limited",
+                "Too many unknown tokens from this address; slow down.",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        return await asyncio.to_thread(self._tokens.authenticate, token)
 
 
 def _api_identity(token_name: str) -> Identity:
@@ -303,7 +323,7 @@ def _after_id(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind == "id" and value.isdigit():
+        if kind == "id" and ASCII_NUMBER.fullmatch(value) and int(value) <= LARGEST_ID:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -325,8 +345,12 @@ def _list_filter(query: Any) -> ListFilter:
             raise Invalid("since must be an RFC 3339 time", "since") from None
         if since.tzinfo is None:
             raise Invalid("since needs a time zone offset, e.g. Z", "since")
+        try:
+            since = since.astimezone(UTC)
+        except OverflowError:
+            raise Invalid("since is outside the calendar once taken to UTC", "since") from None
     limit_text = query.get("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_MAX:
+    if not ASCII_NUMBER.fullmatch(limit_text) or not 1 <= int(limit_text) <= PAGE_MAX:
         raise Invalid(f"limit must be a whole number from 1 to {PAGE_MAX}", "limit")
     return ListFilter(
         state=State(state) if state else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(url, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(parsed.database).expanduser())
     if pooled:
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 24)
@@ -71,6 +72,14 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """A new SQLite file readable by its owner only: it holds customers' words, and SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -32,6 +32,8 @@ from bot.core import Core
 from bot.delivery.inbox import Handle
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
+from handlers.bodies import BodyRefused, read_limited
+from handlers.teams import signing_keys
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
 from handlers.teams.people import TeamsPeople
@@ -41,6 +43,7 @@ from handlers.teams.references import TeamsDirectory
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
+BODY_LIMIT_BYTES = 1024 * 1024  # an activity is tens of KB; Teams caps messages near 100 KB
 REACTION_ACTIONS = {
     "claim": Verb.CLAIM,
     "unclaim": Verb.UNCLAIM,
@@ -143,6 +146,7 @@ def authentication(
     The two keywords exist for a private cloud or a test double of the Bot Framework: where
     the channel's signing keys are published, and where the bot's own tokens come from.
     """
+    signing_keys.install()
     return _Authentication(
         _BotConfig(settings, openid_metadata_url), credentials_factory=credentials_factory
     )
@@ -175,6 +179,7 @@ class TeamsAdapter:
         reactions: dict[str, Verb] | None = None,
     ) -> None:
         self.mode = mode
+        self._authenticated = bool(app_id)  # without an app id: the emulator, in dev only
         directory = TeamsDirectory(core.db, core.clock)
         default = directory.general_channel if app_id else directory.newest_conversation
         core.router.fallback.use_default(Platform.TEAMS, default)
@@ -228,12 +233,23 @@ class TeamsAdapter:
         """
         if "Content-Type" not in request.headers:  # botbuilder looks it up unguarded
             raise web.HTTPUnsupportedMediaType(text="Send the activity as application/json.")
+        if self._authenticated and not request.headers.get("Authorization", "").strip():
+            return _refusal(401, "no Authorization header")  # before a byte of the body
+        try:
+            await read_limited(request, BODY_LIMIT_BYTES)  # botbuilder reads it from memory
+        except BodyRefused as error:
+            return _refusal(error.status, error.reason)
         try:
             response: web.StreamResponse = await self._cloud.process(request, self._bot)
         except (ValueError, RecursionError) as error:  # JSON, UTF-8 and msrest errors
             log.info("teams.bad_request error=%s", type(error).__name__)
             raise web.HTTPBadRequest(text="The body is not a Bot Framework activity.") from None
         return response
+
+
+def _refusal(status: int, reason: str) -> web.Response:
+    log.info("teams.refused status=%s reason=%s", status, reason)
+    return web.json_response({"error": reason}, status=status)
 
 
 async def _log_turn_error(context: TurnContext, error: Exception) -> None:
