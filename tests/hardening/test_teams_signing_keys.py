@@ -22,9 +22,9 @@ from handlers.server import build_server
 from handlers.slack.adapter import SlackAdapter
 from handlers.teams import signing_keys
 from handlers.teams.adapter import TeamsAdapter, authentication
-from tests.fakes.slack_api import FakeSlackApi
-from tests.handlers.slack.payloads import SECRET, signature_headers
-from tests.support import needs_realdata, realdata_json
+from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.realdata import needs_realdata, realdata_json
+from tests.support.slack_payloads import SECRET, signature_headers
 
 pytestmark = needs_realdata
 APP_ID = "00000000-0000-0000-0000-00000000a11d"

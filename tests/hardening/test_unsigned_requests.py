@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.core import Core
 from handlers import bodies
 from handlers.server import build_server, chat_adapters
-from tests.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_api import FakeSlackApi
 
 SECRET = "slack-signing-secret"
 Client = TestClient[Any, Any]
