@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.harness import free_port, row, server, wrk
 from bot.domain import Identity, Platform
-from bot.importer import CsvImporter
+from bot.importer import CsvFile, CsvImporter
 from storage.db import create_db_engine, upgrade
 from storage.uow import SqlStore
 
@@ -157,7 +157,9 @@ def ours_import(path: Path, db_path: Path) -> float:
     upgrade(url)
     db = SqlStore(create_db_engine(url))
     start = time.perf_counter()
-    report = CsvImporter(db).run(path, "legacy", Identity(Platform.CLI, "bench", "bench"))
+    report = CsvImporter(db).run(
+        CsvFile.check(path), "legacy", Identity(Platform.CLI, "bench", "bench")
+    )
     elapsed = time.perf_counter() - start
     db.dispose()
     assert report.imported == ROWS, report

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.digest.period import DigestPlan, check_zone, parse_weekdays
+from bot.validation import HH_MM
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
+POSTGRES_SCHEME = "postgresql+psycopg://"
+# What hosting providers and psql hand out; SQLAlchemy would read them as other drivers
+# (`postgres` as none at all, `postgresql` as psycopg2), while All Hands ships psycopg 3.
+_POSTGRES_ALIASES = ("postgres://", "postgresql://")
+_DATABASE_SCHEMES = ("sqlite://", "sqlite+pysqlite://", POSTGRES_SCHEME)
 
 
 def split_list(value: str, *, lower: bool = False) -> list[str]:
@@ -33,7 +40,7 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         validation_alias="ALLHANDS_DATABASE_URL",
         description="SQLAlchemy URL: sqlite:///PATH (default ./allhands.db) or "
-        "postgresql+psycopg://USER:PASS@HOST/DB.",
+        "postgresql://USER:PASS@HOST/DB (postgres:// and postgresql+psycopg:// work too).",
     )
     host: str = Field(
         "127.0.0.1", validation_alias="ALLHANDS_HOST", description="Address the server binds."
@@ -49,9 +56,8 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "INFO", validation_alias="ALLHANDS_LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR."
     )
-    log_format: str = Field(
+    log_format: Literal["text", "json"] = Field(
         "text",
-        pattern=r"^(json|text)$",
         validation_alias="ALLHANDS_LOG_FORMAT",
         description="text (for people) or json (one object per line, with request ids).",
     )
@@ -159,7 +165,7 @@ class Settings(BaseSettings):
     )
     digest_time: str = Field(
         "09:00",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        pattern=HH_MM,
         validation_alias="ALLHANDS_DIGEST_TIME",
         description="Local time (HH:MM) the daily digest goes out.",
     )
@@ -202,6 +208,18 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_DIGEST_MASK_CUSTOMERS",
         description="Show customers in digest quotes by initials only (true/false).",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        for alias in _POSTGRES_ALIASES:
+            if value.startswith(alias):
+                return POSTGRES_SCHEME + value.removeprefix(alias)
+        if not value.startswith(_DATABASE_SCHEMES):
+            raise ValueError(
+                "not a database URL: use sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

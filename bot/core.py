@@ -43,6 +43,10 @@ class Core:
 
     @classmethod
     def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
+        """Cards start out routed to the chat platforms the settings configure, which suits a
+        command whose cards a server sends later. The server then says which adapters it
+        really runs (`router.deliver_to`), and that is what counts: Teams in emulator mode,
+        for one, runs without an app id."""
         clock = clock or SystemClock()
         listeners = Broadcast([LogChanges()])
         fallback = StaticRouter(settings.slack_channel, settings.teams_channel)

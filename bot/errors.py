@@ -40,6 +40,12 @@ class Invalid(AllHandsError):
         self.field = field
 
 
+class SetupError(AllHandsError):
+    """What a command was given cannot work at all (a URL that names no database, a file in
+    another encoding): it stops before doing anything, and `message` names the problem and the
+    fix. The command line exits 2 with it, as for a usage mistake."""
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached: the caller answers "try again later".
 

@@ -6,6 +6,7 @@ every row a duplicate. Imported items are history: they get no chat cards.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
@@ -17,10 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.domain import Identity, Platform
-from bot.errors import Invalid
+from bot.errors import Invalid, SetupError
 from bot.intake import FeedbackDraft
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.store import Store
+from bot.validation import problems
 
 CHUNK_ROWS = 10_000
 FIELDS = (
@@ -39,6 +41,44 @@ FIELDS = (
     "received_at",
 )
 _CUSTOMER_FIELDS = {"customer_name", "customer_email", "customer_company", "customer_tier"}
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file known to read whole in `codec`, checked before any row is stored: a
+    spreadsheet's Latin-1 export would otherwise stop an import halfway. UTF-8 is read with
+    or without the byte-order mark Excel writes."""
+
+    path: Path
+    codec: str
+    lines: int
+
+    @classmethod
+    def check(cls, path: Path, encoding: str = "utf-8") -> CsvFile:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise SetupError(
+                f"--encoding: unknown encoding '{encoding}'; try utf-8, latin-1 or cp1252"
+            ) from None
+        codec = "utf-8-sig" if codec == "utf-8" else codec
+        decoder = codecs.getincrementaldecoder(codec)()
+        number = 0
+        with path.open("rb") as handle:
+            try:
+                for number, line in enumerate(handle, 1):  # noqa: B007 - named if it fails
+                    decoder.decode(line)
+                decoder.decode(b"", final=True)
+            except UnicodeError:
+                if codec == "utf-8-sig":
+                    problem, fix = (
+                        "UTF-8",
+                        "save it as UTF-8 or pass --encoding latin-1 (or cp1252)",
+                    )
+                else:
+                    problem, fix = encoding, "pass its encoding, e.g. --encoding cp1252"
+                raise SetupError(f"{path.name} is not {problem} (line {number}): {fix}") from None
+        return cls(path, codec, number)
 
 
 @dataclass
@@ -69,7 +109,7 @@ class CsvImporter:
 
     def run(
         self,
-        path: Path,
+        file: CsvFile,
         source: str,
         who: Identity,
         mapping: Mapping[str, str] | None = None,
@@ -77,13 +117,13 @@ class CsvImporter:
         dry_run: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
-        """Import `path`; `progress` is told how many more rows were read after each chunk."""
+        """Import `file`; `progress` is told how many more rows were read after each chunk."""
         report = ImportReport()
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with file.path.open(newline="", encoding=file.codec) as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
-                raise Invalid(f"{path} is empty", "file")
+                raise Invalid(f"{file.path} is empty", "file")
             columns = self._columns(header, dict(mapping or {}))
             chunk: list[FeedbackDraft] = []
             for line, row in _records(reader):
@@ -137,9 +177,8 @@ class CsvImporter:
                 raw["received_at"] = _aware(datetime.fromisoformat(received))
             draft = FeedbackDraft.model_validate({"source": source, **raw, "customer": customer})
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "row"
-            report.invalid.append((line, f"{where}: {first['msg']}"))
+            found = "; ".join(f"{where or 'row'}: {what}" for where, what in problems(error))
+            report.invalid.append((line, found))
             return None
         except ValueError:
             report.invalid.append((line, f"received_at: '{received}' is not an ISO 8601 time"))

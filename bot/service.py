@@ -32,7 +32,7 @@ from bot.domain import (
     id_from_ref,
 )
 from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
-from bot.intake import TAGS_MAX, FeedbackDraft, clean_tags
+from bot.intake import TAGS_MAX, FeedbackDraft, clean_tags, has_visible_text, shown_text
 from bot.ports.changes import Change, ChangeListener
 from bot.ports.chat import Router
 from bot.ports.clock import Clock, SystemClock
@@ -88,9 +88,10 @@ class _IdempotencyRace(Exception):
 
 
 def _plain(text: str) -> str:
-    """Chat text without surrounding blanks or NUL characters (never text; PostgreSQL refuses
-    to store them)."""
-    return text.replace("\x00", "").strip()
+    """Chat text as stored: without NUL characters (never text; PostgreSQL refuses them) or
+    bidirectional controls, and empty when nothing in it would show."""
+    text = shown_text(text.replace("\x00", "")).strip()
+    return text if has_visible_text(text) else ""
 
 
 class Desk:

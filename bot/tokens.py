@@ -46,9 +46,25 @@ class Tokens:
         with self._db.write() as uow:
             if not uow.tokens.add(name, hash_token(token), self._clock.now()):
                 raise Conflict(
-                    f"A token named {name} exists already; revoke it or pick a new name."
+                    f"A token named {name} is in use; rotate it (`allhands token rotate "
+                    f"{name}`), revoke it, or pick a new name."
                 )
             uow.commit()
+        return token
+
+    def rotate(self, name: str, *, missing_ok: bool = False) -> str:
+        """A new token under `name`, the live one revoked in the same transaction, so the
+        name never has two live tokens nor a moment with none. `missing_ok` creates it when
+        there is none yet (`serve --dev`'s one token, replaced every run)."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._db.write() as uow:
+            now = self._clock.now()
+            if not uow.tokens.revoke(name, now) and not missing_ok:
+                raise NotFound(f"There is no active token named {name} to rotate.")
+            if not uow.tokens.add(name, hash_token(token), now):  # rotated elsewhere meanwhile
+                raise Conflict(f"The token {name} was replaced meanwhile; try again.")
+            uow.commit()
+        self._forget(name)
         return token
 
     def all(self) -> list[TokenInfo]:
@@ -60,6 +76,9 @@ class Tokens:
             if not uow.tokens.revoke(name, self._clock.now()):
                 raise NotFound(f"There is no active token named {name}.")
             uow.commit()
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
         self._valid = {h: v for h, v in self._valid.items() if v[0] != name}
 
     def cached(self, token: str) -> str | None:

@@ -11,8 +11,9 @@ import binascii
 import json
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
+from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.item_json import item_json
 from handlers.rate_limit import TokenBuckets
@@ -34,7 +36,14 @@ log = logging.getLogger(__name__)
 ITEM_LIMIT_BYTES = 256 * 1024
 BATCH_LIMIT_BYTES = 8 * 1024 * 1024
 PAGE_MAX = 200
+# Digits as people type them in a URL: `isdigit()` also takes '²' (which int() refuses) and
+# Arabic-Indic or full-width digits (which int() reads).
+ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+LARGEST_ID = 2**63 - 1  # a BIGINT id
 RETRY_AFTER_SECONDS = 5
+# Token look-ups in the database per client address (a known token is cached for seconds).
+LOOKUPS_PER_SECOND = 5.0
+LOOKUP_BURST = 50
 
 
 class Problem(Exception):
@@ -123,11 +132,8 @@ async def problem_middleware(
 
 def _invalid(error: ValidationError, prefix: str = "") -> Problem:
     errors = [
-        {
-            "field": prefix + ".".join(str(p) for p in e["loc"]) if e["loc"] else prefix or "body",
-            "message": e["msg"],
-        }
-        for e in error.errors()
+        {"field": prefix + where if where else prefix or "body", "message": what}
+        for where, what in problems(error)
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return Problem(422, "invalid-fields", detail, errors=errors)
@@ -140,6 +146,7 @@ class IngestApi:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
+        self._lookups = TokenBuckets(LOOKUPS_PER_SECOND, LOOKUP_BURST)
         self._queue = ingest_queue(desk)
 
     def mount(self, app: web.Application) -> None:
@@ -242,9 +249,7 @@ class IngestApi:
         name = None
         token = token.strip()
         if scheme.lower() == "bearer" and token:
-            name = self._tokens.cached(token) or await asyncio.to_thread(
-                self._tokens.authenticate, token
-            )
+            name = self._tokens.cached(token) or await self._look_up(request, token)
         if name is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
@@ -257,6 +262,19 @@ class IngestApi:
                 headers={"Retry-After": str(math.ceil(wait))},
             )
         return name
+
+    async def _look_up(self, request: web.Request, token: str) -> str | None:
+        """A token not seen lately costs a database read: each address gets only so many, so
+        a stream of made-up tokens cannot turn into a stream of reads."""
+        wait = self._lookups.take(request.remote or "unknown")
+        if wait > 0:
+            raise Problem(
+                429,
+                "rate-limited",
+                "Too many unknown tokens from this address; slow down.",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
+        return await asyncio.to_thread(self._tokens.authenticate, token)
 
 
 def _api_identity(token_name: str) -> Identity:
@@ -314,7 +332,7 @@ def _after_id(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind == "id" and value.isdigit():
+        if kind == "id" and ASCII_NUMBER.fullmatch(value) and int(value) <= LARGEST_ID:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -336,8 +354,12 @@ def _list_filter(query: Any) -> ListFilter:
             raise Invalid("since must be an RFC 3339 time", "since") from None
         if since.tzinfo is None:
             raise Invalid("since needs a time zone offset, e.g. Z", "since")
+        try:
+            since = since.astimezone(UTC)
+        except OverflowError:
+            raise Invalid("since is outside the calendar once taken to UTC", "since") from None
     limit_text = query.get("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_MAX:
+    if not ASCII_NUMBER.fullmatch(limit_text) or not 1 <= int(limit_text) <= PAGE_MAX:
         raise Invalid(f"limit must be a whole number from 1 to {PAGE_MAX}", "limit")
     return ListFilter(
         state=State(state) if state else None,
@@ -348,24 +370,49 @@ def _list_filter(query: Any) -> ListFilter:
     )
 
 
-class Health:
-    """`/healthz`: the process answers. `/readyz`: the database answers and fits this code."""
+# Where someone who opens the server's address in a browser can go from there.
+INDEX = {
+    "service": "All Hands",
+    "links": {
+        "health": "/healthz",
+        "ready": "/readyz",
+        "openapi": "/api/v1/openapi.json",
+        "metrics": "/metrics",
+    },
+    "docs": "README.md and docs/ in the All Hands source: the API, Slack, Teams, the digest",
+}
 
-    def __init__(self, desk: Desk) -> None:
+
+class Health:
+    """`/`: where to go from here. `/healthz`: the process answers. `/readyz`: the database
+    answers and fits this code; `warnings` names settings that send cards nowhere (the server
+    is still ready: feedback is stored, only its cards go nowhere)."""
+
+    def __init__(self, desk: Desk, warnings: Callable[[], list[str]]) -> None:
         self._desk = desk
+        self._warnings = warnings
 
     def mount(self, app: web.Application) -> None:
+        app.router.add_get("/", self.index)
         app.router.add_get("/healthz", self.alive)
         app.router.add_get("/readyz", self.ready)
+
+    async def index(self, request: web.Request) -> web.Response:
+        return web.json_response(INDEX)
 
     async def alive(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     async def ready(self, request: web.Request) -> web.Response:
         try:
-            problem = await asyncio.to_thread(self._desk.db.schema_problem)
-        except Exception as error:
-            problem = f"database unreachable ({type(error).__name__})"
+            problem, warnings = await asyncio.to_thread(self._check)
+        except Exception as error:  # the kind only: where the database is stays private
+            cause = error.__cause__ if isinstance(error, DatabaseUnavailable) else error
+            problem, warnings = f"database unreachable ({type(cause).__name__})", []
         if problem:
             return web.json_response({"status": "unavailable", "reason": problem}, status=503)
-        return web.json_response({"status": "ready"})
+        return web.json_response({"status": "ready", "warnings": warnings})
+
+    def _check(self) -> tuple[str | None, list[str]]:
+        problem = self._desk.db.schema_problem()
+        return problem, [] if problem else self._warnings()

@@ -67,11 +67,14 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
 
 def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) -> web.Application:
     """The one aiohttp application: ingest API, health, and every chat adapter's routes; with
-    `work`, the inbox, outbox and schedule too (else `allhands work` processes run them)."""
+    `work`, the inbox, outbox and schedule too (else `allhands work` processes run them).
+
+    Cards are routed to exactly the platforms served here, whatever turned each adapter on."""
+    core.router.deliver_to(adapter.platform for adapter in adapters)
     app = web.Application(
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
     )
-    Health(core.desk).mount(app)
+    Health(core.desk, core.router.warnings).mount(app)
     Metrics(core.db, core.clock).mount(app)
     limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
     IngestApi(core.desk, core.tokens, limits).mount(app)
@@ -103,7 +106,7 @@ def build_status_server(core: Core) -> web.Application:
     """A worker's own `/healthz`, `/readyz` and `/metrics`: what it changes is counted where
     it changes it, and an orchestrator can probe it."""
     app = web.Application(middlewares=MIDDLEWARES)
-    Health(core.desk).mount(app)
+    Health(core.desk, core.router.warnings).mount(app)
     Metrics(core.db, core.clock).mount(app)
     return app
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, column, create_engine, event, inspect, make_url, select, table
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Alembic's default, which migrations/env.py keeps.
+VERSION_TABLE = table("alembic_version", column("version_num"))
 
 # Execution option that marks a connection as read-only, so SQLite may skip the write lock.
 READ_ONLY = "allhands_read_only"
@@ -43,7 +46,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(url, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(parsed.database).expanduser())
     if pooled:
         kwargs.setdefault("pool_size", 8)
         kwargs.setdefault("max_overflow", 24)
@@ -71,6 +74,14 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def _create_private(path: Path) -> None:
+    """A new SQLite file readable by its owner only: it holds customers' words, and SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -87,8 +98,12 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """Read from Alembic's version table directly: a `MigrationContext` announces itself in two
+    INFO lines each time it is made, which is every `/readyz` probe."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE.name):
+            return None
+        return connection.execute(select(VERSION_TABLE.c.version_num)).scalar()
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -4,16 +4,16 @@ commit), wake-up signals across processes, and the schema. Implements `bot.ports
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import URL, Engine
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import DatabaseUnavailable
+from bot.errors import DatabaseUnavailable, SetupError
 from storage import db
 from storage.repositories.cards import CardRepository
 from storage.repositories.config import ConfigRepository
@@ -105,7 +105,14 @@ class SqlStore:
 
     @classmethod
     def connect(cls, url: str) -> SqlStore:
-        return cls(db.create_db_engine(url))
+        try:
+            return cls(db.create_db_engine(url))
+        except (ArgumentError, ValueError) as error:  # e.g. a port that is not a number
+            reason = str(error).splitlines()[0]
+            raise SetupError(
+                f"the database URL cannot be used ({reason}): set ALLHANDS_DATABASE_URL to "
+                "sqlite:///PATH or postgresql://USER:PASS@HOST/DB"
+            ) from None
 
     def write(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._writer, self._writer_lock)
@@ -123,16 +130,39 @@ class SqlStore:
         return SignalListener(self.engine, {INBOX: inbox, OUTBOX: outbox})
 
     def schema_problem(self) -> str | None:
-        return db.schema_problem(self.engine)
+        with self._reaching():
+            return db.schema_problem(self.engine)
 
     def upgrade(self) -> None:
-        db.upgrade(self.engine.url.render_as_string(hide_password=False))
+        with self._reaching():
+            db.upgrade(self.engine.url.render_as_string(hide_password=False))
 
     def revision(self) -> str | None:
-        return db.current_revision(self.engine)
+        with self._reaching():
+            return db.current_revision(self.engine)
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """The schema check is what meets a database that is down first, at every start:
+        name where it was looked for and the driver's reason, in one line."""
+        try:
+            yield
+        except (OperationalError, InterfaceError) as error:
+            raise DatabaseUnavailable(unreachable(self.engine.url, error)) from error
 
     def head(self) -> str | None:
         return db.head_revision()
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def unreachable(url: URL, error: OperationalError | InterfaceError) -> str:
+    """`HOST:PORT/DB: reason` (never the password), the reason being the end of the driver's
+    first line: "Connection refused", "password authentication failed for user …"."""
+    if url.get_backend_name() == "sqlite":
+        where = url.database or "memory"
+    else:
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    return f"{where}: {lines[0].rsplit(': ', 1)[-1].strip()}"

@@ -17,7 +17,7 @@ from bot.admin.configure import Admin
 from bot.admin.schemas import DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
 from bot.domain import Identity, Severity
 from bot.errors import Invalid
-from bot.intake import EMAIL_PATTERN
+from bot.validation import EMAIL_PATTERN
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.admin.configure import CachedSetting
@@ -14,6 +14,13 @@ from bot.ports.chat import Destination
 from bot.ports.store import Store
 
 DEFAULT_RULE = "default"
+# What turns each chat platform on, and what names its channel, for the warnings below.
+_SWITCH = {Platform.SLACK: "SLACK_BOT_TOKEN", Platform.TEAMS: "MicrosoftAppId"}
+_CHANNEL_SETTING = {
+    Platform.SLACK: "ALLHANDS_SLACK_CHANNEL",
+    Platform.TEAMS: "ALLHANDS_TEAMS_CHANNEL",
+}
+_NAMES = {Platform.SLACK: "Slack", Platform.TEAMS: "Teams"}
 
 
 class Routable(Protocol):
@@ -37,8 +44,18 @@ class Routable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """`destinations` get the card; `off` were named too, on a platform that is off."""
+
     rule: str
     destinations: list[Destination]
+    off: list[Destination] = field(default_factory=list)
+
+
+def off_note(destination: Destination) -> str:
+    """Why a destination the routes name gets no card, and how to change that."""
+    platform = destination.platform
+    where = f"{platform.value}:{destination.channel}"
+    return f"{where} gets no card: {_NAMES[platform]} is off (set `{_SWITCH[platform]}`)"
 
 
 def _destinations(configured: Sequence[DestinationIn]) -> list[Destination]:
@@ -92,6 +109,13 @@ class StaticRouter:
         if not self._channels[platform]:
             self._defaults[platform] = find
 
+    def configured(self) -> list[Destination]:
+        """The channels the environment names (without the adapters' defaults)."""
+        return [Destination(p, channel) for p, channel in self._channels.items() if channel]
+
+    def has_default(self, platform: Platform) -> bool:
+        return platform in self._defaults
+
     def channels(self) -> list[Destination]:
         found = []
         for platform, channel in self._channels.items():
@@ -106,12 +130,20 @@ class StaticRouter:
 
 
 class ConfiguredRouter:
-    """Routes leads set in chat (from the database); the environment's channels by default."""
+    """Routes leads set in chat (from the database); the environment's channels by default.
 
-    def __init__(self, db: Store, fallback: StaticRouter, enabled: Sequence[Platform]) -> None:
+    Only destinations on the platforms that are on are kept: a card for a platform nobody
+    delivers to would wait in the outbox forever.
+    """
+
+    def __init__(self, db: Store, fallback: StaticRouter, enabled: Iterable[Platform]) -> None:
         self._routes = CachedSetting(db, "routes")
         self.fallback = fallback
         self._enabled = set(enabled)
+
+    def deliver_to(self, platforms: Iterable[Platform]) -> None:
+        """From now on, keep destinations on exactly these platforms."""
+        self._enabled = set(platforms)
 
     def decide(self, item: Routable) -> Decision:
         config = self._routes.value()
@@ -120,7 +152,32 @@ class ConfiguredRouter:
         if not decision.destinations:  # no rule, no default set in chat: the install's channels
             decision = Decision(DEFAULT_RULE, self.fallback.channels())
         kept = [d for d in decision.destinations if d.platform in self._enabled]
-        return Decision(decision.rule, kept)
+        off = [d for d in decision.destinations if d.platform not in self._enabled]
+        return Decision(decision.rule, kept, off)
 
     def destinations(self, item: Feedback) -> list[Destination]:
         return self.decide(item).destinations
+
+    def warnings(self) -> list[str]:
+        """Settings that send cards nowhere, which would otherwise pass in silence: a platform
+        that is on with no channel for its cards, and channels named on a platform that is off.
+        Start-up prints them and `/readyz` lists them."""
+        config = self._routes.value()
+        assert isinstance(config, RoutesConfig)
+        named = [
+            (f"route '{r.name}'", d) for r in config.rules for d in _destinations(r.destinations)
+        ]
+        if config.default:
+            named += [("the default route", d) for d in _destinations(config.default)]
+        else:
+            named += [(_CHANNEL_SETTING[d.platform], d) for d in self.fallback.configured()]
+        found = [
+            f"{_NAMES[p]} is on but no channel gets its cards: set `{_CHANNEL_SETTING[p]}` or "
+            "add a route (`allhands config set routes FILE`, or `config` in chat)"
+            for p in sorted(self._enabled)
+            if not self.fallback.has_default(p) and all(d.platform != p for _, d in named)
+        ]
+        found += [
+            f"{where}: {off_note(d)}" for where, d in named if d.platform not in self._enabled
+        ]
+        return found

@@ -25,7 +25,7 @@ from pydantic import (
 from bot.digest.period import check_zone, parse_weekdays
 from bot.domain import Kind, Severity
 from bot.errors import Invalid
-from bot.intake import EMAIL_PATTERN
+from bot.validation import EMAIL_PATTERN, HH_MM, HTTP_URL, LOWER_SLUG, problems
 
 EMAIL = re.compile(EMAIL_PATTERN)
 WEBHOOK_EVENTS = ("claimed", "commented", "closed", "reopened")
@@ -136,8 +136,8 @@ class RotaConfig(Strict):
 
 
 class Webhook(Strict):
-    name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    url: str = Field(max_length=2000, pattern=r"^https?://\S+$")
+    name: str = Field(min_length=1, max_length=60, pattern=LOWER_SLUG)
+    url: str = Field(max_length=2000, pattern=HTTP_URL)
     secret: str = Field(min_length=16, max_length=200)
     events: list[str] = Field(default_factory=lambda: list(WEBHOOK_EVENTS))
 
@@ -153,7 +153,7 @@ class Webhook(Strict):
 class DigestSettings(Strict):
     """What leads set for the digest; a blank field keeps the environment's value."""
 
-    time: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    time: str | None = Field(None, pattern=HH_MM)
     timezone: str | None = None
     days: str | None = None
     slack_channels: list[str] = Field(default_factory=list)
@@ -186,16 +186,19 @@ SCHEMAS: dict[str, type[Strict]] = {
 
 
 def validate(key: str, value: Any) -> Strict:
-    """The typed value of one configuration key, or Invalid naming the field at fault."""
+    """The typed value of one configuration key, or Invalid naming every field at fault (one
+    try shows them all, rather than one per try), the first as `field`."""
     schema = SCHEMAS.get(key)
     if schema is None:
         raise Invalid(f"unknown setting '{key}'; settings are {', '.join(SCHEMAS)}", "key")
     try:
         return schema.model_validate(value)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or key
-        raise Invalid(f"{key}.{where}: {first['msg']}", f"{key}.{where}") from None
+        found = [(".".join(filter(None, (key, where))), what) for where, what in problems(error)]
+        lines = [f"{where}: {what}" for where, what in found]
+        if len(lines) > 1:
+            lines = [f"{len(lines)} problems:", *(f"  {line}" for line in lines)]
+        raise Invalid("\n".join(lines), found[0][0]) from None
 
 
 def redact_secrets(value: Any) -> Any:

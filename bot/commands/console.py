@@ -13,7 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.admin.configure import Admin
-from bot.admin.routing import ConfiguredRouter
+from bot.admin.routing import ConfiguredRouter, off_note
 from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
 from bot.domain import Kind, Severity
 from bot.intake import FeedbackDraft
@@ -73,7 +73,9 @@ def routes_test(router: ConfiguredRouter, text: str) -> str:
     )
     decision = router.decide(draft)
     where = ", ".join(f"{d.platform.value} {d.channel}" for d in decision.destinations) or "nowhere"
-    return f"Rule *{decision.rule}* decides: {where}."
+    return " ".join(
+        [f"Rule *{decision.rule}* decides: {where}."] + [f"{off_note(d)}." for d in decision.off]
+    )
 
 
 def audit(admin: Admin) -> str:

@@ -10,9 +10,11 @@ from typing import Literal
 import click
 from pydantic import ValidationError
 
+from bot.admin.routing import off_note
 from bot.admin.schemas import SCHEMAS, RoutesConfig, WebhooksConfig
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft
+from bot.validation import problems
 from handlers.cli.context import Context
 from handlers.item_json import rfc3339
 
@@ -84,11 +86,13 @@ def routes_test(ctx: Context, item_json: str) -> None:
     try:
         draft = FeedbackDraft.model_validate_json(item_json)
     except ValidationError as error:
-        first = error.errors()[0]
-        raise Invalid(f"--json: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        found = "; ".join(f"{where}: {what}" if where else what for where, what in problems(error))
+        raise Invalid(f"--json: {found}") from None
     decision = ctx.core.router.decide(draft)
     where = ", ".join(f"{d.platform.value}:{d.channel}" for d in decision.destinations) or "nowhere"
     click.echo(f"rule: {decision.rule}\ndestinations: {where}")
+    for destination in decision.off:
+        click.echo(f"  {off_note(destination)}")
 
 
 @click.group()
@@ -97,10 +101,15 @@ def config() -> None:
 
 
 @config.command("show")
-@click.argument("key", type=click.Choice(sorted(SCHEMAS)))
+@click.argument("key", type=click.Choice(sorted(SCHEMAS)), required=False)
 @click.pass_obj
-def config_show(ctx: Context, key: str) -> None:
-    click.echo(ctx.core.admin.read(key).model_dump_json(indent=2))
+def config_show(ctx: Context, key: str | None) -> None:
+    """Print KEY's value as JSON; without KEY, every setting, keyed by name."""
+    if key is not None:
+        click.echo(ctx.core.admin.read(key).model_dump_json(indent=2))
+        return
+    every = {name: ctx.core.admin.read(name).model_dump(mode="json") for name in sorted(SCHEMAS)}
+    click.echo(json.dumps(every, indent=2))
 
 
 @config.command("set")

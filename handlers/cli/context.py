@@ -3,7 +3,9 @@ the terminal, and one readable line for every failure."""
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +15,8 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.core import Core
 from bot.domain import Identity, Platform
-from bot.errors import AllHandsError, DatabaseUnavailable, Invalid
+from bot.errors import AllHandsError, DatabaseUnavailable, Invalid, SetupError
+from bot.validation import problems
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -27,9 +30,8 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "configuration"
-        raise ConfigError(f"invalid configuration: {name}: {first['msg']}") from None
+        name, what = problems(error)[0]
+        raise ConfigError(f"invalid configuration: {name or 'configuration'}: {what}") from None
 
 
 MakeCore = Callable[[Settings], Core]
@@ -41,17 +43,28 @@ class Context:
 
     def __init__(self, make_core: MakeCore) -> None:
         self._make_core = make_core
+        self._settings: Settings | None = None
         self._core: Core | None = None
 
     @property
     def settings(self) -> Settings:
-        return self.core_unchecked.settings
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
 
     @property
     def core_unchecked(self) -> Core:
         if self._core is None:
-            self._core = self._make_core(load_settings())
+            self._core = self._make_core(self.settings)
         return self._core
+
+    @property
+    def debug(self) -> bool:
+        """ALLHANDS_LOG_LEVEL=DEBUG asks for tracebacks too; asked of the environment when the
+        settings themselves were the failure."""
+        if self._settings is not None:
+            return self._settings.log_level == "DEBUG"
+        return os.environ.get("ALLHANDS_LOG_LEVEL", "").upper() == "DEBUG"
 
     @property
     def core(self) -> Core:
@@ -71,19 +84,28 @@ def cli_identity(email: str) -> Identity:
 
 
 class AllHandsGroup(click.Group):
+    """Every known failure ends in one line on stderr naming the problem and the fix: exit 2
+    when the command could not start (settings, database, unreadable input), 1 when it was
+    refused. The traceback only with ALLHANDS_LOG_LEVEL=DEBUG."""
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigError as error:
-            _fail(str(error), EXIT_CONFIG)
+            _fail(ctx, str(error), EXIT_CONFIG)
+        except SetupError as error:
+            _fail(ctx, error.message, EXIT_CONFIG)
         except AllHandsError as error:
-            _fail(error.message, EXIT_FAILED)
+            _fail(ctx, error.message, EXIT_FAILED)
         except DatabaseUnavailable as error:
-            _fail(f"the database is unavailable ({error})", EXIT_FAILED)
+            fix = "check that it runs and that ALLHANDS_DATABASE_URL is right"
+            _fail(ctx, f"cannot reach the database ({error}): {fix}", EXIT_CONFIG)
         except FileNotFoundError as error:
-            _fail(f"no such file: {error.filename}", EXIT_FAILED)
+            _fail(ctx, f"no such file: {error.filename}", EXIT_FAILED)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if isinstance(ctx.obj, Context) and ctx.obj.debug:
+        traceback.print_exc()
     click.echo(f"allhands: {message}", err=True)
     sys.exit(code)

@@ -62,6 +62,12 @@ def digest_preview(
     ctx: Context, day: datetime | None, fmt: str, brief: bool, output: Path | None
 ) -> None:
     """Show a digest without posting it anywhere."""
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise Invalid(
+            "--format png is an image, not for a terminal: add --output chart.png, or redirect "
+            "it (> chart.png)",
+            "output",
+        )
     core = ctx.core
     built = build_digest(core.db, core.digest.plan(), _day(core, day), core.clock.now())
     shown = built.brief() if brief else built

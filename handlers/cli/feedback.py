@@ -6,11 +6,11 @@ import json
 
 import click
 
-from bot.domain import Feedback, State, holder_name
+from bot.domain import Customer, Feedback, State, holder_name
 from bot.ports.records import ListFilter
 from bot.service import Outcome
 from handlers.cli.context import Context, cli_identity
-from handlers.item_json import item_json
+from handlers.item_json import item_json, rfc3339
 
 AS_OPTION = click.option(
     "--as", "as_email", required=True, metavar="EMAIL", help="Act as this person."
@@ -64,9 +64,41 @@ def feedback_show(ctx: Context, ref: str, as_json: bool) -> None:
         click.echo(json.dumps(item_json(item, with_comments=True), indent=2))
         return
     click.echo(_line(item))
+    for label, value in _facts(item):
+        click.echo(f"{label}: {value}")
     click.echo(item.body)
     for comment in item.comments:
         click.echo(f"  {comment.author.name} ({comment.platform.value}): {comment.text}")
+
+
+def _facts(item: Feedback) -> list[tuple[str, str]]:
+    """What someone working the item asks first: what it is, where it came from, who said it,
+    and how it ended. Labels only for what the item has."""
+    origin = " ".join(filter(None, [item.source, item.external_id]))
+    facts = [
+        ("kind", f"{item.kind.value}, severity {item.severity.value}"),
+        ("source", f"{origin}, received {rfc3339(item.received_at)}"),
+    ]
+    customer = _customer(item.customer)
+    if customer:
+        facts.append(("customer", customer))
+    if item.tags or item.product_area:
+        facts.append(("tags", ", ".join([*item.tags, *filter(None, [item.product_area])])))
+    if item.url:
+        facts.append(("url", item.url))
+    if item.closed:
+        closer = holder_name(item.closed.person)
+        facts.append(
+            ("closed", f"by {closer} ({item.closed.platform.value}) {rfc3339(item.closed.at)}")
+        )
+        facts.append(("resolution", item.resolution or "(none given)"))
+    return facts
+
+
+def _customer(customer: Customer) -> str:
+    who = " ".join(filter(None, [customer.name, f"<{customer.email}>" if customer.email else None]))
+    at = ", ".join(filter(None, [customer.company, customer.tier]))
+    return f"{who} ({at})" if who and at else who or at
 
 
 NOTE_OPTION = click.option("--note", help="Added to the discussion (for close: the resolution).")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bot.domain import Identity, Platform
-from bot.importer import CsvImporter, parse_mapping
+from bot.importer import CsvFile, CsvImporter, parse_mapping
 from handlers.cli.context import Context
 
 SHOWN_INVALID = 20
@@ -21,16 +21,24 @@ SHOWN_INVALID = 20
     "--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column."
 )
 @click.option("--dry-run", is_flag=True, help="Validate and count, store nothing.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="The file's text encoding (UTF-8 may start with a BOM), e.g. latin-1 or cp1252.",
+)
 @click.pass_obj
-def import_csv(ctx: Context, file: Path, source: str, maps: tuple[str, ...], dry_run: bool) -> None:
+def import_csv(
+    ctx: Context, file: Path, source: str, maps: tuple[str, ...], dry_run: bool, encoding: str
+) -> None:
     """Import feedback from a CSV file; safe to run again (duplicates are skipped)."""
     mapping = parse_mapping(list(maps))
     importer = CsvImporter(ctx.core.db, ctx.core.clock)
-    with file.open("rb") as handle:
-        total = max(0, sum(1 for _ in handle) - 1)
+    checked = CsvFile.check(file, encoding)
     who = Identity(Platform.CLI, "import", "CSV import")
+    total = max(0, checked.lines - 1)
     with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-        report = importer.run(file, source, who, mapping, dry_run=dry_run, progress=bar.update)
+        report = importer.run(checked, source, who, mapping, dry_run=dry_run, progress=bar.update)
     verb = "would import" if dry_run else "imported"
     click.echo(
         f"{report.rows} rows: {verb} {report.imported}, duplicates {report.duplicates}, "

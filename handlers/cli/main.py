@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import admin, db, digest, feedback, importer, server, sources, teams, tokens
+from handlers.cli import (
+    admin,
+    db,
+    digest,
+    feedback,
+    importer,
+    preview,
+    server,
+    sources,
+    teams,
+    tokens,
+)
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -15,6 +26,7 @@ COMMANDS: tuple[click.Command, ...] = (
     importer.import_csv,
     feedback.feedback,
     digest.digest,
+    preview.preview,
     teams.teams,
     admin.people,
     admin.routes,

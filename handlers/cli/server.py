@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -18,6 +21,13 @@ from handlers.observability import AccessLog, configure_logging
 from handlers.server import build_server, chat_adapters, run_worker, settle_heap
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+DEV_TOKEN_NAME = "dev"  # noqa: S105 - a name; the token is made each run
+PREVIEW_HINT = (
+    "dev mode: see an item's card as Slack or Teams would get it, without either (FB-1 is the "
+    "first item):\n"
+    "  allhands preview card FB-1 --format slack   # the blocks, and a Block Kit Builder link\n"
+    "  allhands preview card FB-1 --format teams   # the Adaptive Card, for the Designer"
+)
 
 
 def _environment_help() -> str:
@@ -41,6 +51,7 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     if dev:
         _dev_secret_key(load_settings())
     settings = ctx.settings
+    host, port = host or settings.host, port or settings.port
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core_unchecked
     problem = core.db.schema_problem()
@@ -50,21 +61,53 @@ def serve(ctx: Context, dev: bool, host: str | None, port: int | None, no_work: 
     elif problem:
         raise ConfigError(problem)
     core.admin.bootstrap(settings.lead_emails, settings.exec_emails)
+    adapters = _start_adapters(core, dev=dev)
+    if dev:
+        _announce_dev_token(core, f"http://{host}:{port}")
+        click.echo(PREVIEW_HINT)
+    app = build_server(core, adapters, work=not no_work)
+    settle_heap()
+    with _listening(host, port):
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+            access_log_class=AccessLog,
+            print=lambda text: click.echo(text.strip()),
+        )
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[None]:
+    """A port another program holds, or an address this machine does not have, is a setting
+    to change: say which, and how, instead of aiohttp's traceback."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is in use by another program: stop it, or pick another "
+                "port with --port or ALLHANDS_PORT"
+            ) from error
+        if error.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({error.strerror}): pick another address with "
+                "--host/--port or ALLHANDS_HOST/ALLHANDS_PORT"
+            ) from error
+        raise
+
+
+def _start_adapters(core: Core, *, dev: bool) -> list[ChatAdapter]:
+    """The chat adapters, a line for each platform (on, or how to turn it on), and a warning
+    for each setting that sends cards nowhere, which would otherwise pass in silence."""
     adapters, lines = chat_adapters(core, dev=dev)
     for line in lines:
         click.echo(line)
-    if dev:
-        _announce_dev_token(core, f"http://{host or settings.host}:{port or settings.port}")
-    app = build_server(core, adapters, work=not no_work)
-    settle_heap()
-    web.run_app(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
-        access_log_class=AccessLog,
-        print=lambda text: click.echo(text.strip()),
-    )
+    core.router.deliver_to(adapter.platform for adapter in adapters)  # the emulator counts
+    for warning in core.router.warnings():
+        click.echo(f"warning: {warning}")
+    return adapters
 
 
 def _dev_secret_key(settings: Settings) -> None:
@@ -84,12 +127,14 @@ def _dev_secret_key(settings: Settings) -> None:
 
 
 def _announce_dev_token(core: Core, base: str) -> None:
-    name = f"dev-{core.clock.now():%Y%m%d%H%M%S}"
-    token = core.tokens.create(name)
+    """One dev token, replaced every run: the last run's stops working, so runs do not leave
+    live tokens behind."""
+    token = core.tokens.rotate(DEV_TOKEN_NAME, missing_ok=True)
     click.echo(
         "dev mode: SQLite, no chat credentials needed; every change is logged, and cards go "
         "only to the chat platforms that are on.\n"
-        f"dev mode: API token '{name}' for this run:\n  {token}\n"
+        f"dev mode: API token '{DEV_TOKEN_NAME}' for this run (the last run's is revoked):\n"
+        f"  {token}\n"
         f"  try: curl -X POST {base}/api/v1/feedback -H 'Authorization: Bearer {token}' "
         '-H \'Content-Type: application/json\' -d \'{"source":"email","body":"Hello"}\''
     )
@@ -107,11 +152,10 @@ def work(ctx: Context, port: int | None) -> None:
     settings = ctx.settings
     configure_logging(settings.log_level, settings.log_format)
     core = ctx.core
-    adapters, lines = chat_adapters(core, dev=False)
-    for line in lines:
-        click.echo(line)
+    adapters = _start_adapters(core, dev=False)
     status = (settings.host, port) if port else None
-    asyncio.run(_work_until_signalled(core, adapters, status))
+    with _listening(*status) if status else nullcontext():
+        asyncio.run(_work_until_signalled(core, adapters, status))
 
 
 async def _work_until_signalled(

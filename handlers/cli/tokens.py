@@ -1,4 +1,4 @@
-"""`allhands token create|list|revoke`."""
+"""`allhands token create|list|revoke|rotate`."""
 
 from __future__ import annotations
 
@@ -39,3 +39,14 @@ def token_revoke(ctx: Context, name: str) -> None:
     """Revoke a token by name; requests with it are refused from now on."""
     ctx.core.tokens.revoke(name)
     click.echo(f"Token '{name}' revoked.")
+
+
+@token.command("rotate")
+@click.argument("name")
+@click.pass_obj
+def token_rotate(ctx: Context, name: str) -> None:
+    """Replace a token: the old one is refused from now on, the new one printed once, on the
+    last line."""
+    secret = ctx.core.tokens.rotate(name)
+    click.echo(f"Token '{name}' rotated: the old one is revoked. Store this one now.", err=True)
+    click.echo(secret)

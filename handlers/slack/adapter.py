@@ -9,6 +9,7 @@ nothing itself, because the outbox keeps the message and waits as long as Slack 
 from __future__ import annotations
 
 import logging
+import time
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -23,7 +25,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.console import Console
@@ -32,6 +33,7 @@ from bot.core import Core
 from bot.delivery.inbox import Handle
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
+from handlers.bodies import BodyRefused, read_limited
 from handlers.slack.actions import CardActions
 from handlers.slack.commands import Commands
 from handlers.slack.config import SettingsForm
@@ -42,13 +44,33 @@ from handlers.slack.inbound import Inbound
 from handlers.slack.people import SlackPeople
 from handlers.slack.poster import SlackPoster
 from handlers.slack.shortcuts import Shortcuts
+from handlers.slack.signature import refused_headers, signed
 from handlers.slack.submissions import Submissions
 
 ROUTE = "/slack/events"
+BODY_LIMIT_BYTES = 1024 * 1024  # Slack's largest payloads (a modal's state) are far smaller
 AFTER_ACK_GRACE_SECONDS = 10.0
 OUTBOUND_TIMEOUT_SECONDS = 10  # a post that may have landed is checked before it is retried
 
 log = logging.getLogger(__name__)
+
+
+class _OwnClientsToken(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." at every start.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself whenever `token` is not passed,
+    and warns when a `client` is passed too. No combination of its arguments avoids that while
+    the variable is set: passing `token` warns the same way, and leaving out `client` makes
+    Bolt warn that `authorize` ignores the token (and loses SLACK_API_URL). The adapter needs
+    both its own client and `authorize`, so the token Bolt found is the one it already has.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.AsyncApp")  # the logger Bolt warns on
+_BOLT_LOG.addFilter(_OwnClientsToken())
 
 
 class BotAuthorization:
@@ -143,7 +165,7 @@ class SlackAdapter:
             listeners.register(self.app)
         self._app_token = app_token
         # HTTP mode only (Socket Mode has no signing secret, and no route to check)
-        self._verifier = None if app_token else SignatureVerifier(signing_secret)
+        self._signing_secret = None if app_token else signing_secret
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
@@ -191,16 +213,29 @@ class SlackAdapter:
     async def _events(self, request: web.Request) -> web.Response:
         """Check the signature (and its 5-minute window) first, then let Bolt parse and route.
 
-        Bolt parses the body before its own check, so unsigned garbage would reach its parser.
+        Headers that cannot be right are refused before the body is read; the body is read up
+        to `BODY_LIMIT_BYTES` and only while it keeps coming. Bolt parses the body before its
+        own check, so unsigned garbage would otherwise reach its parser.
         """
-        assert self._verifier is not None, "the route is mounted in HTTP mode only"
-        body = await request.read()
-        if not self._verifier.is_valid_request(body, request.headers):
-            return web.json_response({"error": "invalid or stale Slack signature"}, status=401)
+        assert self._signing_secret is not None, "the route is mounted in HTTP mode only"
+        refused = refused_headers(request.headers, time.time())
+        if refused is not None:
+            return _refusal(401, refused)
+        try:
+            body = await read_limited(request, BODY_LIMIT_BYTES)
+        except BodyRefused as error:
+            return _refusal(error.status, error.reason)
+        if not signed(self._signing_secret, request.headers, body):
+            return _refusal(401, "invalid Slack signature")
         try:
             bolt_request = AsyncBoltRequest(
                 body=body.decode(), query=request.query_string, headers=dict(request.headers)
             )
         except (ValueError, TypeError, RecursionError):  # signed by Slack, yet not a request
-            return web.json_response({"error": "not a Slack request body"}, status=400)
+            return _refusal(400, "not a Slack request body")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+
+def _refusal(status: int, reason: str) -> web.Response:
+    log.info("slack.refused status=%s reason=%s", status, reason)
+    return web.json_response({"error": reason}, status=status)

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 Body = dict[str, Any]
+# Slack's legacy verification token rides in every payload; the signature has been checked,
+# and it is a credential: it is never stored.
+NOT_KEPT = frozenset({"token"})
 Handler = Callable[[Body, AsyncBoltContext], Awaitable[None]]
 Listener = Callable[[AsyncAck, Body, AsyncBoltContext], Awaitable[None]]
 
@@ -146,7 +149,8 @@ class Inbound:
         """The listener for changes (claims, comments, submissions): record the delivery in the
         inbox, then ack; an inbox worker does it later, in whichever process, through the
         `durable` table."""
-        await self.inbox.record(Platform.SLACK, delivery_id(body), {"body": body})
+        kept = {key: value for key, value in body.items() if key not in NOT_KEPT}
+        await self.inbox.record(Platform.SLACK, delivery_id(body), {"body": kept})
         await ack()
 
     async def handle_recorded(self, payload: dict[str, Any]) -> None:

@@ -66,9 +66,7 @@ class SlackPeople:
 
     async def mentions_for(self, item: Feedback, *others: Person | None) -> Mentions:
         """Slack user ids of everyone an item's card, notes or story names."""
-        holders = [h.person for h in (item.claimed, item.closed) if h is not None]
-        authors = [c.author for c in item.comments]
-        return await self.mentions([*holders, *authors, *others])
+        return await self.mentions([*named_on(item), *others])
 
     async def mentions(self, people: Iterable[Person | None]) -> Mentions:
         """Slack user ids of these people, for those who have a Slack account."""
@@ -84,5 +82,23 @@ class SlackPeople:
         return found
 
     def _slack_user(self, person: Person) -> str | None:
-        identities = self._desk.identities(person)
-        return next((user_id_of(i) for i in identities if i.platform is Platform.SLACK), None)
+        return slack_user_of(self._desk, person)
+
+
+def named_on(item: Feedback) -> list[Person]:
+    """Everyone an item's card, notes or story may name: its holders and its commenters."""
+    holders = [h.person for h in (item.claimed, item.closed) if h is not None]
+    return [*holders, *(c.author for c in item.comments)]
+
+
+def slack_user_of(desk: Desk, person: Person) -> str | None:
+    """The person's Slack user id, if one of their stored accounts is on Slack."""
+    identities = desk.identities(person)
+    return next((user_id_of(i) for i in identities if i.platform is Platform.SLACK), None)
+
+
+def stored_mentions(desk: Desk, item: Feedback) -> Mentions:
+    """What `SlackPeople.mentions_for(item)` finds, read straight from the store: for one card
+    rendered outside a running server (`allhands preview card`), with no cache to keep."""
+    users = {person.id: slack_user_of(desk, person) for person in named_on(item)}
+    return {person_id: user for person_id, user in users.items() if user is not None}

@@ -3,6 +3,8 @@
 Every botbuilder type stays inside `handlers/teams/` (the Python SDK is in maintenance mode), so
 replacing it touches this package only. With no app id the adapter is off; the unauthenticated
 emulator mode runs only with `--dev`, because an empty app id makes botbuilder accept anyone.
+The Bot Framework Emulator's conversations belong to no team, so in that mode cards go (without
+ALLHANDS_TEAMS_CHANNEL) to the conversation that reached the bot last instead of a General channel.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from bot.core import Core
 from bot.delivery.inbox import Handle
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
+from handlers.bodies import BodyRefused, read_limited
+from handlers.teams import signing_keys
 from handlers.teams.bot import AllHandsBot
 from handlers.teams.cards import Verb
 from handlers.teams.people import TeamsPeople
@@ -39,6 +43,7 @@ from handlers.teams.references import TeamsDirectory
 log = logging.getLogger(__name__)
 
 ROUTE = "/api/messages"
+BODY_LIMIT_BYTES = 1024 * 1024  # an activity is tens of KB; Teams caps messages near 100 KB
 REACTION_ACTIONS = {
     "claim": Verb.CLAIM,
     "unclaim": Verb.UNCLAIM,
@@ -141,6 +146,7 @@ def authentication(
     The two keywords exist for a private cloud or a test double of the Bot Framework: where
     the channel's signing keys are published, and where the bot's own tokens come from.
     """
+    signing_keys.install()
     return _Authentication(
         _BotConfig(settings, openid_metadata_url), credentials_factory=credentials_factory
     )
@@ -173,8 +179,10 @@ class TeamsAdapter:
         reactions: dict[str, Verb] | None = None,
     ) -> None:
         self.mode = mode
+        self._authenticated = bool(app_id)  # without an app id: the emulator, in dev only
         directory = TeamsDirectory(core.db, core.clock)
-        core.router.fallback.use_default(Platform.TEAMS, directory.general_channel)
+        default = directory.general_channel if app_id else directory.newest_conversation
+        core.router.fallback.use_default(Platform.TEAMS, default)
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
         self.handle_recorded: Handle | None = None  # Teams answers invokes with the change made
@@ -197,7 +205,10 @@ class TeamsAdapter:
             if not dev:
                 return None
             log.warning(EMULATOR_WARNING)
-            mode = "EMULATOR MODE, unauthenticated (dev only; set MicrosoftAppId for real use)"
+            mode = (
+                f"EMULATOR MODE, unauthenticated at POST {ROUTE} (dev only; set MicrosoftAppId "
+                "for real use): connect the Bot Framework Emulator there, see docs/teams.md"
+            )
             return cls(core, authentication(settings), app_id="", mode=mode, reactions=reactions)
         managed = settings.teams_app_type.lower() == "userassignedmsi"
         if settings.teams_app_password is None and not managed:
@@ -222,12 +233,23 @@ class TeamsAdapter:
         """
         if "Content-Type" not in request.headers:  # botbuilder looks it up unguarded
             raise web.HTTPUnsupportedMediaType(text="Send the activity as application/json.")
+        if self._authenticated and not request.headers.get("Authorization", "").strip():
+            return _refusal(401, "no Authorization header")  # before a byte of the body
+        try:
+            await read_limited(request, BODY_LIMIT_BYTES)  # botbuilder reads it from memory
+        except BodyRefused as error:
+            return _refusal(error.status, error.reason)
         try:
             response: web.StreamResponse = await self._cloud.process(request, self._bot)
         except (ValueError, RecursionError) as error:  # JSON, UTF-8 and msrest errors
             log.info("teams.bad_request error=%s", type(error).__name__)
             raise web.HTTPBadRequest(text="The body is not a Bot Framework activity.") from None
         return response
+
+
+def _refusal(status: int, reason: str) -> web.Response:
+    log.info("teams.refused status=%s reason=%s", status, reason)
+    return web.json_response({"error": reason}, status=status)
 
 
 async def _log_turn_error(context: TurnContext, error: Exception) -> None:

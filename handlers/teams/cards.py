@@ -8,6 +8,7 @@ lists the claimer, whose client then asks for their own view: the one with Uncla
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,8 @@ _PLATFORM_LABEL = {
 }
 # Characters that would turn customer text into markdown (bold, links, headings, quotes).
 _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_~[]#>"})
+# In a message `>` becomes an entity instead (a backslash before it would show).
+_MESSAGE_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_~[]#"})
 
 
 class Verb(StrEnum):
@@ -56,11 +59,13 @@ class Verb(StrEnum):
 
 
 def plain(text: str, limit: int) -> str:
-    """Customer or colleague text shown as text: markdown neutralised, cut with "…"."""
+    """Customer or colleague text shown as text on a card: markdown neutralised, cut with "…"."""
+    return _cut(text, limit).translate(_MARKDOWN)
+
+
+def _cut(text: str, limit: int) -> str:
     text = text.strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text.translate(_MARKDOWN)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def attachment(card: dict[str, Any]) -> dict[str, Any]:
@@ -110,21 +115,26 @@ def status_line(item: Feedback) -> str:
 
 
 def note_text(item: Feedback, event: Event) -> str:
-    """The one line posted in the card's thread after a change."""
+    """The one line posted in the card's thread after a change, safe as message text: a
+    message renders markdown and HTML, so names and customer words are escaped for both."""
+    return _message_safe(_note_line(item, event))
+
+
+def _note_line(item: Feedback, event: Event) -> str:
     who = event.actor.name if event.actor else "Someone"
     where = _where(event.platform)
     data = event.data
     if event.kind is EventKind.COMMENTED:
-        return f"{who}{where}: {plain(str(data.get('text', '')), NOTE_PREVIEW_CHARS)}"
+        return f"{who}{where}: {_cut(str(data.get('text', '')), NOTE_PREVIEW_CHARS)}"
     if event.kind is EventKind.HANDED_OFF:
         note = str(data.get("note") or "")
         return f"{who}{where} handed {item.ref} to {data.get('to_name', 'someone')}" + (
-            f": {plain(note, NOTE_PREVIEW_CHARS)}" if note else "."
+            f": {_cut(note, NOTE_PREVIEW_CHARS)}" if note else "."
         )
     if event.kind is EventKind.CLOSED:
         resolution = str(data.get("resolution") or "")
         return f"{who}{where} closed {item.ref}" + (
-            f": {plain(resolution, NOTE_PREVIEW_CHARS)}" if resolution else "."
+            f": {_cut(resolution, NOTE_PREVIEW_CHARS)}" if resolution else "."
         )
     follow_up_line = follow_up(item, event)
     if follow_up_line is not None:
@@ -137,6 +147,12 @@ def note_text(item: Feedback, event: Event) -> str:
         EventKind.EDITED: "edited",
     }.get(event.kind, event.kind.value)
     return f"{who}{where} {verb} {item.ref}."
+
+
+def _message_safe(text: str) -> str:
+    """Text for a Teams message: markdown neutralised, then `<`, `>` and `&` as entities (so
+    `<at>` cannot mention anyone and no tag renders)."""
+    return html.escape(text.translate(_MESSAGE_MARKDOWN), quote=False)
 
 
 def _who(holder: Holder) -> str:

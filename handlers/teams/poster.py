@@ -120,8 +120,7 @@ class TeamsPoster:
         return reference
 
     async def _card_activity(self, item: Feedback) -> Activity:
-        refresh = await asyncio.to_thread(self._directory.refresh_ids, item)
-        return card_message(feedback_card(item, None, refresh))
+        return card_message(await asyncio.to_thread(channel_card, item, self._directory))
 
     async def _call(
         self,
@@ -173,6 +172,12 @@ class TeamsPoster:
         failures = self._failures.get(channel, 0) + 1
         self._failures[channel] = failures
         return float(min(MAX_BACKOFF_SECONDS, 2**failures))
+
+
+def channel_card(item: Feedback, directory: TeamsDirectory) -> dict[str, Any]:
+    """The card every channel copy of `item` shows: everybody's view, which its claimer's
+    client swaps for their own (with Unclaim) by refreshing."""
+    return feedback_card(item, None, directory.refresh_ids(item))
 
 
 def card_message(card: dict[str, Any]) -> Activity:

@@ -51,6 +51,13 @@ class TeamsDirectory:
         with self._db.read() as uow:
             return uow.conversations.newest_team()
 
+    def newest_conversation(self) -> str | None:
+        """The conversation that told the bot about itself last, team or not: where cards go
+        in emulator mode, since the Bot Framework Emulator's conversations belong to no team."""
+        with self._db.read() as uow:
+            rows = uow.conversations.references()
+        return rows[0][0] if rows else None
+
     def conversation_for(self, channel_id: str) -> dict[str, Any] | None:
         """A reference to post into `channel_id`.
 

@@ -34,7 +34,7 @@ class TokenRepository:
         )
 
     def all(self) -> list[TokenInfo]:
-        rows = self._session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.name))
+        rows = self._session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.name, ApiTokenRow.id))
         return [TokenInfo(r.name, r.created_at, r.revoked_at) for r in rows]
 
     def revoke(self, name: str, now: datetime) -> bool:

@@ -257,7 +257,7 @@ async def test_openapi_document_is_served_and_lists_every_route(client: Client) 
 
 async def test_health_and_readiness(client: Client) -> None:
     assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
-    assert (await (await client.get("/readyz")).json()) == {"status": "ready"}
+    assert (await (await client.get("/readyz")).json()) == {"status": "ready", "warnings": []}
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,13 @@ from tests.support.eventually import PATIENCE, eventually
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.fakes.slack_workspace import BOT_USER, TEAM
 from tests.support.outbox import pending
+from tests.support.realdata import needs_realdata
 from tests.support.servers import ServerProcess
 from tests.support.slack import PEOPLE
 from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, view_submission
+
+# Every fault is a real Slack delivery: without the payloads, skip before starting processes.
+pytestmark = needs_realdata
 
 USERS = [*PEOPLE, "UDAN"]
 

@@ -6,6 +6,7 @@ model, have at most one holder, and be exactly what replaying its event log give
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ def replay(log: list[tuple[EventKind, int | None]]) -> tuple[State, int | None]:
         elif kind is EventKind.CLOSED:
             state = State.CLOSED
     return state, holder
+
+
+INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
 class ChatActions(RuleBasedStateMachine):
@@ -107,7 +111,8 @@ class ChatActions(RuleBasedStateMachine):
 
     @rule(who=identities, text=st.text(max_size=40))
     def comment(self, who: Identity, text: str) -> None:
-        blank = not text.replace("\x00", "").strip()  # NUL is never text
+        # NUL is never text, and neither are controls, format characters and spaces alone
+        blank = all(unicodedata.category(char) in INVISIBLE for char in text)
         self._expect(Invalid if blank else None, self.desk.comment, self.ref, who, text)
 
     @rule(who=identities)
