@@ -204,15 +204,18 @@ def test_mailguns_routed_message_arrives(
 
 def test_a_mailgun_reply_follows_its_thread_without_the_history() -> None:
     """Mailgun's route-tester reply, urlencoded this time (its `message-headers` does not
-    parse as JSON, so the headers come from their own fields)."""
-    received = urlencoded(realdata_json("sources", "mailgun", "inbound_route_sample_reply.json"))
-    [event] = mailgun.parse(received, MAILGUN)
+    parse as JSON, so the headers come from their own fields); its HTML reads the same."""
+    data = realdata_json("sources", "mailgun", "inbound_route_sample_reply.json")
+    [event] = mailgun.parse(urlencoded(data), MAILGUN)
     assert isinstance(event, FollowedUp)
     assert event.refers_to == (
         "<517AC78B.5060404@sandbox085a3b878a964897b9b9efb2395a1f5a.mailgun.org>",
     )
     assert event.text == "Hi Alice,\n\nThis is Bob.\n\nI also attached a file.\n\nThanks,\nBob"
     assert event.author == "Bob"
+    [from_html] = mailgun.parse(urlencoded(data | {"body-plain": ""}), MAILGUN)  # its HTML alone
+    assert isinstance(from_html, FollowedUp)
+    assert from_html.text == event.text
 
 
 def test_mailgun_attachments_are_listed(multipart: Multipart) -> None:
