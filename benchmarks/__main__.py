@@ -9,7 +9,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("ingest", "slack_events", "teams_invoke", "digest", "outbox_drain", "soak")
+BENCHMARKS = (
+    "ingest",
+    "slack_events",
+    "teams_invoke",
+    "digest",
+    "outbox_drain",
+    "email_parsing",
+    "soak",
+)
 
 
 def main(argv: list[str]) -> int:

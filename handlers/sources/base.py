@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.errors import CloseBoundaryNotFoundDefect, StartBoundaryNotFoundDefect
+from email.parser import BytesParser
+from html.parser import HTMLParser
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from bot.ports.records import RawDelivery
 from bot.sources.events import SourceEvent, Unusable
@@ -101,3 +107,199 @@ def timestamp(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def url_key_holds(received: Received, source: SourceConfig) -> bool:
+    """For vendors that sign nothing (Postmark, SendGrid): the URL we gave them carries the
+    source's secret as `?key=…`, compared in constant time."""
+    given = received.query.get("key", "")
+    return bool(given and source.secret) and same(source.secret or "", given)
+
+
+@dataclass(frozen=True, slots=True)
+class FormFile:
+    field: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """An HTML form as a vendor posts it. `complete` is False when a multipart body ends
+    without its closing boundary: cut short on the way, so some fields may be missing."""
+
+    values: Mapping[str, bytes]
+    files: tuple[FormFile, ...] = ()
+    complete: bool = True
+
+    def text(self, name: str, charset: str = "utf-8") -> str:
+        data = self.values.get(name, b"")
+        try:
+            return data.decode(charset, "replace")
+        except LookupError:  # a charset Python does not know
+            return data.decode("utf-8", "replace")
+
+
+def read_form(received: Received) -> Form:
+    """`multipart/form-data` (CRLF or bare LF line endings) or urlencoded; the first value of
+    a repeated field wins. A body that opens with a boundary line is multipart with that
+    boundary, whatever type came with it (a body saved to a file reads with `sources test
+    --file`). Unusable when the body is not a form."""
+    opening = _BOUNDARY_LINE.match(received.body)
+    kind = received.content_type.split(";")[0].strip().lower()
+    if opening is None and kind == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(received.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return Form({name: value.encode() for name, value in reversed(pairs)})
+    if opening is None:
+        raise Unusable(f"the body is not a form (Content-Type {kind or 'missing'})")
+    boundary = opening.group(1).decode("latin-1")
+    message = _FORM_PARSER.parsebytes(
+        f'Content-Type: multipart/form-data; boundary="{boundary}"\r\n\r\n'.encode("latin-1")
+        + received.body
+    )
+    if not message.is_multipart():
+        raise Unusable("the form has no parts")
+    values: dict[str, bytes] = {}
+    files: list[FormFile] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(data, bytes):
+            continue
+        filename = part.get_filename()
+        if filename is not None:
+            files.append(FormFile(name, filename, data))
+        else:
+            values.setdefault(name, data)
+    cut = (CloseBoundaryNotFoundDefect, StartBoundaryNotFoundDefect)
+    complete = not any(isinstance(defect, cut) for defect in message.defects)
+    return Form(values, tuple(files), complete)
+
+
+_FORM_PARSER = BytesParser(policy=email.policy.HTTP)
+_BOUNDARY_LINE = re.compile(rb"--([0-9A-Za-z'()+_,./:=? -]{1,70})\r?\n")  # RFC 2046
+
+
+def html_to_text(html: str, *, without_quotes: bool = False) -> str:
+    """The words of an HTML body, one paragraph per line (standard library only).
+
+    Scripts, styles and the head say nothing; entities are decoded; white space runs as a
+    browser would show it; `<br>`, paragraphs, list items and table rows break lines.
+    `without_quotes` also leaves out what an email client quotes or signs: `<blockquote>`,
+    Gmail's and Yahoo's quote containers, elements whose class names a signature, and
+    everything after Outlook's `appendonsend` marker.
+    """
+    try:
+        parts = _HtmlText.read(html, without_quotes)
+    except AssertionError:  # the standard parser refuses some `<![…]>` sections outright
+        parts = _HtmlText.read(_MARKED_SECTION.sub("", html), without_quotes)
+    return squeeze_blank_lines(" ".join(line.split()) for line in "".join(parts).splitlines())
+
+
+def squeeze_blank_lines(lines: Iterable[str]) -> str:
+    """The lines joined, with at most one blank line in a row and none at either end."""
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+_LINES = frozenset(
+    {"address", "article", "aside", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure"}
+    | {"footer", "form", "header", "hr", "li", "main", "nav", "section", "tr"}
+)
+_PARAGRAPHS = frozenset(
+    {"blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "p", "pre", "table", "ul"}
+)
+_HIDDEN = frozenset({"head", "noscript", "script", "style", "template", "title"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
+_QUOTE_CLASSES = frozenset(
+    {"gmail_quote", "gmail_quote_container", "gmail_attr", "yahoo_quoted", "protonmail_quote"}
+)
+_SPACES = re.compile(r"[ \t\r\n\f\xa0]+")
+_MARKED_SECTION = re.compile(r"<!\[[^>]*>?")
+
+
+class _HtmlText(HTMLParser):
+    """Text as a browser lays it out: a block starts a line, a paragraph leaves a blank one
+    (never more than one of each between words), and each `<br>` breaks one more line."""
+
+    def __init__(self, without_quotes: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._without_quotes = without_quotes
+        self._skipping: str | None = None  # the tag whose content is left out
+        self._depth = 0  # how many of that tag are open, counting the first
+        self._breaks = 0  # line breaks owed before the next words
+        self._bullet = False
+        self._preformatted = 0
+        self._done = False
+
+    @classmethod
+    def read(cls, html: str, without_quotes: bool) -> list[str]:
+        reader = cls(without_quotes)
+        reader.feed(html)
+        reader.close()
+        return reader.parts
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._done:
+            return
+        if self._skipping is not None:
+            if tag == self._skipping:
+                self._depth += 1
+            return
+        named = dict(attrs)
+        leaves_out = tag in _HIDDEN or (self._without_quotes and _quoted(tag, named))
+        if leaves_out and tag not in _VOID:  # a void element has no end to wait for
+            self._skipping, self._depth = tag, 1
+        elif self._without_quotes and named.get("id") == "appendonsend":
+            self._done = True  # Outlook: what follows is the message replied to
+        elif tag == "br":
+            self._breaks += 1
+        else:
+            self._block(tag)
+            self._bullet = self._bullet or tag == "li"
+            if tag == "pre":
+                self._preformatted += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping is not None:
+            if tag == self._skipping:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._skipping = None
+        elif not self._done:
+            self._block(tag)
+            if tag == "pre" and self._preformatted:
+                self._preformatted -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping is not None or self._done:
+            return
+        text = data if self._preformatted else _SPACES.sub(" ", data)
+        if not text.strip():
+            if self._breaks == 0 and self.parts:
+                self.parts.append(" ")
+            return
+        if self.parts:
+            self.parts.append("\n" * self._breaks)
+        self.parts.append(("- " if self._bullet else "") + text)
+        self._breaks, self._bullet = 0, False
+
+    def _block(self, tag: str) -> None:
+        if tag in _PARAGRAPHS:
+            self._breaks = max(self._breaks, 2)
+        elif tag in _LINES:
+            self._breaks = max(self._breaks, 1)
+
+
+def _quoted(tag: str, attrs: Mapping[str, str | None]) -> bool:
+    classes = (attrs.get("class") or "").lower().split()
+    return tag == "blockquote" or any(
+        name in _QUOTE_CLASSES or name.endswith("signature") for name in classes
+    )
