@@ -13,11 +13,14 @@ from bot.admin.routing import ConfiguredRouter, StaticRouter
 from bot.admin.secrets import SecretBox
 from bot.admin.webhooks import WebhookDirectory
 from bot.config import Settings
+from bot.customers.accounts import Accounts
+from bot.customers.stories import CustomerStories
 from bot.delivery.inbox import Inbox
 from bot.digest.live import LiveDigestSettings
 from bot.domain import Platform
 from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
+from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
@@ -40,9 +43,17 @@ class Core:
     inbox: Inbox
     sources: SourceRegistry
     source_intake: SourceIntake
+    stories: CustomerStories
 
     @classmethod
-    def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
+    def build(
+        cls,
+        settings: Settings,
+        db: Store,
+        clock: Clock | None = None,
+        lookup: CustomerLookup | None = None,
+    ) -> Core:
+        """`lookup` is the company's customer records (`ALLHANDS_CUSTOMER_LOOKUP_URL`), if any."""
         clock = clock or SystemClock()
         listeners = Broadcast([LogChanges()])
         fallback = StaticRouter(settings.slack_channel, settings.teams_channel)
@@ -74,6 +85,7 @@ class Core:
             inbox,
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
+            CustomerStories(db, Accounts(lookup)),
         )
 
     def close(self) -> None:

@@ -100,6 +100,11 @@ class SourceRegistry:
             stored = uow.sources.all()
         return [self._opened(s) for s in stored]
 
+    def listed(self) -> list[tuple[str, str]]:
+        """Every source's name and kind, for people to read: no secret is even opened."""
+        with self._db.read() as uow:
+            return [(stored.name, stored.kind) for stored in uow.sources.all()]
+
     def get(self, name: str) -> SourceConfig:
         with self._db.read() as uow:
             stored = uow.sources.get(name)

@@ -13,8 +13,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.admin import form as settings_form
-from bot.admin.configure import Admin
-from bot.commands import console as answers
+from bot.commands.console import Console
 from bot.domain import Identity
 from bot.errors import Forbidden, Invalid
 from handlers.slack import views
@@ -26,9 +25,10 @@ LOOK_UP_SECONDS = 1.5
 
 
 class SettingsForm:
-    def __init__(self, inbound: Inbound, admin: Admin) -> None:
+    def __init__(self, inbound: Inbound, console: Console) -> None:
         self._in = inbound
-        self._admin = admin
+        self._console = console
+        self._admin = console.admin
 
     def register(self, app: AsyncApp) -> None:
         app.view(SlackId.CONFIG_VIEW)(self._submitted)
@@ -38,11 +38,10 @@ class SettingsForm:
         me = await self._in.core(self._in.desk.person, who)
         if me.is_lead:
             values = await self._in.core(settings_form.current, self._admin)
-            view = views.settings_form(values, Origin(channel=channel))
+            sources = await self._in.core(self._console.sources_line)
+            view = views.settings_form(values, Origin(channel=channel), sources)
         else:
-            view = views.settings_read_only(
-                await self._in.core(answers.settings_summary, self._admin)
-            )
+            view = views.settings_read_only(await self._in.core(self._console.summary))
         await self._in.client.views_open(trigger_id=trigger_id, view=view)
 
     async def _submitted(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:

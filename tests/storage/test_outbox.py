@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.admin.routing import StaticRouter
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Event, Feedback, Platform, Severity
 from bot.errors import DeliveryError
@@ -35,14 +36,22 @@ class RecordingPoster:
             raise self.failures.pop(0)
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         self._maybe_fail()
         self.posted += 1
         self.calls.append(("post", item.ref, item.state.value))
         return PostedCard(f"{channel}:{self.posted}", {"key": dedup_key})
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
         self._maybe_fail()
         self.calls.append(("update", item.ref, item.state.value))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Feedback, Platform
 from bot.errors import DeliveryError
@@ -27,7 +28,13 @@ class SlowPoster(RecordingPoster):
     seconds: float = 0.1
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         await asyncio.sleep(self.seconds)
         return await super().post_card(item, channel, dedup_key, retry=retry)
