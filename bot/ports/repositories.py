@@ -400,7 +400,15 @@ class SourceRepository(Protocol):
 
     def delivery(self, delivery_id: int) -> RawDelivery | None: ...
 
+    def deliveries(self, delivery_ids: Sequence[int]) -> list[RawDelivery | None]:
+        """The deliveries in the order asked (None for one that is not kept)."""
+        ...
+
     def mark(self, delivery_id: int, status: str, error: str | None) -> None: ...
+
+    def mark_each(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """Several deliveries' (id, status, error) at once."""
+        ...
 
     def remember_keys(self, source: str, keys: Sequence[str], item_id: int) -> None:
         """Later deliveries naming any of these keys belong to this item."""

@@ -7,6 +7,7 @@ is live everywhere without a restart.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -123,6 +124,14 @@ class SourceRegistry:
             found = None
         self._cache[name] = (monotonic() + CACHE_SECONDS, found)
         return found
+
+    async def find(self, name: str) -> SourceConfig | None:
+        """`cached` for the event loop: a fresh answer at once (every delivery asks), and only
+        a stale one is read again, in a worker thread."""
+        hit = self._cache.get(name)
+        if hit and hit[0] > monotonic():
+            return hit[1]
+        return await asyncio.to_thread(self.cached, name)
 
     def remove(self, name: str) -> None:
         with self._db.write() as uow:
