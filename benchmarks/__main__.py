@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("ingest", "slack_events", "teams_invoke", "digest", "outbox_drain", "soak")
+BENCHMARKS = ("ingest", "sources", "slack_events", "teams_invoke", "digest", "outbox_drain", "soak")
 
 
 def main(argv: list[str]) -> int:
