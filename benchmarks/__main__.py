@@ -11,6 +11,7 @@ import sys
 
 BENCHMARKS = (
     "ingest",
+    "sources",
     "slack_events",
     "teams_invoke",
     "digest",

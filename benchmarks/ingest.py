@@ -28,6 +28,7 @@ from storage.db import create_db_engine, upgrade
 from storage.uow import SqlStore
 
 ROWS = 100_000
+CLI = [sys.executable, "app.py"]
 TARGET_API_RATIO = 0.15
 TARGET_P99_MS = 50.0
 TARGET_IMPORT_RATIO = 0.3
@@ -50,36 +51,43 @@ end
 """
 
 
-def _script(token: str) -> str:
+def api_script(token: str) -> str:
+    """The wrk script posting one new item per request (a unique external id each)."""
     run_id = f"r{time.time_ns()}"
     return f'token = "{token}"\nrun_id = "{run_id}"\n{INGEST_SCRIPT}'
 
 
-def bench_api(workdir: Path, seconds: int) -> list[str]:
-    url = f"sqlite:///{workdir}/api.db"
-    # The per-token rate limit would turn most of this load into 429s: lift it for the run.
-    env = {
-        "ALLHANDS_DATABASE_URL": url,
+def server_env(db_path: Path) -> dict[str, str]:
+    """`allhands serve` on a SQLite file, with the per-token and per-source rate limits lifted
+    (they would turn most of this load into 429s)."""
+    return {
+        "ALLHANDS_DATABASE_URL": f"sqlite:///{db_path}",
         "ALLHANDS_LOG_LEVEL": "WARNING",
         "ALLHANDS_API_RATE": "1000000",
         "ALLHANDS_API_BURST": "1000000",
+        "ALLHANDS_SOURCE_RATE": "1000000",
+        "ALLHANDS_SOURCE_BURST": "1000000",
     }
-    cli = [sys.executable, "app.py"]
-    subprocess.run([*cli, "db", "upgrade"], env=env | _path_env(), check=True, capture_output=True)
-    token = (
-        subprocess.run(
-            [*cli, "token", "create", "--name", "bench"],
-            env=env | _path_env(),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    script = _script(token)
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """`allhands ARGS` with `env`; its output."""
+    return subprocess.run(
+        [*CLI, *args], env=env | _path_env(), check=True, capture_output=True, text=True
+    ).stdout
+
+
+def api_token(env: dict[str, str]) -> str:
+    """A migrated database and a fresh API token for it."""
+    run_cli(env, "db", "upgrade")
+    return run_cli(env, "token", "create", "--name", "bench").strip().splitlines()[-1]
+
+
+def bench_api(workdir: Path, seconds: int) -> list[str]:
+    env = server_env(workdir / "api.db")
+    script = api_script(api_token(env))
     ours_port, bare_port = free_port(), free_port()
-    with server([*cli, "serve", "--port", str(ours_port)], ours_port, env):
+    with server([*CLI, "serve", "--port", str(ours_port)], ours_port, env):
         ours32 = wrk(f"http://127.0.0.1:{ours_port}", script, 32, seconds)
         ours4 = wrk(f"http://127.0.0.1:{ours_port}", script, 4, seconds)
     with server([sys.executable, "-m", "benchmarks.bare_server", str(bare_port)], bare_port):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -85,6 +86,17 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias="ALLHANDS_SOURCE_BURST",
         description="Deliveries a source may post at once before its rate applies.",
+    )
+    customer_lookup_url: str = Field(
+        "",
+        validation_alias="ALLHANDS_CUSTOMER_LOOKUP_URL",
+        description="Your HTTPS endpoint answering GET URL?email=ADDRESS with the customer's "
+        "record as a JSON object; cards show the fields leads list in the `customers` setting.",
+    )
+    customer_lookup_token: SecretStr | None = Field(
+        None,
+        validation_alias="ALLHANDS_CUSTOMER_LOOKUP_TOKEN",
+        description="Sent to the customer look-up as `Authorization: Bearer TOKEN` (optional).",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -257,6 +269,16 @@ class Settings(BaseSettings):
     @property
     def digest_teams_channel_ids(self) -> list[str]:
         return split_list(self.digest_teams_channels)
+
+    @field_validator("customer_lookup_url")
+    @classmethod
+    def _private_transport(cls, value: str) -> str:
+        """Customers' addresses go out on every look-up: over TLS, or to this very machine."""
+        url = urlsplit(value.strip())
+        local = url.scheme == "http" and url.hostname in {"127.0.0.1", "localhost", "::1"}
+        if value.strip() and not ((url.scheme == "https" and url.hostname) or local):
+            raise ValueError("must be an https:// URL (http:// only to 127.0.0.1 or localhost)")
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

@@ -13,11 +13,14 @@ from bot.admin.routing import ConfiguredRouter, StaticRouter
 from bot.admin.secrets import SecretBox
 from bot.admin.webhooks import WebhookDirectory
 from bot.config import Settings
+from bot.customers.accounts import Accounts
+from bot.customers.stories import CustomerStories
 from bot.delivery.inbox import Inbox
 from bot.digest.live import LiveDigestSettings
 from bot.domain import Platform
 from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
+from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
@@ -40,10 +43,19 @@ class Core:
     inbox: Inbox
     sources: SourceRegistry
     source_intake: SourceIntake
+    stories: CustomerStories
 
     @classmethod
-    def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
-        """Cards start out routed to the chat platforms the settings configure, which suits a
+    def build(
+        cls,
+        settings: Settings,
+        db: Store,
+        clock: Clock | None = None,
+        lookup: CustomerLookup | None = None,
+    ) -> Core:
+        """`lookup` is the company's customer records (`ALLHANDS_CUSTOMER_LOOKUP_URL`), if any.
+
+        Cards start out routed to the chat platforms the settings configure, which suits a
         command whose cards a server sends later. The server then says which adapters it
         really runs (`router.deliver_to`), and that is what counts: Teams in emulator mode,
         for one, runs without an app id."""
@@ -78,6 +90,7 @@ class Core:
             inbox,
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
+            CustomerStories(db, Accounts(lookup)),
         )
 
     def close(self) -> None:

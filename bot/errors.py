@@ -68,3 +68,11 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+
+
+class LookupFailed(Exception):
+    """The company's customer look-up did not answer usefully (an error status, not JSON).
+
+    Not an `AllHandsError`: nobody acting caused it, and a card goes out without the account
+    rather than wait for it.
+    """

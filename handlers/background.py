@@ -36,7 +36,10 @@ class Background:
         }
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
-        self.outbox = OutboxWorker(core.db, posters, core.clock, webhooks=webhooks)
+        self.outbox = OutboxWorker(
+            core.db, posters, core.clock, webhooks=webhooks, stories=core.stories
+        )
+        self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)
         handlers = {a.platform: a.handle_recorded for a in adapters if a.handle_recorded}
         handlers[Platform.SOURCE] = SourceWork(core.source_intake).handle
@@ -66,3 +69,4 @@ class Background:
         if self._others:
             await asyncio.wait(self._others, timeout=GRACE_SECONDS)
         await self._webhook_sender.close()
+        await self._accounts.close()

@@ -9,7 +9,6 @@ replay ID` can read it again once the parser is fixed). An inbox worker applies 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
@@ -41,7 +40,7 @@ class SourcesApi:
 
     async def receive(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        source = await asyncio.to_thread(self._registry.cached, name)
+        source = await self._registry.find(name)
         vendor = VENDORS.get(source.kind) if source else None
         if source is None or vendor is None:
             raise Problem(404, "not-found", f"There is no source named {name} taking deliveries.")

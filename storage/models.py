@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -121,6 +122,10 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# A customer's earlier items (the history on their card): the address in any case, newest last.
+Index("ix_feedback_customer", func.lower(FeedbackRow.customer_email), FeedbackRow.id)
 
 
 class CommentRow(Base):

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.admin.configure import Admin
-from bot.admin.schemas import DigestSettings, RotaConfig, RoutesConfig, TimeoutsConfig, validate
+from bot.admin.schemas import (
+    CustomersConfig,
+    DigestSettings,
+    RotaConfig,
+    RoutesConfig,
+    TimeoutsConfig,
+    validate,
+)
 from bot.domain import Identity, Severity
 from bot.errors import Invalid
 from bot.validation import EMAIL_PATTERN
@@ -57,6 +64,11 @@ FIELDS = (
     FormField("digest_slack_channels", "Digest Slack channels", "Channel ids, comma-separated"),
     FormField(
         "digest_teams_channels", "Digest Teams channels", "Conversation ids, comma-separated"
+    ),
+    FormField(
+        "customer_fields",
+        "Customer fields on cards",
+        "Fields of your customer look-up to show, comma-separated, e.g. plan, arr, owner.name",
     ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
@@ -211,6 +223,8 @@ def parse_rota(text: str) -> dict[str, Any]:
 def form_field(setting_path: str) -> str:
     """The form field a setting's error belongs to: "digest.timezone" → "timezone"."""
     key, _, rest = setting_path.partition(".")
+    if key == "customers":
+        return "customer_fields"
     if key == "digest":
         attribute = rest.split(".", 1)[0]
         return next((f for f, a in _DIGEST_FIELDS.items() if a == attribute), "digest_time")
@@ -219,9 +233,10 @@ def form_field(setting_path: str) -> str:
 
 def current(admin: Admin) -> dict[str, str]:
     """Every field's current text, for pre-filling the form."""
-    routes, timeouts, rota, digest = (
-        admin.read(key) for key in ("routes", "timeouts", "rota", "digest")
+    routes, timeouts, rota, digest, customers = (
+        admin.read(key) for key in ("routes", "timeouts", "rota", "digest", "customers")
     )
+    assert isinstance(customers, CustomersConfig)
     assert isinstance(routes, RoutesConfig)
     assert isinstance(timeouts, TimeoutsConfig)
     assert isinstance(rota, RotaConfig)
@@ -232,6 +247,7 @@ def current(admin: Admin) -> dict[str, str]:
         "routes": format_routes(routes),
         "timeouts": format_timeouts(timeouts),
         "rota": format_rota(rota),
+        "customer_fields": ", ".join(customers.fields),
     }
     stored = digest.model_dump()
     for field, attr in _DIGEST_FIELDS.items():
@@ -259,6 +275,8 @@ def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list
         settings["timeouts"] = parse_timeouts(values["timeouts"])
     if "rota" in changed:
         settings["rota"] = parse_rota(values["rota"])
+    if "customer_fields" in changed:  # names may hold blanks: only commas separate them
+        settings["customers"] = {"fields": values["customer_fields"].split(",")}
     if any(field in changed for field in _DIGEST_FIELDS):
         digest: dict[str, Any] = {}
         for field, attr in _DIGEST_FIELDS.items():

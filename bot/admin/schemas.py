@@ -1,4 +1,5 @@
-"""What support leads configure (routes, timeouts, rota, webhooks, digest), as typed schemas.
+"""What support leads configure (routes, timeouts, rota, webhooks, digest, customer fields), as
+typed schemas.
 
 Each setting is stored as JSON under its key and validated on the way in and out, so a typo in
 chat or a file is refused with the field at fault, and the code only ever sees typed values.
@@ -176,12 +177,30 @@ class WebhooksConfig(Strict):
     hooks: list[Webhook] = Field(default_factory=list, max_length=20)
 
 
+class CustomersConfig(Strict):
+    """Which fields of the company's customer look-up (`ALLHANDS_CUSTOMER_LOOKUP_URL`) cards
+    show, in this order: a key of its answer (`plan`) or a path into it (`owner.name`). None
+    listed: nothing is looked up, since nothing would be shown."""
+
+    fields: list[str] = Field(default_factory=list, max_length=12)
+
+    @field_validator("fields")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        names = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+        bad = [n for n in names if len(n) > 64 or not n.isprintable() or n.startswith(".")]
+        if bad:
+            raise ValueError(f"'{bad[0][:64]}' is not a field name (at most 64 characters)")
+        return names
+
+
 SCHEMAS: dict[str, type[Strict]] = {
     "routes": RoutesConfig,
     "timeouts": TimeoutsConfig,
     "rota": RotaConfig,
     "webhooks": WebhooksConfig,
     "digest": DigestSettings,
+    "customers": CustomersConfig,
 }
 
 

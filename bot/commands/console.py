@@ -6,7 +6,7 @@ Text only (with `*bold*` where it helps): each adapter escapes and wraps it for 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -14,10 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.admin.configure import Admin
 from bot.admin.routing import ConfiguredRouter, off_note
-from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig, redact_secrets
+from bot.admin.schemas import (
+    CustomersConfig,
+    RotaConfig,
+    RoutesConfig,
+    TimeoutsConfig,
+    redact_secrets,
+)
 from bot.domain import Kind, Severity
 from bot.intake import FeedbackDraft
 from bot.rota import next_up, on_now
+from bot.sources.registry import SourceRegistry
 
 AUDIT_LINES = 15
 
@@ -50,6 +57,7 @@ class Console:
     admin: Admin
     router: ConfiguredRouter
     zone: Callable[[], ZoneInfo]
+    sources: SourceRegistry
 
     def routes_test(self, text: str) -> str:
         return routes_test(self.router, text)
@@ -63,7 +71,10 @@ class Console:
         return audit(self.admin)
 
     def summary(self) -> str:
-        return settings_summary(self.admin)
+        return settings_summary(self.admin, self.sources.listed())
+
+    def sources_line(self) -> str:
+        return sources_line(self.sources.listed())
 
 
 def routes_test(router: ConfiguredRouter, text: str) -> str:
@@ -103,12 +114,15 @@ def rota(config: RotaConfig, now: datetime, zone: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def settings_summary(admin: Admin) -> str:
-    """What is configured now (`config` for everyone; only leads may change it)."""
+def settings_summary(admin: Admin, sources: Sequence[tuple[str, str]]) -> str:
+    """What is configured now (`config` for everyone; only leads may change it), and the
+    sources feedback arrives from (`sources`: name and kind)."""
     routes = admin.read("routes")
     timeouts = admin.read("timeouts")
+    customers = admin.read("customers")
     assert isinstance(routes, RoutesConfig)
     assert isinstance(timeouts, TimeoutsConfig)
+    assert isinstance(customers, CustomersConfig)
     leads = ", ".join(p.name for p in admin.people("lead")) or "none"
     execs = ", ".join(p.name for p in admin.people("exec")) or "none"
     minutes = ", ".join(f"{s.value} {m} min" for s, m in timeouts.claim_minutes.items())
@@ -121,8 +135,16 @@ def settings_summary(admin: Admin) -> str:
                 or "the install's channels"
             ),
             f"*Claim timeouts:* {minutes}; reminders after {timeouts.untouched_hours} h untouched",
+            f"*Customer fields on cards:* {', '.join(customers.fields) or 'none'}",
+            sources_line(sources),
         ]
     )
+
+
+def sources_line(sources: Sequence[tuple[str, str]]) -> str:
+    """The registered sources by name and kind; they are added at the terminal."""
+    listed = ", ".join(f"{name} ({kind})" for name, kind in sources)
+    return f"*Sources:* {listed or 'none yet'} (`allhands sources add|remove` changes them)"
 
 
 def _short(value: dict[str, object]) -> str:

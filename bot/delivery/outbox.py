@@ -22,6 +22,8 @@ from datetime import timedelta
 from itertools import groupby
 
 from bot.admin.webhooks import WebhookDirectory
+from bot.customers.stories import CustomerStories
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.wakeup import Wakeup
 from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
@@ -35,6 +37,7 @@ from bot.ports.store import Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+CARD_ACTIONS = frozenset({OutboxAction.POST_CARD, OutboxAction.UPDATE_CARD})
 MAX_BACKOFF_SECONDS = 300.0
 ROUND_GAP_SECONDS = 0.02
 
@@ -50,6 +53,11 @@ class _Work:
     item: Feedback | None
     copy: CardCopy | None
     event: Event | None
+    story: CustomerStory = NO_STORY  # what the card tells of the customer (card messages)
+
+    @property
+    def shows_card(self) -> bool:
+        return self.item is not None and self.message.action in CARD_ACTIONS
 
 
 class OutboxWorker:
@@ -62,6 +70,7 @@ class OutboxWorker:
         clock: Clock | None = None,
         *,
         webhooks: tuple[WebhookSender, WebhookDirectory] | None = None,
+        stories: CustomerStories | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         idle_poll_seconds: float = 1.0,
@@ -69,6 +78,7 @@ class OutboxWorker:
         self._db = db
         self._posters = dict(posters)
         self._webhooks = webhooks
+        self._stories = stories
         self._targets = [*self._posters, *([Platform.WEBHOOK] if webhooks else [])]
         self._clock: Clock = clock or SystemClock()
         self._lease = lease
@@ -118,7 +128,9 @@ class OutboxWorker:
         """
         if not self._targets:
             return 0
-        work = await asyncio.to_thread(self._take, list(self._sending))
+        work, fields = await asyncio.to_thread(self._take, list(self._sending))
+        if fields:
+            work = await self._with_accounts(work, fields)
         by_channel = [
             list(group)
             for _, group in groupby(
@@ -141,10 +153,14 @@ class OutboxWorker:
             log.error("outbox.channel_failed channel=%s", key[1], exc_info=task.exception())
         self.wake()  # its next messages may be due
 
-    def _take(self, busy: Sequence[tuple[Platform, str]] = ()) -> list[_Work]:
+    def _take(
+        self, busy: Sequence[tuple[Platform, str]] = ()
+    ) -> tuple[list[_Work], tuple[str, ...]]:
+        """The due messages, each with what it needs read (for a card: its customer's earlier
+        items, one query for the round), and the account fields cards show now."""
         with self._db.read() as uow:  # most wake-ups find nothing: skip the write lock then
             if not uow.outbox.any_due(self._targets, self._clock.now(), skip=busy):
-                return []
+                return [], ()
         with self._db.write() as uow:
             messages = uow.outbox.lease_due(
                 self._targets, self._clock.now(), self._lease, self._batch, skip=busy
@@ -162,7 +178,30 @@ class OutboxWorker:
                 event_id = message.payload.get("event_id")
                 event = uow.events.get(event_id) if isinstance(event_id, int) else None
                 works.append(_Work(message, item, copy, event))
-            return works
+            if self._stories is None or not works:
+                return works, ()
+            shown = [w.item for w in works if w.item is not None and w.shows_card]
+            histories = self._stories.histories(uow, shown)
+        works = [
+            replace(w, story=CustomerStory(histories[w.item.id]))
+            if w.item is not None and w.shows_card and w.item.id in histories
+            else w
+            for w in works
+        ]
+        return works, self._stories.fields()
+
+    async def _with_accounts(self, works: list[_Work], fields: Sequence[str]) -> list[_Work]:
+        """The cards' account fields, looked up for the whole round at once; a look-up that
+        does not answer in time leaves its cards without them (they do not wait)."""
+        assert self._stories is not None
+        items = [w.item for w in works if w.item is not None and w.shows_card]
+        facts = await self._stories.account_facts(items, fields)
+        return [
+            replace(w, story=replace(w.story, account=facts[w.item.id]))
+            if w.item is not None and w.shows_card and w.item.id in facts
+            else w
+            for w in works
+        ]
 
     async def _send_channel(self, works: Sequence[_Work]) -> None:
         rendered: dict[int, CardCopy] = {}  # cards already showing this round's state
@@ -221,7 +260,7 @@ class OutboxWorker:
             if copy.message_id is not None:
                 return None
             posted = await poster.post_card(
-                item, copy.channel, f"allhands-card-{copy.id}", retry=retry
+                item, copy.channel, f"allhands-card-{copy.id}", retry=retry, story=work.story
             )
             rendered[copy.id] = replace(copy, message_id=posted.message_id, extra=posted.extra)
             return posted
@@ -229,7 +268,7 @@ class OutboxWorker:
             return None  # the card was never posted; its post renders the current state anyway
         if action == OutboxAction.UPDATE_CARD and copy.id not in rendered:
             rendered[copy.id] = copy
-            await poster.update_card(item, copy)
+            await poster.update_card(item, copy, work.story)
         elif action == OutboxAction.NOTE and work.event is not None:
             await poster.post_note(item, copy, work.event, retry=retry)
         elif action == OutboxAction.MENTION and item.state is State.OPEN:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.digest.model import Digest
 from bot.domain import Event, Feedback, Platform
 from bot.ports.records import CardCopy
@@ -37,18 +38,28 @@ class ChatPoster(Protocol):
     """One chat platform's outbound side. Raises `bot.errors.DeliveryError` on failure.
 
     Cards are always rendered from the item as it is now, so a late or repeated call still
-    shows the truth. `retry` says an earlier attempt may have posted the message already (its
-    answer lost, or its sender gone before recording it): a poster that can look for it first
-    does, and only then, as the look-up costs a call against the platform's rate limits.
+    shows the truth; `story` is what the card tells of the customer besides (their earlier
+    items, the account fields leads chose), read with the item. `retry` says an earlier
+    attempt may have posted the message already (its answer lost, or its sender gone before
+    recording it): a poster that can look for it first does, and only then, as the look-up
+    costs a call against the platform's rate limits.
     """
 
     platform: Platform
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard: ...
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None: ...
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None: ...
 
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.customers.story import History
 from bot.domain import (
     Comment,
     Event,
@@ -155,6 +156,11 @@ class FeedbackRepository(Protocol):
         ...
 
     def comments(self, item_id: int) -> list[Comment]: ...
+
+    def earlier_by_customer(self, item_ids: Sequence[int], shown: int) -> dict[int, History]:
+        """Per item, what its customer sent before it (the same email in any case, from any
+        source): how many items, and the newest `shown`. Items with none are left out."""
+        ...
 
     def remember_idempotency_key(
         self, token_name: str, key: str, request_hash: str, item_id: int, now: datetime
@@ -394,7 +400,15 @@ class SourceRepository(Protocol):
 
     def delivery(self, delivery_id: int) -> RawDelivery | None: ...
 
+    def deliveries(self, delivery_ids: Sequence[int]) -> list[RawDelivery | None]:
+        """The deliveries in the order asked (None for one that is not kept)."""
+        ...
+
     def mark(self, delivery_id: int, status: str, error: str | None) -> None: ...
+
+    def mark_each(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """Several deliveries' (id, status, error) at once."""
+        ...
 
     def remember_keys(self, source: str, keys: Sequence[str], item_id: int) -> None:
         """Later deliveries naming any of these keys belong to this item."""

@@ -11,6 +11,7 @@ be replayed once the parser is fixed (`allhands sources replay ID`).
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,13 +21,13 @@ from bot.delivery.fanout import load
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.inbox import Inbox
 from bot.domain import BODY_MAX_CHARS, Actor, EventKind, Identity, Platform, State
-from bot.errors import NotFound
+from bot.errors import AllHandsError, NotFound
 from bot.intake import FeedbackDraft
 from bot.ports.clock import Clock
-from bot.ports.records import DeliveryStatus, RawDelivery
+from bot.ports.records import DeliveryStatus
 from bot.ports.sources import SourceParser
 from bot.ports.store import Store, UnitOfWork
-from bot.service import COMMENT_MAX_CHARS, Desk
+from bot.service import COMMENT_MAX_CHARS, Desk, IngestRequest
 from bot.sources.events import Arrived, FollowedUp, SourceEvent, StatusChanged, Unusable
 from bot.sources.registry import SourceConfig, SourceRegistry
 
@@ -105,26 +106,92 @@ class SourceIntake:
         return kept
 
     def apply(self, delivery_id: int, parser: SourceParser) -> Applied:
-        """Read a kept delivery with its vendor's parser and do what it says (the worker's
-        step, and a replay's)."""
-        with self._db.read() as uow:
-            delivery = uow.sources.delivery(delivery_id)
-        if delivery is None:
-            raise NotFound(f"There is no source delivery {delivery_id}.")
-        source = self._registry.get(delivery.source)
-        try:
-            events = parser.parse(source, delivery)
-            refs = tuple(ref for event in events for ref in self._apply(source, event))
-        except Unusable as unusable:
-            self._mark(delivery, DeliveryStatus.UNUSABLE, unusable.reason)
-            return Applied(delivery_id, (), unusable.reason)
-        self._mark(delivery, DeliveryStatus.APPLIED, None)
-        return Applied(delivery_id, refs)
+        """Read a kept delivery with its vendor's parser and do what it says (a replay)."""
+        applied = self.apply_each([delivery_id], parser)[0]
+        if isinstance(applied, AllHandsError):
+            raise applied
+        return applied
 
-    def _mark(self, delivery: RawDelivery, status: DeliveryStatus, error: str | None) -> None:
+    def apply_each(
+        self, delivery_ids: Sequence[int], parser: SourceParser
+    ) -> list[Applied | AllHandsError]:
+        """The worker's step for deliveries taken together: each read with its vendor's parser;
+        the new conversations among them become items first, in one transaction (as API
+        requests arriving together do), then the other events are applied one by one, and
+        every outcome is marked in one transaction. A delivery that cannot be applied now
+        (its source is gone) gets its error, and its inbox entry is tried again later."""
+        with self._db.read() as uow:
+            deliveries = uow.sources.deliveries(delivery_ids)
+        outcomes: list[Applied | AllHandsError | None] = [None] * len(deliveries)
+        refs: dict[int, list[str]] = defaultdict(list)
+        unusable: dict[int, str] = {}
+        arrivals: list[tuple[int, SourceConfig, Arrived, FeedbackDraft]] = []
+        others: list[tuple[int, SourceConfig, list[SourceEvent]]] = []
+        for index, (delivery_id, delivery) in enumerate(zip(delivery_ids, deliveries, strict=True)):
+            if delivery is None:
+                outcomes[index] = NotFound(f"There is no source delivery {delivery_id}.")
+                continue
+            source = self._registry.cached(delivery.source)
+            if source is None:
+                outcomes[index] = NotFound(f"There is no source named {delivery.source}.")
+                continue
+            try:
+                events = parser.parse(source, delivery)
+                new = [event for event in events if isinstance(event, Arrived)]
+                if len(new) == len(events):
+                    arrivals += [(index, source, event, _draft(source, event)) for event in new]
+                else:
+                    others.append((index, source, events))
+            except Unusable as error:
+                unusable[index] = error.reason
+        self._arrivals(arrivals, refs, outcomes)
+        for index, source, events in others:
+            try:
+                refs[index] += [ref for event in events for ref in self._apply(source, event)]
+            except Unusable as error:
+                unusable[index] = error.reason
+        marks: list[tuple[int, str, str | None]] = []
+        for index, delivery in enumerate(deliveries):
+            if delivery is None or outcomes[index] is not None:
+                continue
+            reason = unusable.get(index)
+            marks.append(
+                (delivery.id, DeliveryStatus.UNUSABLE if reason else DeliveryStatus.APPLIED, reason)
+            )
+            outcomes[index] = Applied(delivery.id, () if reason else tuple(refs[index]), reason)
         with self._db.write() as uow:
-            uow.sources.mark(delivery.id, status, error)
+            uow.sources.mark_each(marks)
             uow.commit()
+        return [outcome for outcome in outcomes if outcome is not None]  # each has one now
+
+    def _arrivals(
+        self,
+        arrivals: Sequence[tuple[int, SourceConfig, Arrived, FeedbackDraft]],
+        refs: dict[int, list[str]],
+        outcomes: list[Applied | AllHandsError | None],
+    ) -> None:
+        """New conversations from several deliveries: their items in one transaction, then
+        the other keys their threads go by in another."""
+        if not arrivals:
+            return
+        requests = [
+            IngestRequest(draft, source_identity(source.name)) for _, source, _, draft in arrivals
+        ]
+        aliases: list[tuple[str, tuple[str, ...], int]] = []
+        for (index, source, event, _), made in zip(
+            arrivals, self._desk.ingest_each(requests), strict=True
+        ):
+            if isinstance(made, AllHandsError):
+                outcomes[index] = made
+                continue
+            refs[index].append(made.item.ref)
+            if event.aliases:
+                aliases.append((source.name, event.aliases, made.item.id))
+        if aliases:
+            with self._db.write() as uow:
+                for name, keys, item_id in aliases:
+                    uow.sources.remember_keys(name, keys, item_id)
+                uow.commit()
 
     def _apply(self, source: SourceConfig, event: SourceEvent) -> list[str]:
         if isinstance(event, Arrived):
@@ -134,24 +201,7 @@ class SourceIntake:
         return self._status(source, event)
 
     def _arrived(self, source: SourceConfig, event: Arrived) -> str:
-        try:
-            draft = FeedbackDraft(
-                source=source.name,
-                external_id=event.key,
-                title=(event.title or "")[:TITLE_MAX_CHARS] or None,
-                body=event.body[:BODY_MAX_CHARS],
-                kind=event.kind,
-                severity=event.severity,
-                tags=list(event.tags),
-                url=event.url,
-                customer=event.customer,
-                received_at=event.received_at,
-            )
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise Unusable(f"{where}: {first['msg']}") from None
-        item = self._desk.ingest(draft, source_identity(source.name)).item
+        item = self._desk.ingest(_draft(source, event), source_identity(source.name)).item
         if event.aliases:
             with self._db.write() as uow:
                 uow.sources.remember_keys(source.name, event.aliases, item.id)
@@ -217,3 +267,24 @@ class SourceIntake:
             logged = fanout.log_change(uow, item_id, EventKind.SOURCE_STATUS, actor, now, data)
             fanout.commit(uow, [logged.change])
             return [item.ref]
+
+
+def _draft(source: SourceConfig, event: Arrived) -> FeedbackDraft:
+    """The item a new conversation makes; Unusable naming the field a draft refuses."""
+    try:
+        return FeedbackDraft(
+            source=source.name,
+            external_id=event.key,
+            title=(event.title or "")[:TITLE_MAX_CHARS] or None,
+            body=event.body[:BODY_MAX_CHARS],
+            kind=event.kind,
+            severity=event.severity,
+            tags=list(event.tags),
+            url=event.url,
+            customer=event.customer,
+            received_at=event.received_at,
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Unusable(f"{where}: {first['msg']}") from None

@@ -7,6 +7,7 @@ is live everywhere without a restart.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -100,6 +101,11 @@ class SourceRegistry:
             stored = uow.sources.all()
         return [self._opened(s) for s in stored]
 
+    def listed(self) -> list[tuple[str, str]]:
+        """Every source's name and kind, for people to read: no secret is even opened."""
+        with self._db.read() as uow:
+            return [(stored.name, stored.kind) for stored in uow.sources.all()]
+
     def get(self, name: str) -> SourceConfig:
         with self._db.read() as uow:
             stored = uow.sources.get(name)
@@ -118,6 +124,14 @@ class SourceRegistry:
             found = None
         self._cache[name] = (monotonic() + CACHE_SECONDS, found)
         return found
+
+    async def find(self, name: str) -> SourceConfig | None:
+        """`cached` for the event loop: a fresh answer at once (every delivery asks), and only
+        a stale one is read again, in a worker thread."""
+        hit = self._cache.get(name)
+        if hit and hit[0] > monotonic():
+            return hit[1]
+        return await asyncio.to_thread(self.cached, name)
 
     def remove(self, name: str) -> None:
         with self._db.write() as uow:

@@ -146,8 +146,8 @@ class SlackAdapter:
         self.handle_recorded: Handle | None = inbound.handle_recorded
         self._after_ack = inbound.after_ack
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
-        console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
-        settings = SettingsForm(inbound, core.admin)
+        console = Console(core.admin, core.router, lambda: core.digest.plan().zone, core.sources)
+        settings = SettingsForm(inbound, console)
         actions, submissions, events = (
             CardActions(inbound, home),
             Submissions(inbound),

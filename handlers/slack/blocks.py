@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import notes
+from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_preview, one_line
@@ -36,6 +37,9 @@ NOTE_CHARS = 2_000
 FALLBACK_CHARS = 300
 STORY_COMMENTS = 20
 STORY_COMMENT_CHARS = 500
+FACT_LABEL_CHARS = 64
+FACT_VALUE_CHARS = 160
+EARLIER_SUMMARY_CHARS = 120
 KIND_EMOJI = {
     Kind.COMPLAINT: ":rage:",
     Kind.BUG: ":bug:",
@@ -57,11 +61,14 @@ class Message:
     blocks: list[Block]
 
 
-def card(item: Feedback, mentions: Mentions) -> Message:
+def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) -> Message:
+    """The item's card; `story` adds what is known of its customer (account, earlier items)."""
     blocks: list[Block] = [
         title_section(item),
         ContextBlock(elements=[verbatim(_facts(item))]),
     ]
+    if story.account:
+        blocks.append(ContextBlock(elements=[verbatim(_account(story.account))]))
     preview, cut = escaped_preview(item.body, BODY_PREVIEW_CHARS)
     show_full = ButtonElement(text="Show full text", action_id=SlackId.SHOW_FULL, value=item.ref)
     blocks.append(SectionBlock(text=verbatim(preview), accessory=show_full if cut else None))
@@ -70,7 +77,45 @@ def card(item: Feedback, mentions: Mentions) -> Message:
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
     blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
+    blocks += _history(story.history)
     return Message(fallback(item), blocks)
+
+
+def _account(facts: Sequence[AccountFact]) -> str:
+    """The allowlisted fields of the company's record: "*plan:* pro · *arr:* 120000".
+
+    Each label and value is cut on its own, so the most fields leads may list (12) fit the
+    3,000 characters of a context element.
+    """
+    return " · ".join(
+        f"*{escaped_preview(f.label, FACT_LABEL_CHARS)[0]}:* "
+        + escaped_preview(f.value, FACT_VALUE_CHARS)[0]
+        for f in facts
+    )
+
+
+def _history(history: History) -> list[Block]:
+    """A "3 earlier items from this customer" line, then one line each with a Show button."""
+    if not history.count:
+        return []
+    plural = "s" if history.count != 1 else ""
+    head = f"*{history.count} earlier item{plural} from this customer*"
+    blocks: list[Block] = [ContextBlock(elements=[verbatim(head)])]
+    for earlier in history.shown:
+        show = ButtonElement(text="Show", action_id=SlackId.SHOW_FULL, value=earlier.ref)
+        blocks.append(SectionBlock(text=verbatim(_earlier_line(earlier)), accessory=show))
+    return blocks
+
+
+def _earlier_line(earlier: EarlierItem) -> str:
+    """`FB-3` · ✅ Closed by Ana: Refunded both charges… — Card declined"""
+    emoji = {State.OPEN: ":large_green_circle:", State.CLAIMED: ":eyes:"}
+    line = f"`{earlier.ref}` · {emoji.get(earlier.state, ':white_check_mark:')} "
+    line += earlier.state.value.capitalize()
+    if earlier.by is not None and earlier.platform is not None:
+        line += f" by {who(earlier.by, earlier.platform, {})}"  # a name: nobody is paged
+    line += _quoted(earlier.resolution_start)
+    return f"{line} — {escape(one_line(earlier.summary, EARLIER_SUMMARY_CHARS))}"
 
 
 def title_section(item: Feedback) -> SectionBlock:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.admin import form as settings_form
-from bot.admin.configure import Admin
 from bot.commands.answers import SettingsView
+from bot.commands.console import Console
 from bot.errors import Forbidden, Invalid
 from handlers.slack import views
 from handlers.slack.ids import SlackId
@@ -25,9 +25,10 @@ LOOK_UP_SECONDS = 1.5
 
 
 class SettingsForm:
-    def __init__(self, inbound: Inbound, admin: Admin) -> None:
+    def __init__(self, inbound: Inbound, console: Console) -> None:
         self._in = inbound
-        self._admin = admin
+        self._console = console
+        self._admin = console.admin
 
     def register(self, app: AsyncApp) -> None:
         app.view(SlackId.CONFIG_VIEW)(self._submitted)
@@ -35,7 +36,8 @@ class SettingsForm:
     async def open(self, trigger_id: str, settings: SettingsView, channel: str) -> None:
         """The form for a lead; for anyone else the settings, read-only."""
         if settings.form is not None:
-            view = views.settings_form(settings.form, Origin(channel=channel))
+            sources = await self._in.core(self._console.sources_line)
+            view = views.settings_form(settings.form, Origin(channel=channel), sources)
         else:
             view = views.settings_read_only(settings.summary)
         await self._in.client.views_open(trigger_id=trigger_id, view=view)

@@ -22,6 +22,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.pacing import Pacer
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
@@ -78,18 +79,26 @@ class SlackPoster:
         self._transient_failures = 0
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
-        message = card(item, await self._people.mentions_for(item))
+        message = card(item, await self._people.mentions_for(item), story)
         ts, channel, fresh = await self._post_once(
             channel, dedup_key, message, item.created_at, retry=retry
         )
         await self._mirror_state(item, channel, ts, fresh=fresh)
         return PostedCard(message_key(channel, ts), {"channel": channel, "ts": ts})
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
         channel, ts = _where(copy)
-        message = card(item, await self._people.mentions_for(item))
+        message = card(item, await self._people.mentions_for(item), story)
         update = self._client.chat_update
         await self._call(update, channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         await self._mirror_state(item, channel, ts)

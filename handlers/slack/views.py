@@ -173,13 +173,16 @@ def log_message(text: str, author_name: str, origin: Origin) -> View:
     return _modal(SlackId.LOG_VIEW, "Log feedback", blocks, origin=origin, submit="Log")
 
 
-def settings_form(values: Mapping[str, str], origin: Origin) -> View:
-    """A lead's form: one input per setting (block and action id are the setting's name).
+def settings_form(values: Mapping[str, str], origin: Origin, sources: str = "") -> View:
+    """A lead's form: one input per setting (block and action id are the setting's name),
+    under a line naming the sources feedback arrives from (`sources`, read-only here).
 
     A value longer than Slack lets an input hold is shown as a note and left out of the form:
     cut to fit, saving it would silently drop the rest.
     """
     blocks: list[Block] = []
+    if sources:
+        blocks.append(ContextBlock(elements=[verbatim(escaped_preview(sources, SECTION_CHARS)[0])]))
     for field in FIELDS:
         value = values.get(field.name, "")
         if len(value) > INPUT_CHARS:

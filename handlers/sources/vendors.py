@@ -3,12 +3,13 @@ kept delivery with it."""
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from typing import Any
 
+from bot.delivery.group_commit import GroupCommit
 from bot.ports.records import RawDelivery
 from bot.sources.events import SourceEvent, Unusable
-from bot.sources.intake import SourceIntake
+from bot.sources.intake import Applied, SourceIntake
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
 from handlers.sources import mailgun, postmark, sendgrid, zendesk
@@ -37,11 +38,17 @@ class VendorParser:
 
 
 class SourceWork:
-    """The inbox worker's handler for kept source deliveries: parse, then apply."""
+    """The inbox worker's handler for kept source deliveries: parse, then apply.
+
+    The worker hands over a batch of deliveries at once; they are applied together (one
+    transaction for their new items, one for their outcomes) rather than each in its own.
+    """
 
     def __init__(self, intake: SourceIntake) -> None:
-        self._intake = intake
-        self._parser = VendorParser()
+        parser = VendorParser()
+        self._applying: GroupCommit[int, Applied] = GroupCommit(
+            functools.partial(intake.apply_each, parser=parser)
+        )
 
     async def handle(self, payload: dict[str, Any]) -> None:
-        await asyncio.to_thread(self._intake.apply, int(payload["delivery"]), self._parser)
+        await self._applying.submit(int(payload["delivery"]))

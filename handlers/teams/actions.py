@@ -15,16 +15,18 @@ from botbuilder.schema import AdaptiveCardInvokeResponse
 
 from bot.admin import form as settings_form
 from bot.admin.configure import Admin
+from bot.customers.stories import CustomerStories
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError
 from bot.service import Desk
-from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card
+from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card, plain, status_line
 from handlers.teams.references import TeamsDirectory
 from handlers.teams.settings_card import settings_card, submitted
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
 ERROR = "application/vnd.microsoft.error"
+SHOWN_CHARS = 1_000
 
 
 class _MessageInvokeResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
@@ -58,6 +60,7 @@ def _ok(body: object) -> InvokeResponse:
 
 def execute(
     desk: Desk,
+    stories: CustomerStories,
     directory: TeamsDirectory,
     verb: Verb,
     data: dict[str, Any],
@@ -69,6 +72,8 @@ def execute(
     Synchronous (database work); the bot calls it in a worker thread.
     """
     ref = str(data.get("ref", ""))
+    if verb is Verb.SHOW:
+        return _show(desk, ref)
     steps: dict[Verb, Callable[[], Feedback]] = {
         Verb.CLAIM: lambda: desk.claim(ref, who).item,
         Verb.UNCLAIM: lambda: desk.unclaim(ref, who).item,
@@ -86,7 +91,16 @@ def execute(
         viewer = desk.person(who)
     mine = item.state is State.CLAIMED and item.claimed and item.claimed.person.id == viewer.id
     refresh = [user_id] if mine else directory.refresh_ids(item)
-    return card_response(feedback_card(item, viewer, refresh))
+    return card_response(feedback_card(item, viewer, refresh, stories.for_item(item)))
+
+
+def _show(desk: Desk, ref: str) -> InvokeResponse:
+    """An earlier item named on a card, told to the one who clicked; the card stays as it is."""
+    try:
+        item = desk.get(ref)
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(f"{item.ref}: {status_line(item)}. {plain(item.body, SHOWN_CHARS)}")
 
 
 def save_settings(admin: Admin, data: Mapping[str, Any], who: Identity) -> InvokeResponse:

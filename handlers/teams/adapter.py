@@ -186,9 +186,9 @@ class TeamsAdapter:
         self._poster = TeamsPoster(auth, directory, app_id)
         self.poster: ChatPoster = self._poster  # the protocol's attribute is invariant
         self.handle_recorded: Handle | None = None  # Teams answers invokes with the change made
-        console = Console(core.admin, core.router, lambda: core.digest.plan().zone)
+        console = Console(core.admin, core.router, lambda: core.digest.plan().zone, core.sources)
         self._bot = AllHandsBot(
-            core.desk, console, directory, TeamsPeople(directory), reactions or {}
+            core.desk, core.stories, console, directory, TeamsPeople(directory), reactions or {}
         )
         self._cloud = CloudAdapter(auth)
         self._cloud.on_turn_error = _log_turn_error

@@ -23,6 +23,7 @@ from botbuilder.schema.teams import MessagingExtensionActionResponse, TaskModule
 from bot.commands.console import Console
 from bot.commands.parse import is_command
 from bot.commands.runner import CommandRunner
+from bot.customers.stories import CustomerStories
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
@@ -46,18 +47,21 @@ ONCE_ONLY = {
     ActivityTypes.installation_update,
 }
 _TAG = re.compile(r"<[^>]+>")
+READ_ONLY = {Verb.REFRESH, Verb.SHOW}  # clicks that change nothing, answered every time
 
 
 class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         desk: Desk,
+        stories: CustomerStories,
         console: Console,
         directory: TeamsDirectory,
         people: TeamsPeople,
         reactions: Mapping[str, Verb],
     ) -> None:
         self._desk = desk
+        self._stories = stories
         self._console = console
         self._commands = CommandRunner(desk, console)
         self._directory = directory
@@ -154,7 +158,14 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
         user_id = turn_context.activity.from_property.id
         for verb in verbs:
             await asyncio.to_thread(
-                actions.execute, self._desk, self._directory, verb, {"ref": item.ref}, who, user_id
+                actions.execute,
+                self._desk,
+                self._stories,
+                self._directory,
+                verb,
+                {"ref": item.ref},
+                who,
+                user_id,
             )
 
     # ---- invokes: card clicks and "Log as customer feedback" -----------------------------
@@ -178,7 +189,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return actions.error_response(HTTPStatus.BAD_REQUEST, f"Unknown action {verb!r}.")
         raw = action.get("data")
         data = raw if isinstance(raw, dict) else {}
-        if verb != Verb.REFRESH and not await self._first_time(turn_context.activity):
+        if verb not in READ_ONLY and not await self._first_time(turn_context.activity):
             # A click runs once: resent or replayed (its token lasts an hour), it only shows
             # the card as it is now: a captured claim cannot claim again after an unclaim.
             if verb == SAVE_VERB:
@@ -189,7 +200,14 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
-            actions.execute, self._desk, self._directory, Verb(verb), data, who, user_id
+            actions.execute,
+            self._desk,
+            self._stories,
+            self._directory,
+            Verb(verb),
+            data,
+            who,
+            user_id,
         )
 
     async def _log_message(self, turn_context: TurnContext) -> InvokeResponse:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
+from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import (
     Actor,
     Event,
@@ -34,6 +35,8 @@ VERSION = "1.5"
 BODY_PREVIEW_CHARS = 1_500
 NOTE_PREVIEW_CHARS = 300
 RESOLUTION_INPUT = "resolution"
+EARLIER_SUMMARY_CHARS = 120
+FACT_LABEL_CHARS = 64
 REFRESH_USERS_MAX = 60  # Teams refreshes automatically for at most 60 listed users
 
 _PLATFORM_LABEL = {
@@ -56,6 +59,7 @@ class Verb(StrEnum):
     CLOSE = "allhands.close"
     REOPEN = "allhands.reopen"
     REFRESH = "allhands.refresh"
+    SHOW = "allhands.show"  # an earlier item of the customer's, named on the card
 
 
 def plain(text: str, limit: int) -> str:
@@ -73,18 +77,22 @@ def attachment(card: dict[str, Any]) -> dict[str, Any]:
 
 
 def feedback_card(
-    item: Feedback, viewer: Person | None = None, refresh_for: Sequence[str] = ()
+    item: Feedback,
+    viewer: Person | None = None,
+    refresh_for: Sequence[str] = (),
+    story: CustomerStory = NO_STORY,
 ) -> dict[str, Any]:
     """The card of `item` as `viewer` should see it (None: the copy everybody sees).
 
-    `refresh_for` are Teams user ids whose clients fetch their own view automatically.
+    `refresh_for` are Teams user ids whose clients fetch their own view automatically; `story`
+    adds what is known of the customer (account fields, earlier items).
     """
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA_URL,
         "version": VERSION,
         "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
-        "body": _body(item),
+        "body": [*_body(item, story.account), *_history(story.history)],
         "actions": _actions(item, viewer),
     }
     user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
@@ -207,7 +215,7 @@ def _header(item: Feedback) -> dict[str, Any]:
     }
 
 
-def _body(item: Feedback) -> list[dict[str, Any]]:
+def _body(item: Feedback, account: Sequence[AccountFact] = ()) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = [_header(item)]
     if item.title:
         body.append(
@@ -218,6 +226,7 @@ def _body(item: Feedback) -> list[dict[str, Any]]:
         ("Customer", item.customer.name or item.customer.email),
         ("Company", item.customer.company),
         ("Tier", item.customer.tier),
+        *((plain(fact.label, FACT_LABEL_CHARS), fact.value) for fact in account),
         ("Area", item.product_area),
         ("Tags", ", ".join(item.tags) or None),
         ("Source", item.source + (f" ({item.source_status})" if item.source_status else "")),
@@ -233,6 +242,41 @@ def _body(item: Feedback) -> list[dict[str, Any]]:
         status += f": {plain(item.resolution, NOTE_PREVIEW_CHARS)}"
     body.append({"type": "TextBlock", "text": status, "isSubtle": True, "wrap": True})
     return body
+
+
+def _history(history: History) -> list[dict[str, Any]]:
+    """A "3 earlier items from this customer" line, then a line and a Show button each."""
+    if not history.count:
+        return []
+    plural = "s" if history.count != 1 else ""
+    lines: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": f"{history.count} earlier item{plural} from this customer",
+            "weight": "Bolder",
+            "separator": True,
+            "wrap": True,
+        }
+    ]
+    lines += [
+        {"type": "TextBlock", "text": earlier_line(e), "isSubtle": True, "wrap": True}
+        for e in history.shown
+    ]
+    shows = [
+        {"type": "Action.Execute", "title": e.ref, "verb": Verb.SHOW.value, "data": {"ref": e.ref}}
+        for e in history.shown
+    ]
+    return [*lines, {"type": "ActionSet", "actions": shows}] if shows else lines
+
+
+def earlier_line(earlier: EarlierItem) -> str:
+    """FB-3 · Closed by Ana (in Slack): Refunded both charges… · Card declined"""
+    line = f"{earlier.ref} · {earlier.state.value.capitalize()}"
+    if earlier.by is not None and earlier.platform is not None:
+        line += f" by {holder_name(earlier.by)}{_where(earlier.platform)}"
+    if earlier.resolution_start:
+        line += f": {plain(earlier.resolution_start, NOTE_PREVIEW_CHARS)}"
+    return f"{line} · {plain(' '.join(earlier.summary.split()), EARLIER_SUMMARY_CHARS)}"
 
 
 def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from botframework.connector.auth import (
 )
 from msrest.exceptions import HttpOperationError
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.pacing import Pacer
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
@@ -63,11 +64,17 @@ class TeamsPoster:
         self._refused: set[str] = set()
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         reference = await self._reference(channel)
         service_url = str(reference["serviceUrl"])
-        activity = await self._card_activity(item)
+        activity = await self._card_activity(item, story)
         sent = await self._call(
             service_url,
             channel,
@@ -75,9 +82,11 @@ class TeamsPoster:
         )
         return PostedCard(str(sent.id), {"service_url": service_url})
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
         assert copy.message_id is not None
-        activity = await self._card_activity(item)
+        activity = await self._card_activity(item, story)
         activity.id = copy.message_id
         await self._call(
             copy.extra["service_url"],
@@ -119,8 +128,9 @@ class TeamsPoster:
             )
         return reference
 
-    async def _card_activity(self, item: Feedback) -> Activity:
-        return card_message(await asyncio.to_thread(channel_card, item, self._directory))
+    async def _card_activity(self, item: Feedback, story: CustomerStory) -> Activity:
+        card = await asyncio.to_thread(channel_card, item, self._directory, story)
+        return card_message(card)
 
     async def _call(
         self,
@@ -174,10 +184,12 @@ class TeamsPoster:
         return float(min(MAX_BACKOFF_SECONDS, 2**failures))
 
 
-def channel_card(item: Feedback, directory: TeamsDirectory) -> dict[str, Any]:
+def channel_card(
+    item: Feedback, directory: TeamsDirectory, story: CustomerStory = NO_STORY
+) -> dict[str, Any]:
     """The card every channel copy of `item` shows: everybody's view, which its claimer's
     client swaps for their own (with Unclaim) by refreshing."""
-    return feedback_card(item, None, directory.refresh_ids(item))
+    return feedback_card(item, None, directory.refresh_ids(item), story)
 
 
 def card_message(card: dict[str, Any]) -> Activity:

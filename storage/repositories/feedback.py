@@ -24,11 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.customers.story import History
 from bot.domain import Comment, Customer, Feedback, Holder, Kind, Platform, Severity, State
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from storage.models import CommentRow, FeedbackRow, IdempotencyKeyRow
 from storage.plans import insert_for, plan
+from storage.repositories.history import earlier_by_customer
 from storage.repositories.people import PeopleRepository
 from storage.repositories.sql import (
     bulk_insert_ignoring,
@@ -352,6 +354,9 @@ class FeedbackRepository:
         return [
             Comment(self._people.get(r.author_id), Platform(r.platform), r.text, r.at) for r in rows
         ]
+
+    def earlier_by_customer(self, item_ids: Sequence[int], shown: int) -> dict[int, History]:
+        return earlier_by_customer(self._session, item_ids, shown)
 
     def remember_idempotency_key(
         self, token_name: str, key: str, request_hash: str, item_id: int, now: datetime

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.ports.records import RawDelivery, StoredSource
 from storage.models import FeedbackRow, SourceDeliveryRow, SourceRow, SourceThreadRow
 from storage.plans import insert_for
-from storage.repositories.sql import table_of
+from storage.repositories.sql import insert_returning, table_of
+
+_DELIVERIES = table_of(SourceDeliveryRow)
 
 
 class SourceRepository:
@@ -56,44 +58,58 @@ class SourceRepository:
         error: str | None,
         now: datetime,
     ) -> int | None:
-        delivery_id: int | None = self._session.scalar(
-            insert_for(self._session, table_of(SourceDeliveryRow))
-            .values(
-                source=source,
-                event_id=event_id[:300],
-                received_at=now,
-                content_type=content_type[:200],
-                headers=headers,
-                body=body,
-                status=status,
-                error=error,
-            )
-            .on_conflict_do_nothing(index_elements=["source", "event_id"])
-            .returning(SourceDeliveryRow.id)
-        )
-        return delivery_id
+        row = {
+            "source": source,
+            "event_id": event_id[:300],
+            "received_at": now,
+            "content_type": content_type[:200],
+            "headers": headers,
+            "body": body,
+            "status": status,
+            "error": error,
+        }
+        # compiled once: every delivery a vendor posts runs it, in the answer's transaction
+        found = insert_returning(self._session, _DELIVERIES, row, "id", ["source", "event_id"])
+        return int(found) if found is not None else None
 
     def delivery(self, delivery_id: int) -> RawDelivery | None:
-        row = self._session.get(SourceDeliveryRow, delivery_id)
-        if row is None:
-            return None
-        return RawDelivery(
-            row.id,
-            row.source,
-            row.event_id,
-            row.received_at,
-            row.content_type,
-            dict(row.headers),
-            bytes(row.body),
-            row.status,
-            row.error,
+        return self.deliveries([delivery_id])[0]
+
+    def deliveries(self, delivery_ids: Sequence[int]) -> list[RawDelivery | None]:
+        rows = self._session.execute(
+            select(*_DELIVERIES.c).where(_DELIVERIES.c.id.in_(list(delivery_ids)))
         )
+        found = {
+            row.id: RawDelivery(
+                row.id,
+                row.source,
+                row.event_id,
+                row.received_at,
+                row.content_type,
+                dict(row.headers),
+                bytes(row.body),
+                row.status,
+                row.error,
+            )
+            for row in rows
+        }
+        return [found.get(delivery_id) for delivery_id in delivery_ids]
 
     def mark(self, delivery_id: int, status: str, error: str | None) -> None:
-        self._session.execute(
-            update(SourceDeliveryRow)
-            .where(SourceDeliveryRow.id == delivery_id)
-            .values(status=status, error=error)
+        self.mark_each([(delivery_id, status, error)])
+
+    def mark_each(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """One statement run for all the rows (the ORM would check its identity map per row)."""
+        if not outcomes:
+            return
+        statement = (
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id == bindparam("delivery_id"))
+            .values(status=bindparam("new_status"), error=bindparam("new_error"))
+        )
+        self._session.connection().execute(
+            statement,
+            [{"delivery_id": i, "new_status": s, "new_error": e} for i, s, e in outcomes],
         )
 
     def remember_keys(self, source: str, keys: Sequence[str], item_id: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.admin.routing import StaticRouter
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Event, EventKind, Feedback, Platform
 from bot.errors import AllHandsError
@@ -42,13 +43,21 @@ class SharedPlatform:
     notes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         await asyncio.sleep(0)
         self.posts[(item.ref, channel)] += 1
         return PostedCard(f"{channel}:{item.ref}", {})
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
         await asyncio.sleep(0)
 
     async def post_note(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.domain import Event, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.ports.changes import Change
@@ -38,14 +39,22 @@ class RecordingPoster:
             raise self.failures.pop(0)
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         self._maybe_fail()
         self.posted += 1
         self.calls.append(("post", item.ref, item.state.value))
         return PostedCard(f"{channel}:{self.posted}", {"key": dedup_key})
 
-    async def update_card(self, item: Feedback, copy: CardCopy) -> None:
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
         self._maybe_fail()
         self.calls.append(("update", item.ref, item.state.value))
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery import outbox
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Feedback, Platform
@@ -32,7 +33,13 @@ class SlowPoster(RecordingPoster):
     seconds: float = 0.1
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         self.time.advance(self.seconds)
         return await super().post_card(item, channel, dedup_key, retry=retry)
@@ -46,7 +53,13 @@ class GatedPoster(RecordingPoster):
     started: int = 0
 
     async def post_card(
-        self, item: Feedback, channel: str, dedup_key: str, *, retry: bool = False
+        self,
+        item: Feedback,
+        channel: str,
+        dedup_key: str,
+        *,
+        retry: bool = False,
+        story: CustomerStory = NO_STORY,
     ) -> PostedCard:
         self.started += 1
         await self.gate.wait()

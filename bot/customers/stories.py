@@ -1,0 +1,64 @@
+"""Assembles each card's `CustomerStory` when the card is rendered.
+
+The outbox reads the customers' earlier items together with the items of a whole round of
+cards (one query, `histories`), then asks the look-up for the accounts of all of them at once
+(`accounts`, within its timeout). An answer that shows a card at once (a Teams click) reads
+one item's history and takes the account as kept (`for_item`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.admin.configure import CachedSetting
+from bot.admin.schemas import CustomersConfig
+from bot.customers.accounts import Accounts, facts
+from bot.customers.story import SHOWN_EARLIER, AccountFact, CustomerStory, History
+from bot.domain import Feedback
+from bot.ports.store import Store, UnitOfWork
+
+
+class CustomerStories:
+    def __init__(self, db: Store, accounts: Accounts) -> None:
+        self._db = db
+        self._setting = CachedSetting(db, "customers")
+        self.accounts = accounts
+
+    def fields(self) -> tuple[str, ...]:
+        """The account fields leads allowlisted (none: no look-up at all). Reads the database
+        at most every few seconds."""
+        if not self.accounts.enabled:
+            return ()
+        config = self._setting.value()
+        assert isinstance(config, CustomersConfig)
+        return tuple(config.fields)
+
+    @staticmethod
+    def histories(uow: UnitOfWork, items: Iterable[Feedback]) -> dict[int, History]:
+        """Each item's earlier items from its customer, by item id (items without a customer
+        email, and first-time customers, are left out)."""
+        ids = sorted({item.id for item in items if item.customer.email})
+        return uow.feedback.earlier_by_customer(ids, SHOWN_EARLIER) if ids else {}
+
+    async def account_facts(
+        self, items: Iterable[Feedback], fields: Sequence[str]
+    ) -> dict[int, tuple[AccountFact, ...]]:
+        """The allowlisted account fields of each item's customer, by item id."""
+        if not fields:
+            return {}
+        emails = {item.id: item.customer.email.lower() for item in items if item.customer.email}
+        records = await self.accounts.records(emails.values())
+        return {
+            item_id: facts(records[email], fields)
+            for item_id, email in emails.items()
+            if email in records
+        }
+
+    def for_item(self, item: Feedback) -> CustomerStory:
+        """The story of one item's card now, without waiting on the look-up. Blocks on the
+        database: call it in a worker thread."""
+        with self._db.read() as uow:
+            history = self.histories(uow, [item]).get(item.id, History())
+        fields = self.fields()
+        record = self.accounts.cached(item.customer.email) if item.customer.email else None
+        return CustomerStory(history, facts(record, fields) if record and fields else ())
