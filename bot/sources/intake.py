@@ -4,8 +4,9 @@ Answering a vendor costs one write: the raw delivery (and, when its parser could
 inbox entry), shared by the deliveries arriving together. The inbox worker then parses it
 again from what was kept and applies what it says: a new conversation becomes an item, more
 words become a comment on that item (the customer writing again reopens a closed one), a
-status the vendor sets is noted on the card. Kept raw, a delivery a parser could not read can
-be replayed once the parser is fixed (`allhands sources replay ID`).
+status the vendor sets is noted on the card, and a conversation the customer rewrote (an edited
+review) rewrites its item. Kept raw, a delivery a parser could not read can be replayed once
+the parser is fixed (`allhands sources replay ID`).
 """
 
 from __future__ import annotations
@@ -13,21 +14,38 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.delivery.fanout import load
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.inbox import Inbox
-from bot.domain import BODY_MAX_CHARS, Actor, EventKind, Identity, Platform, State
+from bot.domain import (
+    BODY_MAX_CHARS,
+    Actor,
+    EventKind,
+    Feedback,
+    Identity,
+    Kind,
+    Platform,
+    State,
+)
 from bot.errors import NotFound
 from bot.intake import FeedbackDraft
 from bot.ports.clock import Clock
 from bot.ports.records import DeliveryStatus, RawDelivery
 from bot.ports.sources import SourceParser
 from bot.ports.store import Store, UnitOfWork
-from bot.service import COMMENT_MAX_CHARS, Desk
-from bot.sources.events import Arrived, FollowedUp, SourceEvent, StatusChanged, Unusable
+from bot.service import COMMENT_MAX_CHARS, Desk, Ingested
+from bot.sources.events import (
+    Arrived,
+    FollowedUp,
+    Revised,
+    SourceEvent,
+    StatusChanged,
+    Unusable,
+)
 from bot.sources.registry import SourceConfig, SourceRegistry
 
 TITLE_MAX_CHARS = 300
@@ -131,32 +149,20 @@ class SourceIntake:
             return [self._arrived(source, event)]
         if isinstance(event, FollowedUp):
             return self._followed_up(source, event)
+        if isinstance(event, Revised):
+            return [self._revised(source, event)]
         return self._status(source, event)
 
     def _arrived(self, source: SourceConfig, event: Arrived) -> str:
-        try:
-            draft = FeedbackDraft(
-                source=source.name,
-                external_id=event.key,
-                title=(event.title or "")[:TITLE_MAX_CHARS] or None,
-                body=event.body[:BODY_MAX_CHARS],
-                kind=event.kind,
-                severity=event.severity,
-                tags=list(event.tags),
-                url=event.url,
-                customer=event.customer,
-                received_at=event.received_at,
-            )
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise Unusable(f"{where}: {first['msg']}") from None
-        item = self._desk.ingest(draft, source_identity(source.name)).item
+        return self._ingest(source, event).item.ref
+
+    def _ingest(self, source: SourceConfig, event: Arrived) -> Ingested:
+        ingested = self._desk.ingest(draft_of(source, event), source_identity(source.name))
         if event.aliases:
             with self._db.write() as uow:
-                uow.sources.remember_keys(source.name, event.aliases, item.id)
+                uow.sources.remember_keys(source.name, event.aliases, ingested.item.id)
                 uow.commit()
-        return item.ref
+        return ingested
 
     def _followed_up(self, source: SourceConfig, event: FollowedUp) -> list[str]:
         with self._db.write() as uow:
@@ -217,3 +223,88 @@ class SourceIntake:
             logged = fanout.log_change(uow, item_id, EventKind.SOURCE_STATUS, actor, now, data)
             fanout.commit(uow, [logged.change])
             return [item.ref]
+
+    def _revised(self, source: SourceConfig, event: Revised) -> str:
+        """The first version seen starts the item; a later one rewrites it (`revise`)."""
+        with self._db.read() as uow:
+            item_id = uow.sources.item_for_keys(source.name, [event.latest.key])
+        if item_id is None:
+            ingested = self._ingest(source, event.latest)
+            if ingested.created:
+                return ingested.item.ref
+            item_id = ingested.item.id  # another version made it just now: this one rewrites it
+        return self._revise(source, item_id, event)
+
+    def _revise(self, source: SourceConfig, item_id: int, event: Revised) -> str:
+        """Bring the item's words, kind, severity and tags up to the latest version, note it
+        in the card's thread, and reopen a closed item when the edit still complains: the
+        customer is not done with us (a kinder edit leaves it closed)."""
+        draft = draft_of(source, event.latest)
+        with self._db.write() as uow:
+            now = self._clock.now()
+            uow.feedback.lock(item_id)
+            item = load(uow, item_id)
+            changes = _changes(item, draft)
+            if not changes:
+                uow.commit()
+                return item.ref
+            uow.feedback.revise(
+                item_id,
+                now,
+                title=draft.title,
+                body=draft.body,
+                kind=draft.kind,
+                severity=draft.severity,
+                tags=draft.tags,
+            )
+            who = source_identity(source.name)
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            data = {"what": event.what, "rating": event.rating, **changes}
+            fanout = self._desk.fanout
+            logged = [fanout.log_change(uow, item_id, EventKind.REVISED, actor, now, data)]
+            still_complains = draft.kind is Kind.COMPLAINT and item.state is State.CLOSED
+            if still_complains and uow.feedback.reopen(item_id, now):
+                reason = {"reason": f"the customer edited their {event.what} and still complains"}
+                logged.append(
+                    fanout.log_change(uow, item_id, EventKind.REOPENED, actor, now, reason)
+                )
+            fanout.commit(uow, [entry.change for entry in logged])
+            return item.ref
+
+
+def draft_of(source: SourceConfig, event: Arrived) -> FeedbackDraft:
+    """The item a new conversation makes, or Unusable naming the field it cannot fill."""
+    try:
+        return FeedbackDraft(
+            source=source.name,
+            external_id=event.key,
+            title=(event.title or "")[:TITLE_MAX_CHARS] or None,
+            body=event.body[:BODY_MAX_CHARS],
+            kind=event.kind,
+            severity=event.severity,
+            tags=list(event.tags),
+            url=event.url,
+            customer=event.customer,
+            received_at=event.received_at,
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Unusable(f"{where}: {first['msg']}") from None
+
+
+def _changes(item: Feedback, draft: FeedbackDraft) -> dict[str, Any]:
+    """What a new version changes, as the event records it: [before, after] for the short
+    fields, the new text (cut) when the words changed."""
+    changes: dict[str, Any] = {}
+    for name, before, after in (
+        ("title", item.title, draft.title),
+        ("kind", item.kind.value, draft.kind.value),
+        ("severity", item.severity.value, draft.severity.value),
+        ("tags", list(item.tags), draft.tags),
+    ):
+        if before != after:
+            changes[name] = [before, after]
+    if item.body != draft.body:
+        changes["text"] = draft.body[:500]
+    return changes
