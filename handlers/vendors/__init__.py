@@ -1,0 +1,1 @@
+"""One small HTTP client per vendor API (reading app store reviews, …), behind the core's ports."""
