@@ -151,15 +151,18 @@ class PollJob:
     def _claim(
         self, sources: Sequence[SourceConfig], period: int, now: datetime
     ) -> list[SourceConfig]:
-        """The polled sources this replica polls in this period (claims older than a day go)."""
-        claimed = []
+        """The polled sources this replica polls in this period (claims older than a day go);
+        without any, not a write."""
+        polled = [source for source in sources if self._polling.polls(source)]
+        if not polled:
+            return []
         with self._db.write() as uow:
             uow.jobs.forget_runs(JOB, now - CLAIMS_KEPT)
-            for source in sources:
-                if self._polling.polls(source) and uow.jobs.claim_run(
-                    JOB, f"{source.name}:{period}", self._owner, now
-                ):
-                    claimed.append(source)
+            claimed = [
+                source
+                for source in polled
+                if uow.jobs.claim_run(JOB, f"{source.name}:{period}", self._owner, now)
+            ]
             uow.commit()
         return claimed
 
