@@ -22,7 +22,7 @@ from bot.ports.clock import Clock
 from bot.ports.sources import Polled, PollFailed
 from bot.sources.registry import SourceConfig
 from handlers.sources import appstore
-from handlers.vendors.http import api_base, call, next_link, page, session
+from handlers.vendors.http import api_base, call, entries, member, next_link, page, session
 
 API = "https://api.appstoreconnect.apple.com"
 AUDIENCE = "appstoreconnect-v1"
@@ -86,17 +86,18 @@ class AppStoreReviews:
         url: str | None = f"{base}/v1/apps/{app}/customerReviews?{query}"
         headers = {"Authorization": f"Bearer {token(source, self._clock.now())}"}
         found: list[Polled] = []
+        seen: set[str] = set()
         async with session() as client:
             while url:
                 status, answer = await call(client, VENDOR, "GET", url, headers=headers)
                 if status != 200:
                     raise PollFailed(refused(status, answer))
                 listed = page(VENDOR, status, answer)
-                for review in listed.get("data") or ():
+                for review in entries(listed, "data"):
                     changed = appstore.changed_at(review) or since
                     if changed < since:
                         return found  # newest first: the rest is older still
                     body = json.dumps(review).encode()
                     found.append(Polled(appstore.event_id(review), body, changed))
-                url = next_link((listed.get("links") or {}).get("next"), base, VENDOR)
+                url = next_link(member(listed, "links").get("next"), base, VENDOR, seen)
         return found

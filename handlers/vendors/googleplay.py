@@ -25,7 +25,7 @@ from bot.ports.clock import Clock
 from bot.ports.sources import Polled, PollFailed
 from bot.sources.registry import SourceConfig
 from handlers.sources import googleplay
-from handlers.vendors.http import api_base, call, page, session
+from handlers.vendors.http import api_base, call, entries, member, page, remember, session
 
 API = "https://androidpublisher.googleapis.com"
 OAUTH_ENDPOINT = "https://oauth2.googleapis.com/token"
@@ -102,6 +102,7 @@ class GooglePlayReviews:
         package = quote(str(source.options.get("package") or ""), safe="")
         address = f"{base}/androidpublisher/v3/applications/{package}/reviews"
         found: list[Polled] = []
+        seen: set[str] = set()
         async with session() as client:
             headers = {"Authorization": f"Bearer {await self._token(client, account)}"}
             query: dict[str, Any] = {"maxResults": PAGE_SIZE}
@@ -113,14 +114,15 @@ class GooglePlayReviews:
                 if status != 200:
                     raise PollFailed(refused(status, answer))
                 listed = page(VENDOR, status, answer)
-                for review in listed.get("reviews") or ():
+                for review in entries(listed, "reviews"):
                     changed = googleplay.changed_at(review) or since
                     if changed >= since:
                         body = json.dumps(review).encode()
                         found.append(Polled(googleplay.event_id(review), body, changed))
-                following = (listed.get("tokenPagination") or {}).get("nextPageToken")
+                following = member(listed, "tokenPagination").get("nextPageToken")
                 if not following:
                     return found
+                remember(str(following), seen, VENDOR)
                 query["token"] = following
 
     async def _token(self, client: aiohttp.ClientSession, account: ServiceAccount) -> str:

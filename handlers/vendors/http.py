@@ -56,11 +56,34 @@ def page(vendor: str, status: int, answer: Any) -> dict[str, Any]:
     return answer
 
 
-def next_link(link: Any, base: str, vendor: str) -> str | None:
-    """The next page's address, which must stay on the vendor's API: the token goes with it."""
+def entries(answer: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key` (anything else there is skipped)."""
+    listed = answer.get(key)
+    return (
+        [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    )
+
+
+def member(answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """The object under `key`, or an empty one."""
+    found = answer.get(key)
+    return found if isinstance(found, dict) else {}
+
+
+def next_link(link: Any, base: str, vendor: str, seen: set[str]) -> str | None:
+    """The next page's address, which must stay on the vendor's API (the token goes with it)
+    and be new (`seen` are the pages read so far: a vendor going round in circles stops)."""
     if not link:
         return None
     found, home = URL(str(link)), URL(base)
     if (found.scheme, found.host, found.port) != (home.scheme, home.host, home.port):
         raise PollFailed(f"{vendor} pointed the next page away from its API ({found.host})")
+    remember(str(found), seen, vendor)
     return str(found)
+
+
+def remember(page_key: str, seen: set[str], vendor: str) -> None:
+    """Note a page about to be asked for; PollFailed when the vendor leads back to one."""
+    if page_key in seen:
+        raise PollFailed(f"{vendor} led back to a page it had given (paging in circles)")
+    seen.add(page_key)

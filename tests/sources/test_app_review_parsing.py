@@ -1,4 +1,5 @@
-"""Reading one app store review into what it does to an item: pure, no server.
+"""Reading one app store review into what it does to an item, and following a store's pages:
+pure, no server.
 
 No permissively licensed capture of App Store Connect's or Google Play's review answers
 exists, so each review here is built from the vendor's published reference (Apple's
@@ -15,11 +16,13 @@ from typing import Any
 import pytest
 
 from bot.domain import Kind, Severity
+from bot.ports.sources import PollFailed
 from bot.sources.events import Revised, Unusable
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
 from handlers.sources import appstore, googleplay
 from handlers.sources.base import Received
+from handlers.vendors.http import next_link
 
 APPLE = SourceConfig("ios", SourceKind.APPSTORE, options={"app_id": "682658836"})
 GOOGLE = SourceConfig("android", SourceKind.GOOGLEPLAY, options={"package": "com.example.app"})
@@ -182,3 +185,17 @@ def test_a_review_that_cannot_be_read_says_what_is_missing(
 def test_a_review_without_words_but_a_title_keeps_the_title_as_its_text() -> None:
     event = read(appstore, apple_review(body="", title="Love it"), APPLE)
     assert (event.latest.title, event.latest.body) == (None, "Love it")
+
+
+def test_paging_stays_on_the_vendors_api_and_never_goes_round_in_circles() -> None:
+    """The bearer token goes with the next page: a link elsewhere is refused, not followed."""
+    base = "https://api.appstoreconnect.apple.com"
+    seen: set[str] = set()
+    first = f"{base}/v1/apps/1/customerReviews?cursor=AQ&limit=200"
+
+    assert next_link(first, base, "App Store Connect", seen) == first
+    assert next_link(None, base, "App Store Connect", seen) is None
+    with pytest.raises(PollFailed, match="paging in circles"):
+        next_link(first, base, "App Store Connect", seen)
+    with pytest.raises(PollFailed, match=r"away from its API \(evil.example\)"):
+        next_link("https://evil.example/v1/apps/1/customerReviews", base, "App Store Connect", seen)
