@@ -53,6 +53,7 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"
     REMINDED = "reminded"
     SOURCE_STATUS = "source_status"  # the source changed the conversation's status
+    REVISED = "revised"  # the customer rewrote what they said (an edited app store review)
 
 
 # The bot itself, when it acts on its own (nudges, reminders).

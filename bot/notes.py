@@ -10,7 +10,8 @@ from bot.domain import Event, EventKind, Feedback
 
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
-    reminder, the source changing the conversation's status), else None."""
+    reminder, the source changing the conversation's status, the customer editing what they
+    wrote), else None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
         return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
@@ -27,6 +28,11 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         )
     if event.kind is EventKind.SOURCE_STATUS:
         return f"🔄 In {data.get('source', item.source)}, {item.ref} is now {data.get('status')}."
+    if event.kind is EventKind.REVISED:
+        rating = data.get("rating")
+        stars = f" (now {rating}★)" if isinstance(rating, int) else ""
+        what = data.get("what", "message")
+        return f"✏️ The customer edited their {what}{stars}: the card shows the new version."
     return None
 
 

@@ -1,5 +1,5 @@
-"""The scheduled jobs (the daily digest, nudges, the rota) and their platform side, assembled
-from the core: shared by `serve`, `work` and the CLI."""
+"""The scheduled jobs (the daily digest, nudges, the rota, polling the app stores) and their
+platform side, assembled from the core: shared by `serve`, `work` and the CLI."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
 from bot.ports.chat import DigestPublisher, QueueMessenger
+from bot.ports.sources import SourcePoller
 from bot.rota import RotaJob
+from bot.sources.kinds import SourceKind
+from bot.sources.polling import PollJob, SourcePolling
 from handlers.slack.digest_poster import SlackDigestPoster
 from handlers.slack.queue_messenger import SlackQueueMessenger
 from handlers.teams.digest_poster import TeamsDigestPoster
 from handlers.teams.queue_messenger import TeamsQueueMessenger
+from handlers.vendors.appstore import AppStoreReviews
+from handlers.vendors.googleplay import GooglePlayReviews
 
 
 def digest_publishers(core: Core) -> dict[Platform, DigestPublisher]:
@@ -54,11 +59,20 @@ def digest_sender(core: Core, role: str, plan: DigestPlan) -> DigestSender:
     return DigestSender(core.db, digest_publishers(core), plan, core.clock, job_owner(role))
 
 
+def source_polling(core: Core) -> SourcePolling:
+    """Polling the sources we fetch from (the app stores), each with its vendor's API client."""
+    pollers: dict[SourceKind, SourcePoller] = {
+        SourceKind.APPSTORE: AppStoreReviews(core.clock),
+        SourceKind.GOOGLEPLAY: GooglePlayReviews(core.clock),
+    }
+    return SourcePolling(core.db, core.source_intake, pollers, core.clock)
+
+
 def server_jobs(core: Core) -> JobRunner:
-    """The server's scheduler: the daily digest, nudges for items nobody picked up, and the
-    rota's queue for whoever starts a support shift."""
+    """The server's scheduler: the daily digest, nudges for items nobody picked up, the
+    rota's queue for whoever starts a support shift, and the app stores' reviews."""
+    owner = job_owner("server")
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
-    rota = RotaJob(
-        core.db, lambda: core.digest.plan().zone, queue_messengers(core), job_owner("server")
-    )
-    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota], core.clock)
+    rota = RotaJob(core.db, lambda: core.digest.plan().zone, queue_messengers(core), owner)
+    polls = PollJob(core.sources, source_polling(core), core.db, core.clock, owner)
+    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls], core.clock)

@@ -370,3 +370,15 @@ class SourceThreadRow(Base):
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+
+
+class SourcePollRow(Base):
+    """Where polling a source (an app store) got to, so a restart neither loses nor repeats
+    what it holds; and how the last poll went."""
+
+    __tablename__ = "source_polls"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reached: Mapped[datetime | None]
+    polled_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

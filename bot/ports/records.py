@@ -167,6 +167,16 @@ class RawDelivery:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PollState:
+    """Where polling a source got to: everything it changed up to `reached` is kept; the last
+    poll's time, and why it failed when it did (for the operator)."""
+
+    reached: datetime | None
+    polled_at: datetime | None
+    error: str | None
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # stored, not yet applied
     APPLIED = "applied"

@@ -19,6 +19,7 @@ from bot.domain import (
     EventKind,
     Feedback,
     Identity,
+    Kind,
     Person,
     Platform,
     Severity,
@@ -34,6 +35,7 @@ from bot.ports.records import (
     ListFilter,
     OutboxAction,
     OutboxMessage,
+    PollState,
     RawDelivery,
     StoredSource,
     ThemeRow,
@@ -131,6 +133,21 @@ class FeedbackRepository(Protocol):
         tags: Sequence[str] | None = None,
     ) -> bool:
         """Change what is given; False when the item does not exist."""
+        ...
+
+    def revise(
+        self,
+        item_id: int,
+        now: datetime,
+        *,
+        title: str | None,
+        body: str,
+        kind: Kind,
+        severity: Severity,
+        tags: Sequence[str],
+    ) -> bool:
+        """Rewrite what the customer said (an edited review) and what it makes of it; False
+        when the item does not exist."""
         ...
 
     def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
@@ -323,6 +340,10 @@ class JobRepository(Protocol):
 
     def finish_run(self, job: str, key: str, now: datetime) -> None: ...
 
+    def forget_runs(self, job: str, started_before: datetime) -> int:
+        """Delete the job's claims older than any run still to come; how many."""
+        ...
+
     def release_run(self, job: str, key: str) -> None: ...
 
     def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool: ...
@@ -417,6 +438,16 @@ class SourceRepository(Protocol):
     def item_for_keys(self, source: str, keys: Sequence[str]) -> int | None:
         """The item a conversation key belongs to: an item's own external id, or a key
         remembered for it; the first key that matches wins."""
+        ...
+
+    def poll_state(self, source: str) -> PollState | None:
+        """Where polling the source got to; None before its first poll."""
+        ...
+
+    def save_poll(
+        self, source: str, reached: datetime | None, polled_at: datetime, error: str | None
+    ) -> None:
+        """Record a poll: `reached` only ever moves forward (None keeps it where it was)."""
         ...
 
 

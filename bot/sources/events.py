@@ -57,6 +57,22 @@ class FollowedUp:
 
 
 @dataclass(frozen=True, slots=True)
+class Revised:
+    """What the customer says now, in a conversation they can rewrite (an app store review):
+    its item's title, text, kind, severity and tags follow the latest version.
+
+    A source that cannot tell a new conversation from an edited one (a review fetched for the
+    first time may already be an edit) sends every version this way: the first one seen
+    starts an item, like `Arrived`. `what` names it in the card's thread ("review");
+    `rating` is the customer's stars now, where there are any.
+    """
+
+    latest: Arrived
+    what: str = "message"
+    rating: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChanged:
     """The vendor changed the conversation's status (e.g. Zendesk "solved"): noted on the card."""
 
@@ -64,4 +80,4 @@ class StatusChanged:
     status: str
 
 
-SourceEvent = Arrived | FollowedUp | StatusChanged
+SourceEvent = Arrived | FollowedUp | Revised | StatusChanged

@@ -14,21 +14,38 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.delivery.fanout import load
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.inbox import Inbox
-from bot.domain import BODY_MAX_CHARS, Actor, EventKind, Identity, Platform, State
+from bot.domain import (
+    BODY_MAX_CHARS,
+    Actor,
+    EventKind,
+    Feedback,
+    Identity,
+    Kind,
+    Platform,
+    State,
+)
 from bot.errors import AllHandsError, NotFound
 from bot.intake import FeedbackDraft
 from bot.ports.clock import Clock
 from bot.ports.records import DeliveryStatus
 from bot.ports.sources import SourceParser
 from bot.ports.store import Store, UnitOfWork
-from bot.service import COMMENT_MAX_CHARS, Desk, IngestRequest
-from bot.sources.events import Arrived, FollowedUp, SourceEvent, StatusChanged, Unusable
+from bot.service import COMMENT_MAX_CHARS, Desk, Ingested, IngestRequest
+from bot.sources.events import (
+    Arrived,
+    FollowedUp,
+    Revised,
+    SourceEvent,
+    StatusChanged,
+    Unusable,
+)
 from bot.sources.registry import SourceConfig, SourceRegistry
 
 TITLE_MAX_CHARS = 300
@@ -139,7 +156,7 @@ class SourceIntake:
                 events = parser.parse(source, delivery)
                 new = [event for event in events if isinstance(event, Arrived)]
                 if len(new) == len(events):
-                    arrivals += [(index, source, event, _draft(source, event)) for event in new]
+                    arrivals += [(index, source, event, draft_of(source, event)) for event in new]
                 else:
                     others.append((index, source, events))
             except Unusable as error:
@@ -198,15 +215,20 @@ class SourceIntake:
             return [self._arrived(source, event)]
         if isinstance(event, FollowedUp):
             return self._followed_up(source, event)
+        if isinstance(event, Revised):
+            return [self._revised(source, event)]
         return self._status(source, event)
 
     def _arrived(self, source: SourceConfig, event: Arrived) -> str:
-        item = self._desk.ingest(_draft(source, event), source_identity(source.name)).item
+        return self._ingest(source, event).item.ref
+
+    def _ingest(self, source: SourceConfig, event: Arrived) -> Ingested:
+        ingested = self._desk.ingest(draft_of(source, event), source_identity(source.name))
         if event.aliases:
             with self._db.write() as uow:
-                uow.sources.remember_keys(source.name, event.aliases, item.id)
+                uow.sources.remember_keys(source.name, event.aliases, ingested.item.id)
                 uow.commit()
-        return item.ref
+        return ingested
 
     def _followed_up(self, source: SourceConfig, event: FollowedUp) -> list[str]:
         with self._db.write() as uow:
@@ -268,8 +290,55 @@ class SourceIntake:
             fanout.commit(uow, [logged.change])
             return [item.ref]
 
+    def _revised(self, source: SourceConfig, event: Revised) -> str:
+        """The first version seen starts the item; a later one rewrites it (`revise`)."""
+        with self._db.read() as uow:
+            item_id = uow.sources.item_for_keys(source.name, [event.latest.key])
+        if item_id is None:
+            ingested = self._ingest(source, event.latest)
+            if ingested.created:
+                return ingested.item.ref
+            item_id = ingested.item.id  # another version made it just now: this one rewrites it
+        return self._revise(source, item_id, event)
 
-def _draft(source: SourceConfig, event: Arrived) -> FeedbackDraft:
+    def _revise(self, source: SourceConfig, item_id: int, event: Revised) -> str:
+        """Bring the item's words, kind, severity and tags up to the latest version, note it
+        in the card's thread, and reopen a closed item when the edit still complains: the
+        customer is not done with us (a kinder edit leaves it closed)."""
+        draft = draft_of(source, event.latest)
+        with self._db.write() as uow:
+            now = self._clock.now()
+            uow.feedback.lock(item_id)
+            item = load(uow, item_id)
+            changes = _changes(item, draft)
+            if not changes:
+                uow.commit()
+                return item.ref
+            uow.feedback.revise(
+                item_id,
+                now,
+                title=draft.title,
+                body=draft.body,
+                kind=draft.kind,
+                severity=draft.severity,
+                tags=draft.tags,
+            )
+            who = source_identity(source.name)
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            data = {"what": event.what, "rating": event.rating, **changes}
+            fanout = self._desk.fanout
+            logged = [fanout.log_change(uow, item_id, EventKind.REVISED, actor, now, data)]
+            still_complains = draft.kind is Kind.COMPLAINT and item.state is State.CLOSED
+            if still_complains and uow.feedback.reopen(item_id, now):
+                reason = {"reason": f"the customer edited their {event.what} and still complains"}
+                logged.append(
+                    fanout.log_change(uow, item_id, EventKind.REOPENED, actor, now, reason)
+                )
+            fanout.commit(uow, [entry.change for entry in logged])
+            return item.ref
+
+
+def draft_of(source: SourceConfig, event: Arrived) -> FeedbackDraft:
     """The item a new conversation makes; Unusable naming the field a draft refuses."""
     try:
         return FeedbackDraft(
@@ -288,3 +357,20 @@ def _draft(source: SourceConfig, event: Arrived) -> FeedbackDraft:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise Unusable(f"{where}: {first['msg']}") from None
+
+
+def _changes(item: Feedback, draft: FeedbackDraft) -> dict[str, Any]:
+    """What a new version changes, as the event records it: [before, after] for the short
+    fields, the new text (cut) when the words changed."""
+    changes: dict[str, Any] = {}
+    for name, before, after in (
+        ("title", item.title, draft.title),
+        ("kind", item.kind.value, draft.kind.value),
+        ("severity", item.severity.value, draft.severity.value),
+        ("tags", list(item.tags), draft.tags),
+    ):
+        if before != after:
+            changes[name] = [before, after]
+    if item.body != draft.body:
+        changes["text"] = draft.body[:500]
+    return changes

@@ -26,6 +26,16 @@ from bot.sources.kinds import SourceKind
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CACHE_SECONDS = 2.0
 NEEDS_URL = frozenset({SourceKind.IMAP})
+# What an app store source cannot be polled without: (option, the `sources add` flag giving it).
+NEEDS_ACCESS = {
+    SourceKind.APPSTORE: (
+        ("app_id", "--app-id"),
+        ("key_id", "--key-id"),
+        ("issuer_id", "--issuer-id"),
+        ("credentials", "--key-file"),
+    ),
+    SourceKind.GOOGLEPLAY: (("package", "--package"), ("credentials", "--service-account")),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,15 @@ class SourceRegistry:
         settings = dict(options or {})
         if chosen in NEEDS_URL and not settings.get("url"):
             raise Invalid(f"A {chosen} source needs --url.", "url")
+        given = {**settings, "credentials": credentials}
+        missing = [flag for option, flag in NEEDS_ACCESS.get(chosen, ()) if not given.get(option)]
+        if missing:
+            flags = [flag for _, flag in NEEDS_ACCESS[chosen]]
+            raise Invalid(
+                f"{chosen} sources need {', '.join(flags[:-1])} and {flags[-1]}; "
+                f"missing: {', '.join(missing)}.",
+                missing[0].lstrip("-"),
+            )
         stored = StoredSource(
             name,
             chosen.value,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bot.errors import Invalid
-from bot.ports.records import RawDelivery
-from bot.sources.events import Arrived, FollowedUp, SourceEvent, Unusable
+from bot.ports.records import PollState, RawDelivery
+from bot.ports.sources import PollFailed
+from bot.sources.events import Arrived, FollowedUp, Revised, SourceEvent, Unusable
 from bot.sources.kinds import SourceKind
+from bot.sources.polling import FIRST_REACH, POLL_EVERY, SourcePolling
+from bot.sources.registry import SourceConfig
 from handlers.cli.context import Context
-from handlers.sources.base import Received
+from handlers.cli.store_access import FILE, STORE_OPTIONS, store_access
+from handlers.jobs import source_polling
 from handlers.sources.vendors import VendorParser, vendor_for
 
 
@@ -24,35 +30,69 @@ def sources() -> None:
 @click.argument("kind", type=click.Choice([k.value for k in SourceKind]))
 @click.argument("name")
 @click.option("--secret", help="The secret the vendor signs with (made up when we choose it).")
-@click.option("--api-url", help="The vendor's API, e.g. https://SUBDOMAIN.zendesk.com.")
+@click.option(
+    "--api-url",
+    help="The vendor's API, e.g. https://SUBDOMAIN.zendesk.com (app stores: their own by default).",
+)
 @click.option("--api-token", help="Access to the vendor's API (Zendesk: EMAIL/token:TOKEN).")
 @click.option("--url", help="A mailbox: imaps://USER:PASSWORD@HOST:PORT/FOLDER.")
+@click.option("--app-id", help="App Store: the app's Apple ID (digits).")
+@click.option("--key-id", help="App Store: the App Store Connect API key's id.")
+@click.option("--issuer-id", help="App Store: the issuer id shown with the API keys.")
+@click.option("--key-file", type=FILE, help="App Store: the API key (the .p8 file).")
+@click.option("--package", help="Google Play: the app's package name (com.example.app).")
+@click.option("--service-account", type=FILE, help="Google Play: the service account's JSON key.")
 @click.pass_obj
 def sources_add(
     ctx: Context,
+    /,
     kind: str,
     name: str,
     secret: str | None,
     api_url: str | None,
     api_token: str | None,
     url: str | None,
+    **store: Any,
 ) -> None:
     """Register a source; prints the URL to paste into the vendor's settings."""
     options = {key: value for key, value in (("api_url", api_url), ("url", url)) if value}
-    added = ctx.core.sources.add(kind, name, secret=secret, credentials=api_token, options=options)
+    credentials = api_token
+    if SourceKind(kind) in STORE_OPTIONS or any(store.values()):
+        credentials, access = store_access(SourceKind(kind), api_token, store)
+        options |= access
+    added = ctx.core.sources.add(
+        kind, name, secret=secret, credentials=credentials, options=options
+    )
     click.echo(f"Source {name} ({kind}) added.")
     if added.url is not None:
         click.echo(f"url: {added.url}")
     if added.generated_secret is not None:
         click.echo(f"secret: {added.generated_secret}")
+    if SourceKind(kind) in STORE_OPTIONS:
+        click.echo(
+            f"Polled every {POLL_EVERY.seconds // 60} min; the first poll reaches back "
+            f"{FIRST_REACH.days} days. `allhands sources test {name}` polls once now."
+        )
 
 
 @sources.command("list")
 @click.pass_obj
 def sources_list(ctx: Context) -> None:
+    polling = source_polling(ctx.core)
     for source in ctx.core.sources.all():
         url = ctx.core.sources.url_for(source) or "polled"
+        if polling.polls(source):
+            url = f"polled: {poll_status(polling.state(source.name))}"
         click.echo(f"{source.name}\t{source.kind}\t{url}")
+
+
+def poll_status(state: PollState | None) -> str:
+    if state is None or state.polled_at is None:
+        return "not polled yet"
+    when = f"{state.polled_at:%Y-%m-%d %H:%M} UTC"
+    if state.error:
+        return f"the poll at {when} failed: {state.error}"
+    return f"last poll {when}"
 
 
 @sources.command("remove")
@@ -69,25 +109,56 @@ def sources_remove(ctx: Context, name: str) -> None:
     "--file",
     "payload",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A delivery's body to read (default: the vendor's sample).",
+    help="A delivery's body to read (default: the vendor's sample; an app store: one poll).",
 )
 @click.pass_obj
 def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
-    """Read a delivery with the source's parser, storing nothing: what it would do."""
+    """Read a delivery with the source's parser, storing nothing: what it would do. A polled
+    source (an app store) is polled once instead."""
     source = ctx.core.sources.get(name)
-    vendor = vendor_for(source)
-    body = payload.read_bytes() if payload else vendor.sample
-    received = Received({}, body, vendor.sample_type)
-    now = ctx.core.clock.now()
-    delivery = RawDelivery(0, name, "test", now, received.content_type, {}, body, "", None)
+    polling = source_polling(ctx.core)
+    if polling.polls(source) and payload is None:
+        poll_once(ctx, polling, source)
+        return
     try:
-        events = VendorParser().parse(source, delivery)
+        if polling.polls(source) and payload is not None:
+            body, content_type = payload.read_bytes(), "application/json"  # one review
+        else:
+            vendor = vendor_for(source)
+            body = payload.read_bytes() if payload else vendor.sample
+            content_type = vendor.sample_type
+        events = read(ctx, source, "test", content_type, body)
     except Unusable as error:
         raise Invalid(f"{name} cannot read it: {error.reason}") from None
     for event in events:
         click.echo(describe(event))
     if not events:
         click.echo("Nothing for All Hands in it.")
+
+
+def poll_once(ctx: Context, polling: SourcePolling, source: SourceConfig) -> None:
+    """What the next poll would find and do, storing nothing."""
+    try:
+        since, found = asyncio.run(polling.fetch(source))
+    except PollFailed as failed:
+        raise Invalid(f"{source.name}: {failed.reason}") from None
+    click.echo(f"{len(found)} changed since {since:%Y-%m-%d %H:%M} UTC (nothing stored):")
+    for polled in sorted(found, key=lambda each: each.changed_at):
+        try:
+            events = read(ctx, source, polled.event_id, "application/json", polled.body)
+        except Unusable as error:
+            click.echo(f"{polled.event_id} cannot be read: {error.reason}")
+            continue
+        for event in events:
+            click.echo(describe(event))
+
+
+def read(
+    ctx: Context, source: SourceConfig, event_id: str, content_type: str, body: bytes
+) -> list[SourceEvent]:
+    now = ctx.core.clock.now()
+    delivery = RawDelivery(0, source.name, event_id, now, content_type, {}, body, "", None)
+    return VendorParser().parse(source, delivery)
 
 
 def describe(event: SourceEvent) -> str:
@@ -98,6 +169,14 @@ def describe(event: SourceEvent) -> str:
     if isinstance(event, FollowedUp):
         who = event.author or "someone"
         return f"comment on {' or '.join(event.refers_to)} by {who}: {event.text[:80]}"
+    if isinstance(event, Revised):
+        latest = event.latest
+        title = latest.title or latest.body.splitlines()[0]
+        stars = f"{event.rating}★, " if event.rating else ""
+        return (
+            f"{event.what} {latest.key} ({stars}{latest.kind}, {latest.severity}): {title[:80]}"
+            " — a new item, or the update of the one it made"
+        )
     return f"status of {event.key}: {event.status}"
 
 

@@ -36,9 +36,15 @@ class Received:
         return cls(delivery.headers, delivery.body, delivery.content_type)
 
 
-class Vendor(Protocol):
-    """One vendor's rules. `kept_headers` are the headers `parse` reads, kept with the body;
-    `sample` is a delivery in the vendor's documented shape, for `allhands sources test`."""
+class Reader(Protocol):
+    """How a kept delivery of one vendor's is read: every source kind has one."""
+
+    def parse(self, received: Received, source: SourceConfig) -> list[SourceEvent]: ...
+
+
+class Vendor(Reader, Protocol):
+    """One webhook vendor's rules. `kept_headers` are the headers `parse` reads, kept with the
+    body; `sample` is a delivery in the vendor's documented shape, for `allhands sources test`."""
 
     kept_headers: tuple[str, ...]
     sample: bytes
@@ -47,8 +53,6 @@ class Vendor(Protocol):
     def verify(self, received: Received, source: SourceConfig) -> bool: ...
 
     def event_id(self, received: Received) -> str | None: ...
-
-    def parse(self, received: Received, source: SourceConfig) -> list[SourceEvent]: ...
 
 
 def json_object(body: bytes) -> dict[str, Any]:

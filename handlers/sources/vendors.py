@@ -12,14 +12,21 @@ from bot.sources.events import SourceEvent, Unusable
 from bot.sources.intake import Applied, SourceIntake
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
-from handlers.sources import mailgun, postmark, sendgrid, zendesk
-from handlers.sources.base import Received, Vendor
+from handlers.sources import appstore, googleplay, mailgun, postmark, sendgrid, zendesk
+from handlers.sources.base import Reader, Received, Vendor
 
+# The kinds that post to us (`POST /sources/NAME`).
 VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.ZENDESK: zendesk,
     SourceKind.POSTMARK: postmark,
     SourceKind.MAILGUN: mailgun,
     SourceKind.SENDGRID: sendgrid,
+}
+# Every kind whose kept deliveries are read here: those that post, and those we poll.
+READERS: dict[SourceKind, Reader] = {
+    **VENDORS,
+    SourceKind.APPSTORE: appstore,
+    SourceKind.GOOGLEPLAY: googleplay,
 }
 
 
@@ -30,11 +37,18 @@ def vendor_for(source: SourceConfig) -> Vendor:
     return vendor
 
 
+def reader_for(source: SourceConfig) -> Reader:
+    reader = READERS.get(source.kind)
+    if reader is None:
+        raise Unusable(f"deliveries from {source.kind} sources are not read here")
+    return reader
+
+
 class VendorParser:
     """`bot.ports.sources.SourceParser`: a kept delivery, read by its source's vendor module."""
 
     def parse(self, source: SourceConfig, delivery: RawDelivery) -> list[SourceEvent]:
-        return vendor_for(source).parse(Received.kept(delivery), source)
+        return reader_for(source).parse(Received.kept(delivery), source)
 
 
 class SourceWork:

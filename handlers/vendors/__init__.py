@@ -1,1 +1,2 @@
-"""Small HTTP clients for other services' APIs, each behind a port the core declares."""
+"""One small HTTP client per vendor API (the customer look-up, app store reviews, …), each
+behind a port the core declares."""

@@ -257,6 +257,26 @@ class FeedbackRepository:
             values["tags"] = list(tags)
         return self._guarded_update(item_id, list(State), values, now)
 
+    def revise(
+        self,
+        item_id: int,
+        now: datetime,
+        *,
+        title: str | None,
+        body: str,
+        kind: Kind,
+        severity: Severity,
+        tags: Sequence[str],
+    ) -> bool:
+        values: dict[str, Any] = {
+            "title": title,
+            "body": body,
+            "kind": kind.value,
+            "severity": severity.value,
+            "tags": list(tags),
+        }
+        return self._guarded_update(item_id, list(State), values, now)
+
     def _guarded_update(
         self,
         item_id: int,

@@ -35,6 +35,14 @@ class JobRepository:
             .values(finished_at=now)
         )
 
+    def forget_runs(self, job: str, started_before: datetime) -> int:
+        old = (
+            table_of(JobRunRow)
+            .delete()
+            .where(JobRunRow.job == job, JobRunRow.started_at < started_before)
+        )
+        return int(self._session.execute(old).rowcount)  # type: ignore[attr-defined]
+
     def release_run(self, job: str, key: str) -> None:
         """Give an unfinished run back, so a later attempt may claim it."""
         self._session.execute(

@@ -8,8 +8,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.ports.records import RawDelivery, StoredSource
-from storage.models import FeedbackRow, SourceDeliveryRow, SourceRow, SourceThreadRow
+from bot.ports.records import PollState, RawDelivery, StoredSource
+from storage.models import (
+    FeedbackRow,
+    SourceDeliveryRow,
+    SourcePollRow,
+    SourceRow,
+    SourceThreadRow,
+)
 from storage.plans import insert_for
 from storage.repositories.sql import insert_returning, table_of
 
@@ -44,6 +50,7 @@ class SourceRepository:
         return [_stored(row) for row in self._session.scalars(select(SourceRow).order_by("name"))]
 
     def remove(self, name: str) -> bool:
+        self._session.execute(delete(SourcePollRow).where(SourcePollRow.source == name))
         result = self._session.execute(delete(SourceRow).where(SourceRow.name == name))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -139,6 +146,23 @@ class SourceRepository:
         ):
             found.setdefault(key, item_id)
         return next((found[key] for key in wanted if key in found), None)
+
+    def poll_state(self, source: str) -> PollState | None:
+        row = self._session.get(SourcePollRow, source)
+        return PollState(row.reached, row.polled_at, row.error) if row else None
+
+    def save_poll(
+        self, source: str, reached: datetime | None, polled_at: datetime, error: str | None
+    ) -> None:
+        known = self.poll_state(source)
+        if known and known.reached and (reached is None or reached < known.reached):
+            reached = known.reached
+        values = {"reached": reached, "polled_at": polled_at, "error": error}
+        self._session.execute(
+            insert_for(self._session, table_of(SourcePollRow))
+            .values(source=source, **values)
+            .on_conflict_do_update(index_elements=["source"], set_=values)
+        )
 
 
 def _stored(row: SourceRow) -> StoredSource:

@@ -10,6 +10,7 @@ import pytest
 from bot.admin.configure import Admin
 from bot.admin.form import current
 from bot.admin.routing import ConfiguredRouter, StaticRouter
+from bot.admin.secrets import SecretBox
 from bot.commands.answers import READ_ONLY, Answer
 from bot.commands.console import ChatCommand, Console
 from bot.commands.guide import GUIDE
@@ -40,6 +41,7 @@ from bot.errors import Invalid
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from bot.service import Desk
+from bot.sources.registry import SourceRegistry
 from handlers.slack import commands as slack
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape
@@ -132,7 +134,9 @@ def test_only_a_commands_word_makes_a_command() -> None:
 @pytest.fixture
 def runner(desk: Desk, database: SqlStore, clock: FakeClock) -> CommandRunner:
     router = ConfiguredRouter(database, StaticRouter("C0CARDS"), [Platform.SLACK])
-    return CommandRunner(desk, Console(Admin(database, clock), router, lambda: ZoneInfo("UTC")))
+    sources = SourceRegistry(database, SecretBox(None), clock)
+    console = Console(Admin(database, clock), router, lambda: ZoneInfo("UTC"), sources)
+    return CommandRunner(desk, console)
 
 
 def logged(desk: Desk, clock: FakeClock, count: int) -> list[str]:
