@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,8 +12,9 @@ from bot.ports.records import RawDelivery
 from bot.sources.events import Arrived, FollowedUp, SourceEvent, Unusable
 from bot.sources.kinds import SourceKind
 from handlers.cli.context import Context
+from handlers.sources import generic
 from handlers.sources.base import Received
-from handlers.sources.vendors import VendorParser, vendor_for
+from handlers.sources.vendors import SIGNING, VendorParser, sample_for, vendor_for
 
 
 @click.group()
@@ -27,6 +29,13 @@ def sources() -> None:
 @click.option("--api-url", help="The vendor's API, e.g. https://SUBDOMAIN.zendesk.com.")
 @click.option("--api-token", help="Access to the vendor's API (Zendesk: EMAIL/token:TOKEN).")
 @click.option("--url", help="A mailbox: imaps://USER:PASSWORD@HOST:PORT/FOLDER.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=PATH",
+    help="json sources: where a field is in the payload, e.g. body=data.text (repeat).",
+)
 @click.pass_obj
 def sources_add(
     ctx: Context,
@@ -36,15 +45,24 @@ def sources_add(
     api_url: str | None,
     api_token: str | None,
     url: str | None,
+    maps: tuple[str, ...],
 ) -> None:
     """Register a source; prints the URL to paste into the vendor's settings."""
-    options = {key: value for key, value in (("api_url", api_url), ("url", url)) if value}
+    options: dict[str, Any] = {
+        key: value for key, value in (("api_url", api_url), ("url", url)) if value
+    }
+    if kind == SourceKind.JSON:
+        options["map"] = generic.field_map(maps)
+    elif maps:
+        raise Invalid("--map is for json sources only.", "map")
     added = ctx.core.sources.add(kind, name, secret=secret, credentials=api_token, options=options)
     click.echo(f"Source {name} ({kind}) added.")
     if added.url is not None:
         click.echo(f"url: {added.url}")
     if added.generated_secret is not None:
         click.echo(f"secret: {added.generated_secret}")
+    if added.source.kind in SIGNING:
+        click.echo(f"signing: {SIGNING[added.source.kind]}")
 
 
 @sources.command("list")
@@ -76,7 +94,7 @@ def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
     """Read a delivery with the source's parser, storing nothing: what it would do."""
     source = ctx.core.sources.get(name)
     vendor = vendor_for(source)
-    body = payload.read_bytes() if payload else vendor.sample
+    body = payload.read_bytes() if payload else sample_for(source)
     received = Received({}, body, vendor.sample_type)
     now = ctx.core.clock.now()
     delivery = RawDelivery(0, name, "test", now, received.content_type, {}, body, "", None)
@@ -91,13 +109,18 @@ def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
 
 
 def describe(event: SourceEvent) -> str:
-    """One line saying what a delivery would do."""
+    """A line saying what a delivery would do (and a second for what it does instead when
+    All Hands has no item for its conversation yet)."""
     if isinstance(event, Arrived):
         title = event.title or event.body.splitlines()[0]
         return f"new item {event.key}: {title} ({event.kind}, {event.severity})"
     if isinstance(event, FollowedUp):
         who = event.author or "someone"
-        return f"comment on {' or '.join(event.refers_to)} by {who}: {event.text[:80]}"
+        words = " ".join(event.text.split())[:80]
+        said = f"comment on {' or '.join(event.refers_to)} by {who}: {words}"
+        if event.otherwise is None:
+            return said
+        return f"{said}\n  (when All Hands has no item for it yet: {describe(event.otherwise)})"
     return f"status of {event.key}: {event.status}"
 
 

@@ -11,11 +11,26 @@ from bot.sources.events import SourceEvent, Unusable
 from bot.sources.intake import SourceIntake
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
-from handlers.sources import zendesk
+from handlers.sources import freshdesk, generic, intercom, typeform, zendesk
 from handlers.sources.base import Received, Vendor
 
 VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.ZENDESK: zendesk,
+    SourceKind.INTERCOM: intercom,
+    SourceKind.FRESHDESK: freshdesk,
+    SourceKind.TYPEFORM: typeform,
+    SourceKind.JSON: generic,
+}
+# How each vendor proves a delivery is theirs: what `sources add` tells whoever sets it up.
+SIGNING = {
+    SourceKind.INTERCOM: "Intercom signs each delivery with the app's client secret "
+    "(X-Hub-Signature: sha1=...).",
+    SourceKind.FRESHDESK: "In the rule's Trigger Webhook action, add the custom header "
+    "Authorization: Bearer SECRET (this source's secret).",
+    SourceKind.TYPEFORM: "Paste the secret into the webhook's Secret field; Typeform signs "
+    "each delivery with it (Typeform-Signature: sha256=...).",
+    SourceKind.JSON: "Sign each delivery with X-AllHands-Signature: sha256=HEX, HEX being "
+    "the hex HMAC-SHA256 of the raw body with the secret.",
 }
 
 
@@ -24,6 +39,13 @@ def vendor_for(source: SourceConfig) -> Vendor:
     if vendor is None:
         raise Unusable(f"deliveries from {source.kind} sources are not read here")
     return vendor
+
+
+def sample_for(source: SourceConfig) -> bytes:
+    """A delivery in the vendor's documented shape; a JSON source's follows its field map."""
+    if source.kind is SourceKind.JSON:
+        return generic.sample_for(source)
+    return vendor_for(source).sample
 
 
 class VendorParser:
