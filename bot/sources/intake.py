@@ -233,11 +233,12 @@ class SourceIntake:
     def _followed_up(self, source: SourceConfig, event: FollowedUp) -> list[str]:
         with self._db.write() as uow:
             item_id = uow.sources.item_for_keys(source.name, event.refers_to)
-            if item_id is None:
-                uow.commit()
-                return [self._arrived(source, event.otherwise)] if event.otherwise else []
-            ref = self._comment(uow, source, item_id, event)
-        return [ref]
+            if item_id is not None:
+                return [self._comment(uow, source, item_id, event)]
+            uow.commit()
+        # A new item is written by the Desk in its own unit of work: this one is over by then
+        # (SQLite has one writer, and it would be this one still).
+        return [self._arrived(source, event.otherwise)] if event.otherwise else []
 
     def _comment(
         self, uow: UnitOfWork, source: SourceConfig, item_id: int, event: FollowedUp
@@ -247,7 +248,9 @@ class SourceIntake:
         actor = Actor(uow.people.resolve(who, now), who.platform)
         text = (f"{event.author}: {event.text}" if event.author else event.text).strip()
         text = text.replace("\x00", "")[:COMMENT_MAX_CHARS]
-        key = event.own_key or hashlib.sha256(text.encode()).hexdigest()
+        # Words without an id of their own are known by their item and text: the same "Thanks!"
+        # on two tickets is two comments, a retry of it on one ticket is one.
+        key = event.own_key or hashlib.sha256(f"{item_id}\n{text}".encode()).hexdigest()
         item = load(uow, item_id)
         uow.feedback.lock(item_id)
         if event.own_key:

@@ -18,7 +18,8 @@ from bot.sources.registry import SourceConfig
 from handlers.cli.context import Context
 from handlers.cli.store_access import FILE, STORE_OPTIONS, store_access
 from handlers.jobs import source_polling
-from handlers.sources.vendors import VendorParser, vendor_for
+from handlers.sources import generic
+from handlers.sources.vendors import SIGNING, VendorParser, sample_for, vendor_for
 
 
 @click.group()
@@ -42,6 +43,13 @@ def sources() -> None:
 @click.option("--key-file", type=FILE, help="App Store: the API key (the .p8 file).")
 @click.option("--package", help="Google Play: the app's package name (com.example.app).")
 @click.option("--service-account", type=FILE, help="Google Play: the service account's JSON key.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=PATH",
+    help="json sources: where a field is in the payload, e.g. body=data.text (repeat).",
+)
 @click.pass_obj
 def sources_add(
     ctx: Context,
@@ -52,10 +60,17 @@ def sources_add(
     api_url: str | None,
     api_token: str | None,
     url: str | None,
+    maps: tuple[str, ...],
     **store: Any,
 ) -> None:
     """Register a source; prints the URL to paste into the vendor's settings."""
-    options = {key: value for key, value in (("api_url", api_url), ("url", url)) if value}
+    options: dict[str, Any] = {
+        key: value for key, value in (("api_url", api_url), ("url", url)) if value
+    }
+    if kind == SourceKind.JSON:
+        options["map"] = generic.field_map(maps)
+    elif maps:
+        raise Invalid("--map is for json sources only.", "map")
     credentials = api_token
     if SourceKind(kind) in STORE_OPTIONS or any(store.values()):
         credentials, access = store_access(SourceKind(kind), api_token, store)
@@ -68,6 +83,8 @@ def sources_add(
         click.echo(f"url: {added.url}")
     if added.generated_secret is not None:
         click.echo(f"secret: {added.generated_secret}")
+    if added.source.kind in SIGNING:
+        click.echo(f"signing: {SIGNING[added.source.kind]}")
     if SourceKind(kind) in STORE_OPTIONS:
         click.echo(
             f"Polled every {POLL_EVERY.seconds // 60} min; the first poll reaches back "
@@ -125,7 +142,7 @@ def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
             body, content_type = payload.read_bytes(), "application/json"  # one review
         else:
             vendor = vendor_for(source)
-            body = payload.read_bytes() if payload else vendor.sample
+            body = payload.read_bytes() if payload else sample_for(source)
             content_type = vendor.sample_type
         events = read(ctx, source, "test", content_type, body)
     except Unusable as error:
@@ -168,7 +185,11 @@ def describe(event: SourceEvent) -> str:
         return f"new item {event.key}: {title} ({event.kind}, {event.severity})"
     if isinstance(event, FollowedUp):
         who = event.author or "someone"
-        return f"comment on {' or '.join(event.refers_to)} by {who}: {event.text[:80]}"
+        words = " ".join(event.text.split())[:80]
+        said = f"comment on {' or '.join(event.refers_to)} by {who}: {words}"
+        if event.otherwise is None:
+            return said
+        return f"{said}\n  (when All Hands has no item for it yet: {describe(event.otherwise)})"
     if isinstance(event, Revised):
         latest = event.latest
         title = latest.title or latest.body.splitlines()[0]

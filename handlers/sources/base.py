@@ -1,13 +1,15 @@
-"""What every vendor module shares: the delivery as received, and careful reading helpers."""
+"""What every vendor module shares: the delivery as received, and careful reading helpers
+(JSON fields, signatures, times, ratings, HTML turned into text)."""
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import CloseBoundaryNotFoundDefect, StartBoundaryNotFoundDefect
@@ -16,9 +18,12 @@ from html.parser import HTMLParser
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from bot.domain import Kind, Severity
+from bot.intake import CustomerIn
 from bot.ports.records import RawDelivery
 from bot.sources.events import SourceEvent, Unusable
 from bot.sources.registry import SourceConfig
+from bot.validation import EMAIL_PATTERN
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,20 @@ def need(data: Mapping[str, Any], *path: str) -> Any:
     return value
 
 
+def dig(data: Any, path: str | Sequence[str]) -> Any:
+    """The value at a dotted path (`data.messages.0.text`: a number picks from a list), or None
+    when any step is absent."""
+    value = data
+    for step in path.split(".") if isinstance(path, str) else path:
+        if isinstance(value, Mapping):
+            value = value.get(step)
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
 def text_of(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -90,15 +109,61 @@ def hmac_hex(secret: str, message: bytes, digest: str = "sha256") -> str:
     return hmac.new(secret.encode(), message, digest).hexdigest()
 
 
+def hmac_base64(secret: str, message: bytes, digest: str = "sha256") -> str:
+    return base64.b64encode(hmac.new(secret.encode(), message, digest).digest()).decode()
+
+
+def scheme_signature_holds(header: str, scheme: str, expected: str) -> bool:
+    """A header of the form `SCHEME=VALUE` (`sha1=…`, `sha256=…`) whose VALUE is `expected`,
+    compared in constant time."""
+    given_scheme, equals, value = header.strip().partition("=")
+    return bool(equals) and given_scheme.lower() == scheme and same(expected, value)
+
+
+def customer(name: Any, email: Any) -> CustomerIn:
+    """The customer as a vendor names them: a name cut to what an item holds, and an email only
+    when it looks like one (a vendor's placeholder is no address)."""
+    address = text_of(email)
+    return CustomerIn(
+        name=text_of(name)[:200] or None,
+        email=address if re.match(EMAIL_PATTERN, address) else None,
+    )
+
+
+def web_url(value: Any) -> str | None:
+    """A link an item may carry: http(s) only, or nothing."""
+    url = text_of(value)
+    return url if re.match(r"^https?://\S+$", url) and len(url) <= 2000 else None
+
+
+def rating_verdict(score: float, lowest: float, highest: float) -> tuple[Kind, Severity]:
+    """What a rating says: the lowest quarter of its scale is a complaint that needs attention,
+    the next a complaint, the middle plain feedback, the top quarter praise."""
+    share = (score - lowest) / (highest - lowest) if highest > lowest else 0.5
+    if share < 0.25:
+        return Kind.COMPLAINT, Severity.HIGH
+    if share < 0.5:
+        return Kind.COMPLAINT, Severity.NORMAL
+    if share < 0.75:
+        return Kind.FEEDBACK, Severity.NORMAL
+    return Kind.PRAISE, Severity.LOW
+
+
 def content_id(body: bytes) -> str:
     """A delivery's own name when its vendor gives none: its content."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def timestamp(value: Any) -> datetime | None:
-    """An RFC 3339 time (any precision, `Z` or an offset) or Unix seconds; None if absent."""
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
+    """An RFC 3339 time (any precision, `Z` or an offset) or Unix seconds (a number, or digits
+    in a string); None if absent or unreadable."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if not isinstance(value, str) or not value:
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -224,6 +289,7 @@ _VOID = frozenset(
 _QUOTE_CLASSES = frozenset(
     {"gmail_quote", "gmail_quote_container", "gmail_attr", "yahoo_quoted", "protonmail_quote"}
 )
+_CELLS = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\n\f\xa0]+")
 _MARKED_SECTION = re.compile(r"<!\[[^>]*>?")
 
@@ -265,6 +331,8 @@ class _HtmlText(HTMLParser):
             self._done = True  # Outlook: what follows is the message replied to
         elif tag == "br":
             self._breaks += 1
+        elif tag in _CELLS and self._breaks == 0 and self.parts:
+            self.parts.append(" ")  # cells of one row side by side, apart
         else:
             self._block(tag)
             self._bullet = self._bullet or tag == "li"

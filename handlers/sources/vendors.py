@@ -12,12 +12,27 @@ from bot.sources.events import SourceEvent, Unusable
 from bot.sources.intake import Applied, SourceIntake
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
-from handlers.sources import appstore, googleplay, mailgun, postmark, sendgrid, zendesk
+from handlers.sources import (
+    appstore,
+    freshdesk,
+    generic,
+    googleplay,
+    intercom,
+    mailgun,
+    postmark,
+    sendgrid,
+    typeform,
+    zendesk,
+)
 from handlers.sources.base import Reader, Received, Vendor
 
 # The kinds that post to us (`POST /sources/NAME`).
 VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.ZENDESK: zendesk,
+    SourceKind.INTERCOM: intercom,
+    SourceKind.FRESHDESK: freshdesk,
+    SourceKind.TYPEFORM: typeform,
+    SourceKind.JSON: generic,
     SourceKind.POSTMARK: postmark,
     SourceKind.MAILGUN: mailgun,
     SourceKind.SENDGRID: sendgrid,
@@ -27,6 +42,17 @@ READERS: dict[SourceKind, Reader] = {
     **VENDORS,
     SourceKind.APPSTORE: appstore,
     SourceKind.GOOGLEPLAY: googleplay,
+}
+# How each vendor proves a delivery is theirs: what `sources add` tells whoever sets it up.
+SIGNING = {
+    SourceKind.INTERCOM: "Intercom signs each delivery with the app's client secret "
+    "(X-Hub-Signature: sha1=...).",
+    SourceKind.FRESHDESK: "In the rule's Trigger Webhook action, add the custom header "
+    "Authorization: Bearer SECRET (this source's secret).",
+    SourceKind.TYPEFORM: "Paste the secret into the webhook's Secret field; Typeform signs "
+    "each delivery with it (Typeform-Signature: sha256=...).",
+    SourceKind.JSON: "Sign each delivery with X-AllHands-Signature: sha256=HEX, HEX being "
+    "the hex HMAC-SHA256 of the raw body with the secret.",
 }
 
 
@@ -42,6 +68,13 @@ def reader_for(source: SourceConfig) -> Reader:
     if reader is None:
         raise Unusable(f"deliveries from {source.kind} sources are not read here")
     return reader
+
+
+def sample_for(source: SourceConfig) -> bytes:
+    """A delivery in the vendor's documented shape; a JSON source's follows its field map."""
+    if source.kind is SourceKind.JSON:
+        return generic.sample_for(source)
+    return vendor_for(source).sample
 
 
 class VendorParser:

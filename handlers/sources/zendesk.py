@@ -6,16 +6,21 @@ Signed with `X-Zendesk-Webhook-Signature` = base64(HMAC-SHA256(secret, the value
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from typing import Any
 
 from bot.domain import Kind, Severity
 from bot.sources.events import Arrived, FollowedUp, SourceEvent, StatusChanged, Unusable
 from bot.sources.registry import SourceConfig
-from handlers.sources.base import Received, json_object, need, same, text_of, timestamp
+from handlers.sources.base import (
+    Received,
+    hmac_base64,
+    json_object,
+    need,
+    same,
+    text_of,
+    timestamp,
+)
 
 SIGNATURE = "x-zendesk-webhook-signature"
 SIGNED_AT = "x-zendesk-webhook-signature-timestamp"
@@ -57,8 +62,7 @@ def verify(received: Received, source: SourceConfig) -> bool:
     signed_at = received.headers.get(SIGNED_AT, "")
     if not (given and signed_at and source.secret):
         return False
-    mac = hmac.new(source.secret.encode(), signed_at.encode() + received.body, hashlib.sha256)
-    return same(base64.b64encode(mac.digest()).decode(), given)
+    return same(hmac_base64(source.secret, signed_at.encode() + received.body), given)
 
 
 def event_id(received: Received) -> str | None:
