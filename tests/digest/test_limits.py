@@ -46,7 +46,7 @@ def flood(database: SqlStore) -> None:
             customer=CustomerIn.model_construct(
                 name=f"{'Z' * 150} Customer", email=None, company=None, tier=None
             ),
-            received_at=at - timedelta(days=n % 40),
+            received_at=at - timedelta(minutes=n % 40),
         )
         for n in range(ITEMS)
     ]
