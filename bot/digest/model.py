@@ -142,6 +142,19 @@ class DayVolume:
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """The digest chart (`bot.digest.chart`) as PNGs, one per way it is seen.
+
+    `sharp` is twice its size in points, for Slack's full-size view and the command line.
+    `compact` is 1.5 times, for a Teams card: the card shows it about 540 points wide, where that
+    is still twice the density, and it must fit in the card's 28 KB message.
+    """
+
+    sharp: bytes
+    compact: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """Every figure of one digest; docs/digest.md says what each one counts.
 
