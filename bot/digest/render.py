@@ -176,8 +176,8 @@ def digest_text(digest: Digest) -> str:
         lines += [f"  {theme_text(t)}" for t in digest.themes] or ["  (none)"]
         lines += ["", sentiment_text(digest), "", "What customers said:"]
         lines += [f"  “{q.text}” — {quote_credit(q)}" for q in digest.quotes] or ["  (none)"]
-        lines += ["", f"{thanks_heading(digest)}:"]
-        lines += [f"  {helper_text(h)}" for h in digest.helpers]
+        lines += ["", f"{thanks_heading(digest)}:" if digest.helpers else "Thanks to:"]
+        lines += [f"  {helper_text(h)}" for h in digest.helpers] or ["  (nobody yet)"]
         lines += [f"  {more}" for more in [more_helpers(digest)] if more]
     if digest.oldest_open:
         lines += ["", f"{waiting_heading(digest)}:"]

@@ -221,3 +221,12 @@ def test_figures_that_did_not_move_are_no_news() -> None:
     same_share = SentimentMix(2, 2, 2)
 
     assert biggest_shifts(steady, [Theme("fees", "tag", 2, 4, 4)], same_share, same_share) == ()
+
+
+def test_a_day_of_arrivals_nobody_worked_on_thanks_nobody(desk: Desk, clock: FakeClock) -> None:
+    ingest(desk, clock, local(MONDAY, 10), "The export button is broken")
+
+    text = digest_text(build(desk))
+
+    assert "Thanks to:\n  (nobody yet)" in text
+    assert "Thanks to the 0" not in text
