@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.digest.model import Count, Digest, Helper, Quote, SentimentMix, Shift, Theme
 
 COUNT_NAMES = (("new", "New"), ("claimed", "Claimed"), ("closed", "Closed"), ("still_open", "Open"))
+SHIFTS_HEADING = "What changed most"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -134,9 +135,6 @@ def sentiment_text(digest: Digest) -> str:
     if before.total:
         text += f" (7-day avg {before.percent(before.negative)}% negative)"
     return text
-
-
-SHIFTS_HEADING = "What changed most"
 
 
 def shift_text(shift: Shift) -> str:
