@@ -1,9 +1,10 @@
 """Builds the daily digest as a view model (`bot.digest.model.Digest`) from the event log.
 
-Numbers are exact: a handful of grouped queries over the event log (`DigestQueries`), bucketed
- by local day in Python-computed UTC bounds. Text analysis (themes, sentiment, quotes)
-reads the items themselves; past `THEME_SAMPLE` arrivals in the 14-day themes window it reads
-an even sample of them and scales its counts back up, so a flood day still builds in seconds.
+Numbers are exact: a handful of grouped queries over the items and the event log
+(`DigestQueries`), bucketed by local day in Python-computed UTC bounds, each number decided
+once here so every rendering shows the same. Text analysis (themes, sentiment, quotes) reads
+the items themselves; past `THEME_SAMPLE` arrivals in the 14-day themes window it reads an even
+sample of them and scales its counts back up, so a flood day still builds in seconds.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
 from bot.digest.period import DigestPlan, local_midnight
 from bot.digest.quotes import mix, pick_quotes, score
 from bot.digest.render import shorten
+from bot.digest.shifts import biggest_shifts
 from bot.digest.themes import Windows, find_themes
-from bot.domain import EventKind, Feedback, Kind, State
-from bot.ports.records import HelperRow, ListFilter
+from bot.domain import EventKind, Kind, Platform, ref_for
+from bot.ports.records import HelperRow, WaitingRow
 from bot.ports.repositories import DigestQueries
 from bot.ports.store import Store
 
@@ -74,61 +76,106 @@ class _Days:
         )
 
 
+# What counts as working on feedback: every change a person makes to an item, from a chat or
+# the command line. The bot's own reminders and an integration's comments are not people at work.
+WORK = (
+    EventKind.CLAIMED,
+    EventKind.UNCLAIMED,
+    EventKind.HANDED_OFF,
+    EventKind.COMMENTED,
+    EventKind.CLOSED,
+    EventKind.REOPENED,
+    EventKind.EDITED,
+)
+PEOPLE_PLATFORMS = (Platform.SLACK, Platform.TEAMS, Platform.CLI)
+
+
 def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -> Digest:
     """The digest sent on local `digest_day`, covering `plan.period(digest_day)`."""
     period = plan.period(digest_day)
     window_days = max(CHART_DAYS, period.days + TRAILING_DAYS)
+    month_start = min(period.first_day, period.last_day.replace(day=1))
     with db.read() as uow:
         queries = uow.digest
         days = _Days(queries, period.last_day - timedelta(days=window_days - 1), window_days, plan)
         week_start, last_week_start = days.bounds[-8], days.bounds[-15]
-        month_start = local_midnight(period.last_day.replace(day=1), plan.zone)
-        helper_rows = queries.helpers(week_start, period.start, period.end)
-        distinct_month = queries.distinct_actors(month_start, period.end)
-        to_claim = queries.minutes_since_arrival(EventKind.CLAIMED, period.start, period.end)
-        to_close = queries.minutes_since_arrival(EventKind.CLOSED, period.start, period.end)
-        stride = max(1, math.ceil(sum(days.new[-CHART_DAYS:]) / THEME_SAMPLE))
-        rows = queries.arrivals(last_week_start, period.end, stride)
-        oldest = uow.feedback.find(
-            ListFilter(state=State.OPEN, oldest_first=True, limit=OLDEST_OPEN)
+        before_start = local_midnight(period.first_day - timedelta(days=TRAILING_DAYS), plan.zone)
+        work = _Work(
+            queries, [period.start, week_start, local_midnight(month_start, plan.zone)], period.end
         )
+        waits = queries.minutes_since_arrival(
+            [EventKind.CLAIMED, EventKind.CLOSED], period.start, period.end
+        )
+        stride = max(1, math.ceil(sum(days.new[-CHART_DAYS:]) / THEME_SAMPLE))
+        # A period is a week at most, so the 7 days before it start within the themes' window.
+        rows = queries.arrivals(last_week_start, period.end, stride)
+        waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
     themes = find_themes(rows, Windows(period.start, week_start, last_week_start), stride)
-    scored = score([row for row in rows if row.arrived >= period.start])
+    scored = score(rows)
+    in_period = [s for s in scored if s.row.arrived >= period.start]
+    sentiment = mix(in_period, stride)
+    before = mix([s for s in scored if before_start <= s.row.arrived < period.start], stride)
+    counts = Counts(
+        new=days.flow(days.new, period.days),
+        claimed=days.flow(days.claimed, period.days),
+        closed=days.flow(days.closed, period.days),
+        still_open=days.level(period.days),
+    )
     return Digest(
         period=period,
         generated_at=now,
-        counts=Counts(
-            new=days.flow(days.new, period.days),
-            claimed=days.flow(days.claimed, period.days),
-            closed=days.flow(days.closed, period.days),
-            still_open=days.level(period.days),
-        ),
+        counts=counts,
         themes=themes,
-        sentiment=mix(scored, stride),
-        quotes=pick_quotes(scored, themes, mask=plan.mask_customers),
-        oldest_open=tuple(_open_item(item, now) for item in oldest),
-        helpers=_leaderboard(r for r in helper_rows if r.in_period),
-        helpers_week=_leaderboard(helper_rows),
-        distinct_helpers_month=distinct_month,
-        median_minutes_to_claim=_median(to_claim),
-        median_minutes_to_close=_median(to_close),
+        sentiment=sentiment,
+        sentiment_before=before,
+        quotes=pick_quotes(in_period, themes, mask=plan.mask_customers),
+        waiting=waiting,
+        oldest_open=tuple(_open_item(row, now) for row in oldest),
+        people=work.people(period.start),
+        helpers=_leaderboard(work.since(period.start)),
+        helpers_week=_leaderboard(work.since(week_start)),
+        distinct_helpers_month=work.people(local_midnight(month_start, plan.zone)),
+        month_start=month_start,
+        median_minutes_to_claim=_median([m for k, m in waits if k is EventKind.CLAIMED]),
+        median_minutes_to_close=_median([m for k, m in waits if k is EventKind.CLOSED]),
         volume=days.chart(),
         sampled=stride > 1,
+        shifts=biggest_shifts(counts, themes, sentiment, before),
     )
 
 
+class _Work:
+    """Everyone's work up to the period's end, read once and split by where it began."""
+
+    def __init__(self, queries: DigestQueries, starts: list[datetime], end: datetime) -> None:
+        self._cuts = [*sorted(set(starts)), end]
+        self._rows = queries.work_by_person(self._cuts, WORK, PEOPLE_PLATFORMS)
+
+    def since(self, start: datetime) -> list[HelperRow]:
+        return [row for row in self._rows if self._cuts[row.stretch] >= start]
+
+    def people(self, start: datetime) -> int:
+        return len({row.person_id for row in self.since(start)})
+
+
 def _leaderboard(rows: Iterable[HelperRow]) -> tuple[Helper, ...]:
-    """People by claims plus closes, most first; thanks go to everyone listed."""
+    """People by claims plus closes, then by their other updates, most first."""
     tally: dict[int, dict[EventKind, int]] = defaultdict(lambda: defaultdict(int))
     names: dict[int, tuple[str, str | None]] = {}
     for row in rows:
         tally[row.person_id][row.kind] += row.count
         names[row.person_id] = (row.name, row.email)
     helpers = [
-        Helper(names[pid][0], names[pid][1], kinds[EventKind.CLAIMED], kinds[EventKind.CLOSED])
+        Helper(
+            names[pid][0],
+            names[pid][1],
+            kinds[EventKind.CLAIMED],
+            kinds[EventKind.CLOSED],
+            sum(kinds.values()) - kinds[EventKind.CLAIMED] - kinds[EventKind.CLOSED],
+        )
         for pid, kinds in tally.items()
     ]
-    helpers.sort(key=lambda h: (-h.total, -h.closed, h.name.lower()))
+    helpers.sort(key=lambda h: (-h.claimed - h.closed, -h.closed, -h.other, h.name.lower()))
     return tuple(helpers[:LEADERBOARD])
 
 
@@ -136,15 +183,15 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _open_item(item: Feedback, now: datetime) -> OpenItem:
-    title = item.title or item.body.strip().splitlines()[0]
+def _open_item(row: WaitingRow, now: datetime) -> OpenItem:
+    title = row.title or row.body.strip().splitlines()[0]
     return OpenItem(
-        id=item.id,
-        ref=item.ref,
+        id=row.id,
+        ref=ref_for(row.id),
         title=shorten(" ".join(title.split()), TITLE_CHARS),
-        kind=item.kind,
-        severity=item.severity,
-        source=item.source,
-        received_at=item.received_at,
-        waiting_minutes=max(0, int((now - item.received_at).total_seconds() // 60)),
+        kind=row.kind,
+        severity=row.severity,
+        source=row.source,
+        received_at=row.arrived,
+        waiting_minutes=max(0, int((now - row.arrived).total_seconds() // 60)),
     )

@@ -17,7 +17,7 @@ from datetime import date
 
 from bot.digest.build import build_digest
 from bot.digest.chart import render_chart
-from bot.digest.model import Digest
+from bot.digest.model import Chart, Digest
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError, Invalid
@@ -94,12 +94,12 @@ class DigestSender:
             digest = await asyncio.to_thread(
                 build_digest, self._db, self._plan, day, self._clock.now()
             )
-            chart = await asyncio.to_thread(render_chart, digest.volume)
+            chart = await asyncio.to_thread(render_chart, digest)
             for target in mine:
                 results.append(Delivery(target, await self._deliver(day, target, digest, chart)))
         return results
 
-    async def _deliver(self, day: date, target: Target, digest: Digest, chart: bytes) -> str:
+    async def _deliver(self, day: date, target: Target, digest: Digest, chart: Chart) -> str:
         publisher = self._publishers[target.platform]
         try:
             if target.person:

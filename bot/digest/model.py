@@ -103,14 +103,33 @@ class OpenItem:
 
 @dataclass(frozen=True, slots=True)
 class Helper:
+    """One person's work on feedback: claims, closes, and every other update (comments,
+    hand-offs, reopens, edits, claims given back)."""
+
     name: str
     email: str | None
     claimed: int
     closed: int
+    other: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A number the digest shows that moved away from its usual value.
+
+    `subject` is a count's name (`new`, `claimed`, `closed`, `still_open`), `negative` (the
+    share of negative feedback, in percent) or, with `theme` set, that theme's label. `usual`
+    is the figure shown beside it elsewhere: the 7-day average, or the week before for a theme.
+    """
+
+    subject: str
+    value: int
+    usual: float
+    theme: Theme | None = None
 
     @property
-    def total(self) -> int:
-        return self.claimed + self.closed
+    def up(self) -> bool:
+        return self.value > self.usual
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,21 +142,48 @@ class DayVolume:
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """The digest chart (`bot.digest.chart`) as PNGs, one per way it is seen.
+
+    `sharp` is twice its size in points, for Slack's full-size view and the command line.
+    `compact` is 1.5 times, for a Teams card: the card shows it about 540 points wide, where that
+    is still twice the density, and it must fit in the card's 28 KB message.
+    """
+
+    sharp: bytes
+    compact: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
+    """Every figure of one digest; docs/digest.md says what each one counts.
+
+    `waiting` counts the items still open at the period's end that nobody has claimed now, of
+    which `oldest_open` are the first to arrive. `people` counts everyone who worked on feedback
+    in the period, of whom `helpers` are the most active; `distinct_helpers_month` counts the
+    same from `month_start` (the month's first day, or the period's if it began earlier).
+    """
+
     period: Period
     generated_at: datetime
     counts: Counts
     themes: tuple[Theme, ...]
     sentiment: SentimentMix
+    sentiment_before: SentimentMix
     quotes: tuple[Quote, ...]
+    waiting: int
     oldest_open: tuple[OpenItem, ...]
+    people: int
     helpers: tuple[Helper, ...]
     helpers_week: tuple[Helper, ...]
     distinct_helpers_month: int
+    month_start: date
     median_minutes_to_claim: float | None
     median_minutes_to_close: float | None
     volume: tuple[DayVolume, ...]
     sampled: bool
+    shifts: tuple[Shift, ...]
+    executive: bool = False
 
     @property
     def quiet(self) -> bool:
@@ -146,7 +192,7 @@ class Digest:
         return not (counts.new.value or counts.claimed.value or counts.closed.value)
 
     def brief(self) -> Digest:
-        """The executive variant: the same numbers, fewer examples."""
+        """The executive variant: the same numbers, led by what moved most, fewer examples."""
         return replace(
             self,
             themes=self.themes[:EXEC_THEMES],
@@ -154,4 +200,5 @@ class Digest:
             oldest_open=self.oldest_open[:EXEC_OPEN_ITEMS],
             helpers=self.helpers[:EXEC_HELPERS],
             helpers_week=self.helpers_week[:EXEC_HELPERS],
+            executive=True,
         )

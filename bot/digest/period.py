@@ -121,3 +121,8 @@ class Period:
         if self.first_day.month != self.last_day.month:
             first += f" {self.first_day:%B}"
         return f"{first} to {last}"
+
+    @property
+    def phrase(self) -> str:
+        """ "on Tuesday 3 March", or "from Friday 6 to Sunday 8 March": the label in a sentence."""
+        return f"{'on' if self.days == 1 else 'from'} {self.label}"

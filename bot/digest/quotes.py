@@ -1,8 +1,13 @@
 """Sentiment (VADER, offline) and the three customer quotes that stand for the period.
 
 VADER is a rule-based lexicon shipped inside its package: no model download, no network, the
-same answer on every machine. A quote is chosen per mood, largest mood first, preferring items
-that mention the period's themes and texts short enough to read at a glance.
+same answer on every machine. Its lexicon knows "crash" but not "crashes", and no words can
+tell it that a calmly worded bug report is bad news; so it gets a few words of product support,
+and the item's kind and severity lean the score (a complaint, a bug or an urgent item towards
+negative, praise towards positive) before it is read as a mood.
+
+A quote is chosen per mood, largest mood first, preferring items that mention the period's
+themes and texts short enough to read at a glance.
 """
 
 from __future__ import annotations
@@ -17,27 +22,62 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from bot.digest.model import Quote, SentimentMix, Theme
 from bot.digest.render import shorten
 from bot.digest.themes import text_of, words
-from bot.domain import ref_for
+from bot.domain import Kind, Severity, ref_for
 from bot.ports.records import ThemeRow
 
 QUOTES = 3
 QUOTE_CHARS = 180
 POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 _THRESHOLD = 0.05  # VADER's own recommended cut-off for its compound score
+# Valences on VADER's scale (-4 to 4) for words its lexicon lacks, or reads as a mood-free word.
+SUPPORT_WORDS = {
+    "crashes": -1.7,
+    "crashed": -1.7,
+    "crashing": -1.7,
+    "bug": -1.5,
+    "buggy": -1.8,
+    "freezes": -1.5,
+    "freezing": -1.5,
+    "frozen": -1.5,
+    "glitch": -1.3,
+    "outage": -2.0,
+    "unusable": -2.5,
+    "declined": -1.0,
+    "timeout": -1.2,
+    "slow": -1.0,
+    "laggy": -1.2,
+}
+KIND_LEAN = {
+    Kind.COMPLAINT: -0.6,
+    Kind.BUG: -0.4,
+    Kind.QUESTION: 0.0,
+    Kind.FEEDBACK: 0.0,
+    Kind.PRAISE: 0.6,
+}
+SEVERITY_LEAN = {
+    Severity.LOW: 0.0,
+    Severity.NORMAL: 0.0,
+    Severity.HIGH: -0.2,
+    Severity.URGENT: -0.4,
+}
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 _LONG_NUMBER = re.compile(r"\d[\d -]{6,}\d")
 
 
 @cache
 def _analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(SUPPORT_WORDS)
+    return analyzer
 
 
-def mood(text: str) -> str:
+def mood(text: str, kind: Kind, severity: Severity) -> str:
+    """The words' compound score (-1 to 1), leaned by kind and severity, read as a mood."""
     compound = float(_analyzer().polarity_scores(text)["compound"])
-    if compound >= _THRESHOLD:
+    leaned = compound + KIND_LEAN[kind] + SEVERITY_LEAN[severity]
+    if leaned >= _THRESHOLD:
         return POSITIVE
-    return NEGATIVE if compound <= -_THRESHOLD else NEUTRAL
+    return NEGATIVE if leaned <= -_THRESHOLD else NEUTRAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +87,7 @@ class Scored:
 
 
 def score(rows: Sequence[ThemeRow]) -> list[Scored]:
-    return [Scored(row, mood(text_of(row))) for row in rows]
+    return [Scored(row, mood(text_of(row), row.kind, row.severity)) for row in rows]
 
 
 def mix(scored: Sequence[Scored], scale: int = 1) -> SentimentMix:

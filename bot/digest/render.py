@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Count, Digest, Helper, Quote, Theme
+from bot.digest.model import Count, Digest, Helper, Quote, SentimentMix, Shift, Theme
 
 COUNT_NAMES = (("new", "New"), ("claimed", "Claimed"), ("closed", "Closed"), ("still_open", "Open"))
+SHIFTS_HEADING = "What changed most"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -61,7 +62,9 @@ def theme_label(theme: Theme) -> str:
 
 
 def theme_figures(theme: Theme) -> str:
-    return f"{theme.period} · {theme.change} wk/wk"
+    return (
+        f"{_items(theme.period)} · {theme.this_week} this week, {theme.last_week} the week before"
+    )
 
 
 def theme_text(theme: Theme) -> str:
@@ -73,12 +76,32 @@ def quote_credit(quote: Quote) -> str:
     return f"{who} via {quote.source} ({quote.ref}, {quote.sentiment})"
 
 
+def thanks_heading(digest: Digest) -> str:
+    people = "person" if digest.people == 1 else "people"
+    return f"Thanks to the {digest.people} {people} who worked on feedback {digest.period.phrase}"
+
+
+def more_helpers(digest: Digest) -> str | None:
+    """ "…and 4 more" when the list names fewer people than worked in the period."""
+    rest = digest.people - len(digest.helpers)
+    return f"…and {rest} more" if rest > 0 else None
+
+
 def helper_figures(helper: Helper) -> str:
-    return f"{helper.claimed} claimed, {helper.closed} closed"
+    figures = f"{helper.claimed} claimed, {helper.closed} closed"
+    if helper.other:
+        figures += f", {helper.other} other update{'s' if helper.other != 1 else ''}"
+    return figures
 
 
 def helper_text(helper: Helper) -> str:
     return f"{helper.name}: {helper_figures(helper)}"
+
+
+def waiting_heading(digest: Digest) -> str:
+    """Says the list is part of the open items: the same items, as they stand now."""
+    still = digest.counts.still_open.value
+    return f"Waiting longest for someone to claim them ({digest.waiting} of the {still} still open)"
 
 
 def medians(digest: Digest) -> str:
@@ -91,27 +114,58 @@ def medians(digest: Digest) -> str:
 def all_hands(digest: Digest) -> str:
     people = digest.distinct_helpers_month
     noun = "person has" if people == 1 else "different people have"
-    return f"All hands: {people} {noun} worked on customer feedback this month."
+    start = digest.month_start
+    since = "this month" if start.day == 1 else f"since {start:%A} {start.day} {start:%B}"
+    return f"All hands: {people} {noun} worked on customer feedback {since}."
 
 
 def quiet_line(digest: Digest) -> str:
-    still = digest.counts.still_open.value
     return (
         f"A quiet {digest.period.label}: no new feedback, nothing claimed or closed. "
-        f"{still} item{'s' if still != 1 else ''} still open. Enjoy the calm!"
+        f"{_items(digest.counts.still_open.value)} still open. Enjoy the calm!"
     )
 
 
 def sentiment_text(digest: Digest) -> str:
-    mix = digest.sentiment
-    return (
+    mix, before = digest.sentiment, digest.sentiment_before
+    text = (
         f"Sentiment: {mix.percent(mix.positive)}% positive · {mix.percent(mix.neutral)}% neutral"
         f" · {mix.percent(mix.negative)}% negative"
     )
+    if before.total:
+        text += f" (7-day avg {before.percent(before.negative)}% negative)"
+    return text
+
+
+def shift_text(shift: Shift) -> str:
+    """One moved figure in a sentence, with the same numbers its own section shows."""
+    direction = "up" if shift.up else "down"
+    if shift.theme is not None:
+        return (
+            f"{theme_label(shift.theme)}: {_items(shift.value)} this week, "
+            f"{direction} from {shift.usual:g} the week before"
+        )
+    if shift.subject == "negative":
+        return (
+            f"Negative feedback: {shift.value}%, {direction} from a 7-day avg of {shift.usual:g}%"
+        )
+    label = dict(COUNT_NAMES)[shift.subject]
+    return f"{label}: {shift.value}, {direction} from a 7-day avg of {shift.usual:g}"
+
+
+def shown_shifts(digest: Digest) -> tuple[Shift, ...]:
+    """The executive version leads with what moved; the channel's digest leaves it out."""
+    return digest.shifts if digest.executive else ()
+
+
+def _items(count: int) -> str:
+    return f"{count} item{'s' if count != 1 else ''}"
 
 
 def digest_text(digest: Digest) -> str:
     lines = [title(digest), subtitle(digest), ""]
+    if shifts := shown_shifts(digest):
+        lines += [f"{SHIFTS_HEADING}:", *(f"  {shift_text(s)}" for s in shifts), ""]
     if digest.quiet:
         lines.append(quiet_line(digest))
     else:
@@ -120,10 +174,11 @@ def digest_text(digest: Digest) -> str:
         lines += [f"  {theme_text(t)}" for t in digest.themes] or ["  (none)"]
         lines += ["", sentiment_text(digest), "", "What customers said:"]
         lines += [f"  “{q.text}” — {quote_credit(q)}" for q in digest.quotes] or ["  (none)"]
-        lines += ["", "Thanks to:"]
+        lines += ["", f"{thanks_heading(digest)}:" if digest.helpers else "Thanks to:"]
         lines += [f"  {helper_text(h)}" for h in digest.helpers] or ["  (nobody yet)"]
+        lines += [f"  {more}" for more in [more_helpers(digest)] if more]
     if digest.oldest_open:
-        lines += ["", "Waiting longest for someone to claim them:"]
+        lines += ["", f"{waiting_heading(digest)}:"]
         lines += [
             f"  {i.ref} {i.title} · waiting {duration(i.waiting_minutes)}"
             for i in digest.oldest_open
@@ -145,6 +200,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             "timezone": period.zone,
         },
         "generated_at": digest.generated_at.isoformat(),
+        "audience": "executive" if digest.executive else "channel",
         "quiet": digest.quiet,
         "counts": {
             name: {"value": c.value, "average_7d": c.average, "trend": c.trend}
@@ -161,11 +217,18 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             }
             for t in digest.themes
         ],
-        "sentiment": {
-            "positive": digest.sentiment.positive,
-            "neutral": digest.sentiment.neutral,
-            "negative": digest.sentiment.negative,
-        },
+        "sentiment": _mix_json(digest.sentiment),
+        "sentiment_7d_before": _mix_json(digest.sentiment_before),
+        "shifts": [
+            {
+                "subject": s.subject,
+                "value": s.value,
+                "usual": s.usual,
+                "direction": "up" if s.up else "down",
+                "text": shift_text(s),
+            }
+            for s in digest.shifts
+        ],
         "sampled": digest.sampled,
         "quotes": [
             {
@@ -178,6 +241,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             }
             for q in digest.quotes
         ],
+        "waiting": digest.waiting,
         "oldest_open": [
             {
                 "id": i.id,
@@ -191,9 +255,11 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             }
             for i in digest.oldest_open
         ],
+        "people_in_period": digest.people,
         "helpers": [_helper_json(h) for h in digest.helpers],
         "helpers_week": [_helper_json(h) for h in digest.helpers_week],
         "distinct_helpers_month": digest.distinct_helpers_month,
+        "month_start": digest.month_start.isoformat(),
         "median_minutes_to_claim": digest.median_minutes_to_claim,
         "median_minutes_to_close": digest.median_minutes_to_close,
         "volume": [
@@ -213,4 +279,9 @@ def _helper_json(helper: Helper) -> dict[str, Any]:
         "email": helper.email,
         "claimed": helper.claimed,
         "closed": helper.closed,
+        "other": helper.other,
     }
+
+
+def _mix_json(mix: SentimentMix) -> dict[str, int]:
+    return {"positive": mix.positive, "neutral": mix.neutral, "negative": mix.negative}

@@ -1,8 +1,9 @@
 """Themes without an external service: top tags, and phrases that recur across items.
 
-A phrase is two to four words that several items share, counted once per item (so one long
-rant cannot make a theme), never starting or ending with a filler word. The week-over-week
-change compares the 7 days ending with the period to the 7 days before.
+A theme is something at least two items of the period share: one customer is an anecdote, and
+a change from one mention to two is no trend. A phrase is two to four words, counted once per
+item (so one long rant cannot make a theme), never starting or ending with a filler word. The
+week-over-week change compares the 7 days ending with the period to the 7 days before.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.ports.records import ThemeRow
 
 TOP_TAGS = 5
 TOP_PHRASES = 5
-MIN_PHRASE_ITEMS = 2
+MIN_ITEMS = 2
 PHRASE_WORDS = (2, 3, 4)
 _WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 STOPWORDS = frozenset(
@@ -232,17 +233,22 @@ class _Tally:
 
 
 def find_themes(rows: Sequence[ThemeRow], windows: Windows, scale: int = 1) -> tuple[Theme, ...]:
-    """Top tags, then top recurring phrases, of the period; `scale` undoes a sample's stride."""
+    """Top tags, then top recurring phrases, of the period; `scale` undoes a sample's stride.
+
+    The two-item minimum applies to the items read, before scaling: a sample's one item is
+    still one item.
+    """
     tags, texts = _Tally(), _Tally()
     for row in rows:
         where = windows.of(row.arrived)
         tags.add(set(row.tags), where)
         texts.add(phrases(text_of(row)), where)
-    top_tags = [label for label, _ in tags.period.most_common(TOP_TAGS)]
+    shared_tags = [label for label, count in tags.period.most_common() if count >= MIN_ITEMS]
+    top_tags = shared_tags[:TOP_TAGS]
     recurring = [
         (label, count)
         for label, count in texts.period.items()
-        if count >= MIN_PHRASE_ITEMS and label not in top_tags
+        if count >= MIN_ITEMS and label not in top_tags
     ]
     return tuple(
         [tags.theme(label, "tag", scale) for label in top_tags]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.customers.story import NO_STORY, CustomerStory
-from bot.digest.model import Digest
+from bot.digest.model import Chart, Digest
 from bot.domain import Event, Feedback, Platform
 from bot.ports.records import CardCopy
 
@@ -91,13 +91,13 @@ class WebhookSender(Protocol):
 class DigestPublisher(Protocol):
     """One chat platform's way to deliver the daily digest (`bot.digest.model.Digest`).
 
-    `chart` is the PNG from `bot.digest.chart`. Raises `bot.errors.DeliveryError` on failure.
+    `chart` is drawn by `bot.digest.chart`. Raises `bot.errors.DeliveryError` on failure.
     """
 
     platform: Platform
 
-    async def post_to_channel(self, channel: str, digest: Digest, chart: bytes) -> None: ...
+    async def post_to_channel(self, channel: str, digest: Digest, chart: Chart) -> None: ...
 
-    async def send_to_person(self, email: str, digest: Digest, chart: bytes) -> bool:
+    async def send_to_person(self, email: str, digest: Digest, chart: Chart) -> bool:
         """A direct message; False when nobody with this email is known on the platform."""
         ...

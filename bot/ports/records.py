@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import EventKind, Person, Platform, State
+from bot.domain import EventKind, Kind, Person, Platform, Severity, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,19 +106,22 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class HelperRow:
-    """How many claims or closes one person made, in the digest's period or before it."""
+    """How many events of one kind one person made in one stretch of time (by its index)."""
 
     person_id: int
     name: str
     email: str | None
     kind: EventKind
-    in_period: bool
+    stretch: int
     count: int
 
 
 @dataclass(frozen=True, slots=True)
 class ThemeRow:
-    """An item that arrived in the digest's themes window, with its text cut short."""
+    """An item that arrived in the digest's themes window, with its text cut short.
+
+    `kind` and `severity` are there for the mood: a crash report is negative whatever its words.
+    """
 
     feedback_id: int
     arrived: datetime
@@ -128,6 +131,21 @@ class ThemeRow:
     source: str
     customer_name: str | None
     url: str | None
+    kind: Kind
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingRow:
+    """An item waiting for someone to claim it, with what the digest shows of it."""
+
+    id: int
+    title: str | None
+    body: str
+    kind: Kind
+    severity: Severity
+    source: str
+    arrived: datetime
 
 
 @dataclass(frozen=True, slots=True)

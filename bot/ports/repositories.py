@@ -40,6 +40,7 @@ from bot.ports.records import (
     StoredSource,
     ThemeRow,
     TokenInfo,
+    WaitingRow,
 )
 
 
@@ -452,7 +453,12 @@ class SourceRepository(Protocol):
 
 
 class DigestQueries(Protocol):
-    """The digest's aggregates over the event log; day buckets come as UTC bounds."""
+    """The digest's aggregates over items and the event log; day buckets come as UTC bounds.
+
+    An item arrives when the customer wrote (`received_at`), or when All Hands stored it if
+    that was earlier (a source whose clock runs ahead): so imported history counts on the days
+    customers wrote, and no item is closed before it arrived.
+    """
 
     def arrivals_by_day(self, bounds: Sequence[datetime]) -> dict[tuple[int, str], int]: ...
 
@@ -462,14 +468,22 @@ class DigestQueries(Protocol):
 
     def backlog_at(self, moment: datetime) -> int: ...
 
-    def helpers(
-        self, since: datetime, period_start: datetime, end: datetime
-    ) -> list[HelperRow]: ...
-
-    def distinct_actors(self, start: datetime, end: datetime) -> int: ...
+    def work_by_person(
+        self, bounds: Sequence[datetime], kinds: Sequence[EventKind], platforms: Sequence[Platform]
+    ) -> list[HelperRow]:
+        """Events of `kinds` made from `platforms`, per person and per stretch of time: stretch
+        i is [bounds[i], bounds[i+1])."""
+        ...
 
     def minutes_since_arrival(
-        self, kind: EventKind, start: datetime, end: datetime
-    ) -> list[float]: ...
+        self, kinds: Sequence[EventKind], start: datetime, end: datetime
+    ) -> list[tuple[EventKind, float]]:
+        """For each event of `kinds` in [start, end): minutes from its item's arrival to it."""
+        ...
 
     def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]: ...
+
+    def waiting(self, end: datetime, limit: int) -> tuple[int, list[WaitingRow]]:
+        """(how many, the first `limit` by arrival) of the items open at `end` that nobody
+        has claimed now."""
+        ...

@@ -71,7 +71,7 @@ def digest_preview(
     core = ctx.core
     built = build_digest(core.db, core.digest.plan(), _day(core, day), core.clock.now())
     shown = built.brief() if brief else built
-    data = render_chart(shown.volume) if fmt == "png" else _render(fmt, shown).encode()
+    data = render_chart(shown).sharp if fmt == "png" else _render(fmt, shown).encode()
     if output:
         output.write_bytes(data)
         return

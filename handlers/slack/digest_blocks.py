@@ -21,19 +21,25 @@ from slack_sdk.models.blocks import (
 
 from bot.digest.model import Digest, OpenItem
 from bot.digest.render import (
+    SHIFTS_HEADING,
     all_hands,
     count_text,
     counts,
     duration,
     helper_text,
     medians,
+    more_helpers,
     quiet_line,
     quote_credit,
     sentiment_text,
+    shift_text,
     shorten,
+    shown_shifts,
     subtitle,
+    thanks_heading,
     theme_text,
     title,
+    waiting_heading,
 )
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escaped_preview
@@ -55,6 +61,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
         HeaderBlock(text=shorten(title(digest), HEADER_CHARS)),
         _context(subtitle(digest)),
     ]
+    if shifts := shown_shifts(digest):
+        blocks.append(_list(SHIFTS_HEADING, [mrkdwn(shift_text(s)) for s in shifts]))
     if digest.quiet:
         blocks.append(_section(quiet_line(digest)))
     else:
@@ -94,7 +102,9 @@ def _activity(digest: Digest) -> list[Block]:
     for quote in digest.quotes:
         blocks.append(_section(f"> {mrkdwn(quote.text)}\n— {mrkdwn(quote_credit(quote))}"))
     if digest.helpers:
-        blocks.append(_list("Thank you", [mrkdwn(helper_text(h)) for h in digest.helpers]))
+        thanks = [mrkdwn(helper_text(h)) for h in digest.helpers]
+        thanks += [more for more in [more_helpers(digest)] if more]
+        blocks.append(_list(thanks_heading(digest), thanks))
     return blocks
 
 
@@ -103,7 +113,7 @@ def _waiting(digest: Digest) -> list[Block]:
         return []
     return [
         DividerBlock(),
-        _section("*Waiting longest for someone to claim them*"),
+        _section(f"*{waiting_heading(digest)}*"),
         *(_open(item) for item in digest.oldest_open),
     ]
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.digest.model import Digest
+from bot.digest.model import Chart, Digest
 from handlers.slack.digest_blocks import digest_message
 from handlers.slack.direct import SlackDirect, delivery_error
 
 
 class SlackDigestPoster(SlackDirect):
-    async def post_to_channel(self, channel: str, digest: Digest, chart: bytes) -> None:
+    async def post_to_channel(self, channel: str, digest: Digest, chart: Chart) -> None:
         posted = await self.post(channel, **digest_message(digest))
         try:
             await self._client.files_upload_v2(
                 channel=str(posted["channel"]),
                 thread_ts=str(posted["ts"]),
-                content=chart,
+                content=chart.sharp,
                 filename=f"digest-{digest.period.last_day}.png",
                 title="New feedback and open backlog, last 14 days",
                 alt_txt="New feedback per day by kind, and the open backlog, over 14 days",
@@ -31,7 +31,7 @@ class SlackDigestPoster(SlackDirect):
         except SlackApiError as error:
             raise delivery_error(error) from error
 
-    async def send_to_person(self, email: str, digest: Digest, chart: bytes) -> bool:
+    async def send_to_person(self, email: str, digest: Digest, chart: Chart) -> bool:
         channel = await self.direct_channel(email)
         if channel is None:
             return False

@@ -14,19 +14,25 @@ from typing import Any
 
 from bot.digest.model import Digest, OpenItem
 from bot.digest.render import (
+    SHIFTS_HEADING,
     all_hands,
     count_text,
     counts,
     duration,
     helper_figures,
     medians,
+    more_helpers,
     quiet_line,
     quote_credit,
     sentiment_text,
+    shift_text,
+    shown_shifts,
     subtitle,
+    thanks_heading,
     theme_figures,
     theme_label,
     title,
+    waiting_heading,
 )
 from handlers.teams.cards import SCHEMA_URL, VERSION, Verb, plain
 
@@ -42,6 +48,10 @@ def digest_card(digest: Digest, chart: bytes | None = None) -> dict[str, Any]:
         _text(title(digest), size="Large", weight="Bolder"),
         _text(subtitle(digest), subtle=True),
     ]
+    if shifts := shown_shifts(digest):
+        body.append(_heading(SHIFTS_HEADING))
+        body += [_text(plain(f"• {shift_text(s)}", LINE_CHARS)) for s in shifts]
+    lead = len(body)
     if digest.quiet:
         body.append(_text(quiet_line(digest)))
     else:
@@ -56,7 +66,7 @@ def digest_card(digest: Digest, chart: bytes | None = None) -> dict[str, Any]:
         "body": body,
     }
     if chart and not digest.quiet:
-        with_chart = {**card, "body": [*body[:2], _chart(chart), *body[2:]]}
+        with_chart = {**card, "body": [*body[:lead], _chart(chart), *body[lead:]]}
         if len(json.dumps(with_chart)) <= CARD_BUDGET_BYTES:
             return with_chart
     return card
@@ -77,15 +87,16 @@ def _activity(digest: Digest) -> list[dict[str, Any]]:
             blocks.append(_text(f"“{plain(quote.text, QUOTE_CHARS)}”"))
             blocks.append(_text(plain(quote_credit(quote), LINE_CHARS), subtle=True))
     if digest.helpers:
-        blocks.append(_heading("Thank you"))
+        blocks.append(_heading(thanks_heading(digest)))
         blocks.append(_facts((h.name, helper_figures(h)) for h in digest.helpers))
+        blocks += [_text(more, subtle=True) for more in [more_helpers(digest)] if more]
     return blocks
 
 
 def _waiting(digest: Digest) -> list[dict[str, Any]]:
     if not digest.oldest_open:
         return []
-    return [_heading("Waiting longest for someone to claim them"), *map(_open, digest.oldest_open)]
+    return [_heading(waiting_heading(digest)), *map(_open, digest.oldest_open)]
 
 
 def _open(item: OpenItem) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""The digest's aggregate queries: a few grouped scans of the event log, whatever its size.
+"""The digest's aggregate queries: a few grouped scans of the items and the event log.
 
-Every count comes from `events` (who did what, when), so the digest shows what happened rather
-than the items' current state. Day buckets are passed in as UTC bounds, so the database never
-needs to know the company time zone.
+Arrivals are counted from the items themselves, on the day the customer wrote (see
+`bot.ports.repositories.DigestQueries`); everything people did comes from `events` (who did
+what, when), so the digest shows what happened rather than the items' current state. Day
+buckets are passed in as UTC bounds, so the database never needs to know the company time zone.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Integer, SQLColumnExpression, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import EventKind
-from bot.ports.records import HelperRow, ThemeRow
+from bot.domain import EventKind, Kind, Platform, Severity, State
+from bot.ports.records import HelperRow, ThemeRow, WaitingRow
 from storage.models import EventRow, FeedbackRow, PersonRow
 
 BODY_CHARS = 2_000
-WORK_KINDS = [k.value for k in EventKind if k is not EventKind.INGESTED]
 
 
 class DigestQueries:
@@ -27,12 +27,11 @@ class DigestQueries:
         self._session = session
 
     def arrivals_by_day(self, bounds: Sequence[datetime]) -> dict[tuple[int, str], int]:
-        """{(day index, item kind): items ingested that day} for days bounds[i]..bounds[i+1]."""
-        bucket = _bucket(bounds)
+        """{(day index, item kind): items that arrived that day} for days bounds[i]..bounds[i+1]."""
+        bucket = _bucket(_arrival(), bounds)
         rows = self._session.execute(
             select(bucket, FeedbackRow.kind, func.count())
-            .join(FeedbackRow, FeedbackRow.id == EventRow.feedback_id)
-            .where(_in_window(EventKind.INGESTED, bounds[0], bounds[-1]))
+            .where(_arrived_in(bounds[0], bounds[-1]))
             .group_by(bucket, FeedbackRow.kind)
         )
         return {(int(day), kind): int(count) for day, kind, count in rows}
@@ -41,7 +40,7 @@ class DigestQueries:
         self, bounds: Sequence[datetime], kinds: Sequence[EventKind]
     ) -> dict[tuple[int, EventKind], int]:
         """{(day index, event kind): events that day}: claims, closes, reopens."""
-        bucket = _bucket(bounds)
+        bucket = _bucket(EventRow.at, bounds)
         rows = self._session.execute(
             select(bucket, EventRow.kind, func.count())
             .where(
@@ -57,84 +56,137 @@ class DigestQueries:
         """Items not closed at `moment`: every arrival, less every close, plus every reopen.
 
         Exact because the service only closes open or claimed items and only reopens closed
-        ones, each with one event.
+        ones, each with one event, and an item arrives no later than it was stored.
         """
-        weight = case(
-            (EventRow.kind == EventKind.CLOSED.value, -1),
-            else_=1,
-        )
-        total = self._session.scalar(
+        arrived = self._session.scalar(select(func.count()).where(_arrival() < moment))
+        weight = case((EventRow.kind == EventKind.CLOSED.value, -1), else_=1)
+        moved = self._session.scalar(
             select(func.coalesce(func.sum(weight), 0)).where(
-                EventRow.kind.in_(
-                    [EventKind.INGESTED.value, EventKind.CLOSED.value, EventKind.REOPENED.value]
-                ),
+                EventRow.kind.in_([EventKind.CLOSED.value, EventKind.REOPENED.value]),
                 EventRow.at < moment,
             )
         )
-        return int(total or 0)
+        return int(arrived or 0) + int(moved or 0)
 
-    def helpers(self, since: datetime, period_start: datetime, end: datetime) -> list[HelperRow]:
-        """Claims and closes per person from `since`, split at `period_start`."""
-        in_period = case((EventRow.at >= period_start, 1), else_=0)
+    def work_by_person(
+        self, bounds: Sequence[datetime], kinds: Sequence[EventKind], platforms: Sequence[Platform]
+    ) -> list[HelperRow]:
+        """Events of `kinds` made from `platforms`, per person and per stretch of time: stretch
+        i is [bounds[i], bounds[i+1])."""
+        stretch = _bucket(EventRow.at, bounds)
         rows = self._session.execute(
-            select(PersonRow.id, PersonRow.name, PersonRow.email, EventRow.kind, in_period)
+            select(PersonRow.id, PersonRow.name, PersonRow.email, EventRow.kind, stretch)
             .add_columns(func.count())
             .join(PersonRow, PersonRow.id == EventRow.actor_id)
             .where(
-                EventRow.kind.in_([EventKind.CLAIMED.value, EventKind.CLOSED.value]),
-                EventRow.at >= since,
-                EventRow.at < end,
+                EventRow.kind.in_([k.value for k in kinds]),
+                EventRow.platform.in_([p.value for p in platforms]),
+                EventRow.at >= bounds[0],
+                EventRow.at < bounds[-1],
             )
-            .group_by(PersonRow.id, PersonRow.name, PersonRow.email, EventRow.kind, in_period)
+            .group_by(PersonRow.id, PersonRow.name, PersonRow.email, EventRow.kind, stretch)
         )
         return [
-            HelperRow(pid, name, email, EventKind(kind), bool(flag), int(count))
-            for pid, name, email, kind, flag, count in rows
+            HelperRow(pid, name, email, EventKind(kind), int(index), int(count))
+            for pid, name, email, kind, index, count in rows
         ]
 
-    def distinct_actors(self, start: datetime, end: datetime) -> int:
-        """Different people who claimed, discussed, closed … anything (arrivals do not count)."""
-        return int(
-            self._session.scalar(
-                select(func.count(distinct(EventRow.actor_id))).where(
-                    EventRow.kind.in_(WORK_KINDS), EventRow.at >= start, EventRow.at < end
-                )
-            )
-            or 0
-        )
-
-    def minutes_since_arrival(self, kind: EventKind, start: datetime, end: datetime) -> list[float]:
-        """For each `kind` event in [start, end): minutes from the item's arrival to it."""
-        rows = self._session.scalars(
-            select(self._minutes_between(FeedbackRow.created_at, EventRow.at))
+    def minutes_since_arrival(
+        self, kinds: Sequence[EventKind], start: datetime, end: datetime
+    ) -> list[tuple[EventKind, float]]:
+        """For each event of `kinds` in [start, end): minutes from its item's arrival to it."""
+        rows = self._session.execute(
+            select(EventRow.kind, self._minutes_between(_arrival(), EventRow.at))
             .join(FeedbackRow, FeedbackRow.id == EventRow.feedback_id)
-            .where(_in_window(kind, start, end))
+            .where(
+                EventRow.kind.in_([k.value for k in kinds]),
+                EventRow.at >= start,
+                EventRow.at < end,
+            )
         )
-        return [float(minutes) for minutes in rows]
+        return [(EventKind(kind), float(minutes)) for kind, minutes in rows]
 
     def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]:
-        """Items ingested in [start, end); with stride n > 1 only every n-th id (a sample)."""
-        query = (
-            select(
-                FeedbackRow.id,
-                EventRow.at,
-                FeedbackRow.title,
-                func.substr(FeedbackRow.body, 1, BODY_CHARS),
-                FeedbackRow.tags,
-                FeedbackRow.source,
-                FeedbackRow.customer_name,
-                FeedbackRow.url,
-            )
-            .join(FeedbackRow, FeedbackRow.id == EventRow.feedback_id)
-            .where(_in_window(EventKind.INGESTED, start, end))
-        )
+        """Items that arrived in [start, end); with stride n > 1 only every n-th id (a sample)."""
+        query = select(
+            FeedbackRow.id,
+            _arrival(),
+            FeedbackRow.title,
+            func.substr(FeedbackRow.body, 1, BODY_CHARS),
+            FeedbackRow.tags,
+            FeedbackRow.source,
+            FeedbackRow.customer_name,
+            FeedbackRow.url,
+            FeedbackRow.kind,
+            FeedbackRow.severity,
+        ).where(_arrived_in(start, end))
         if stride > 1:
             query = query.where(FeedbackRow.id % stride == 0)
         return [
-            ThemeRow(item_id, at, title, body, list(tags or []), source, customer, url)
-            for item_id, at, title, body, tags, source, customer, url in self._session.execute(
-                query
+            ThemeRow(
+                item_id,
+                at,
+                title,
+                body,
+                list(tags or []),
+                source,
+                customer,
+                url,
+                Kind(kind),
+                Severity(severity),
             )
+            for item_id, at, title, body, tags, source, customer, url, kind, severity in (
+                self._session.execute(query)
+            )
+        ]
+
+    def waiting(self, end: datetime, limit: int) -> tuple[int, list[WaitingRow]]:
+        """Items open and unclaimed now that had arrived and were not closed at `end`.
+
+        An item was closed at `end` when it had more closes than reopens before it (the two
+        alternate). Only an item reopened since can be open now and have been closed then, so
+        only those few are counted through. The list follows `received_at` (the index's order),
+        which is the arrival for every item but one whose source's clock ran ahead.
+        """
+        reopened_since = self._session.scalars(
+            select(EventRow.feedback_id)
+            .where(EventRow.kind == EventKind.REOPENED.value, EventRow.at >= end)
+            .distinct()
+        ).all()
+        net = func.sum(case((EventRow.kind == EventKind.CLOSED.value, 1), else_=-1))
+        closed_then = self._session.scalars(
+            select(EventRow.feedback_id)
+            .where(
+                EventRow.feedback_id.in_(reopened_since),
+                EventRow.kind.in_([EventKind.CLOSED.value, EventKind.REOPENED.value]),
+                EventRow.at < end,
+            )
+            .group_by(EventRow.feedback_id)
+            .having(net > 0)
+        ).all()
+        chosen = (
+            FeedbackRow.state == State.OPEN.value,
+            _arrived_before(end),
+            FeedbackRow.id.not_in(closed_then),
+        )
+        count = self._session.scalar(select(func.count()).where(*chosen))
+        rows = self._session.execute(
+            select(
+                FeedbackRow.id,
+                FeedbackRow.title,
+                func.substr(FeedbackRow.body, 1, BODY_CHARS),
+                FeedbackRow.kind,
+                FeedbackRow.severity,
+                FeedbackRow.source,
+                _arrival(),
+            )
+            .where(*chosen)
+            .order_by(FeedbackRow.received_at, FeedbackRow.id)
+            .limit(limit)
+        )
+        return int(count or 0), [
+            WaitingRow(item_id, title, body, Kind(kind), Severity(severity), source, arrived)
+            for item_id, title, body, kind, severity, source, arrived in rows
         ]
 
     def _minutes_between(self, earlier: Any, later: Any) -> ColumnElement[Any]:
@@ -143,11 +195,27 @@ class DigestQueries:
         return (func.julianday(later) - func.julianday(earlier)) * 1440.0
 
 
-def _in_window(kind: EventKind, start: datetime, end: datetime) -> ColumnElement[bool]:
-    return (EventRow.kind == kind.value) & (EventRow.at >= start) & (EventRow.at < end)
+def _arrival() -> ColumnElement[datetime]:
+    """When the customer wrote, never later than when All Hands stored the item."""
+    return case(
+        (FeedbackRow.received_at < FeedbackRow.created_at, FeedbackRow.received_at),
+        else_=FeedbackRow.created_at,
+    )
 
 
-def _bucket(bounds: Sequence[datetime]) -> ColumnElement[int]:
-    """Which day an event falls in: 0 for [bounds[0], bounds[1]), 1 for the next …"""
-    whens = [(EventRow.at < bound, index) for index, bound in enumerate(bounds[1:])]
+def _arrived_before(end: datetime) -> ColumnElement[bool]:
+    """`_arrival() < end`, said so that the database can use its `received_at` indexes."""
+    return (FeedbackRow.received_at < end) | (
+        (FeedbackRow.received_at >= end) & (FeedbackRow.created_at < end)
+    )
+
+
+def _arrived_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Arrived in [start, end); the `received_at` bound lets the database use its index."""
+    return (FeedbackRow.received_at >= start) & (_arrival() >= start) & (_arrival() < end)
+
+
+def _bucket(at: SQLColumnExpression[datetime], bounds: Sequence[datetime]) -> ColumnElement[int]:
+    """Which day `at` falls in: 0 for [bounds[0], bounds[1]), 1 for the next …"""
+    whens = [(at < bound, index) for index, bound in enumerate(bounds[1:])]
     return cast(case(*whens, else_=len(bounds) - 1), Integer)

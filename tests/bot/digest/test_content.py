@@ -60,6 +60,7 @@ def test_themes_rank_the_periods_tags_and_recurring_phrases_with_weekly_change(
         ingest(desk, clock, MONDAY, "My new card has not arrived yet", tags=["delivery"])
     ingest(desk, clock, MONDAY - timedelta(days=8), "Card has not arrived", tags=["delivery"])
     ingest(desk, clock, MONDAY, "Love the new app", tags=["app"])
+    ingest(desk, clock, MONDAY, "Great app", tags=["app"])
 
     themes = {(t.source, t.label): t for t in build(desk).themes}
 
@@ -150,6 +151,7 @@ def test_text_rendering_names_every_section(desk: Desk, clock: FakeClock, mask: 
 
     text = digest_text(build(desk, mask))
 
-    for heading in ("New 1", "Claimed 1", "Themes:", "What customers said:", "Thanks to:"):
+    thanks = "Thanks to the 1 person who worked on feedback on Monday 9 March:"
+    for heading in ("New 1", "Claimed 1", "Themes:", "What customers said:", thanks):
         assert heading in text
     assert "Ana: 1 claimed, 0 closed" in text

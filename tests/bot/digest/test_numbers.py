@@ -68,23 +68,27 @@ def expected_counts(ledger: Ledger, first: date, digest_day: date) -> dict[str, 
 
 
 def expected_people(ledger: Ledger, first: date, digest_day: date) -> dict[str, Any]:
+    """Everyone who claimed, closed, commented or reopened: thanked in the period, counted in
+    the month (or since the period began, when that was earlier)."""
     start, end = local(first, 0), local(digest_day, 0)
+    acts = [(t, who, "claimed") for t, who, _ in ledger.claims]
+    acts += [(t, who, "closed") for t, who, _ in ledger.closes]
+    acts += [(t, who, "other") for t, who in ledger.comments]
+    acts += [(t, "lee", "other") for t, _ in ledger.reopens]
     helped: dict[str, Counter[str]] = {}
-    for kind, rows in (("claimed", ledger.claims), ("closed", ledger.closes)):
-        for t, who, _ in rows:
-            if start <= t < end:
-                helped.setdefault(who, Counter())[kind] += 1
+    for t, who, kind in acts:
+        if start <= t < end:
+            helped.setdefault(who, Counter())[kind] += 1
     helpers = [
-        {"name": who.capitalize(), "email": f"{who}@example.com", **tally}
+        {
+            "name": who.capitalize(),
+            "email": f"{who}@example.com",
+            **{kind: tally[kind] for kind in ("claimed", "closed", "other")},
+        }
         for who, tally in helped.items()
     ]
-    for helper in helpers:
-        helper.setdefault("claimed", 0)
-        helper.setdefault("closed", 0)
-    helpers.sort(key=lambda h: (-h["claimed"] - h["closed"], -h["closed"], h["name"]))
-    month = local((digest_day - timedelta(days=1)).replace(day=1), 0)
-    acts = [(t, who) for t, who, _ in ledger.claims + ledger.closes] + ledger.comments
-    acts += [(t, "lee") for t, _ in ledger.reopens]
+    helpers.sort(key=lambda h: (-h["claimed"] - h["closed"], -h["closed"], -h["other"], h["name"]))
+    month = min(start, local((digest_day - timedelta(days=1)).replace(day=1), 0))
 
     def median(rows: list[tuple[datetime, str, str]]) -> float | None:
         waits = [
@@ -94,7 +98,8 @@ def expected_people(ledger: Ledger, first: date, digest_day: date) -> dict[str, 
 
     return {
         "helpers": helpers,
-        "distinct_helpers_month": len({who for t, who in acts if month <= t < end}),
+        "people_in_period": len(helpers),
+        "distinct_helpers_month": len({who for t, who, _ in acts if month <= t < end}),
         "median_minutes_to_claim": median(ledger.claims),
         "median_minutes_to_close": median(ledger.closes),
     }

@@ -15,7 +15,7 @@ import pytest
 from bot.delivery.jobs import JobRunner
 from bot.digest.delivery import DigestSender, Target
 from bot.digest.live import DigestJob
-from bot.digest.model import Digest
+from bot.digest.model import Chart, Digest
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.errors import DeliveryError
@@ -41,10 +41,10 @@ class Recorder:
         self._log = log
         self.fail_next = 0
 
-    async def post_to_channel(self, channel: str, digest: Digest, chart: bytes) -> None:
+    async def post_to_channel(self, channel: str, digest: Digest, chart: Chart) -> None:
         self._record(Target(self.platform, channel), digest)
 
-    async def send_to_person(self, email: str, digest: Digest, chart: bytes) -> bool:
+    async def send_to_person(self, email: str, digest: Digest, chart: Chart) -> bool:
         self._record(Target(self.platform, email, person=True), digest)
         return True
 
