@@ -98,7 +98,7 @@ class SourceIntake:
                 )
                 kept.append(Kept(delivery_id))
                 if delivery_id is not None and not incoming.unusable:
-                    work = {"delivery": delivery_id}
+                    work = {"delivery": delivery_id, "source": incoming.source}
                     queued.append((Platform.SOURCE, f"source:{delivery_id}", work))
             uow.inbox.record(queued, now)
             uow.commit()
@@ -161,11 +161,11 @@ class SourceIntake:
     def _followed_up(self, source: SourceConfig, event: FollowedUp) -> list[str]:
         with self._db.write() as uow:
             item_id = uow.sources.item_for_keys(source.name, event.refers_to)
-            if item_id is None:
-                uow.commit()
-                return [self._arrived(source, event.otherwise)] if event.otherwise else []
-            ref = self._comment(uow, source, item_id, event)
-        return [ref]
+            if item_id is not None:
+                return [self._comment(uow, source, item_id, event)]
+        # Unknown conversation: started here, once this unit of work (on SQLite, the one
+        # writer's turn) is over.
+        return [self._arrived(source, event.otherwise)] if event.otherwise else []
 
     def _comment(
         self, uow: UnitOfWork, source: SourceConfig, item_id: int, event: FollowedUp

@@ -4,6 +4,7 @@ kept delivery with it."""
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from typing import Any
 
 from bot.ports.records import RawDelivery
@@ -34,11 +35,18 @@ class VendorParser:
 
 
 class SourceWork:
-    """The inbox worker's handler for kept source deliveries: parse, then apply."""
+    """The inbox worker's handler for kept source deliveries: parse, then apply.
+
+    The worker hands over a batch at once; one source's deliveries are applied one at a time,
+    in the order they were kept, because there order matters: an email reply applied before the
+    message it answers would start an item of its own.
+    """
 
     def __init__(self, intake: SourceIntake) -> None:
         self._intake = intake
         self._parser = VendorParser()
+        self._in_turn: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def handle(self, payload: dict[str, Any]) -> None:
-        await asyncio.to_thread(self._intake.apply, int(payload["delivery"]), self._parser)
+        async with self._in_turn[str(payload.get("source", ""))]:
+            await asyncio.to_thread(self._intake.apply, int(payload["delivery"]), self._parser)
