@@ -21,6 +21,7 @@ from bot.ports.clock import Clock, SystemClock
 from bot.ports.store import Store
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
+from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
 from bot.tokens import Tokens
 
@@ -40,6 +41,7 @@ class Core:
     inbox: Inbox
     sources: SourceRegistry
     source_intake: SourceIntake
+    mailboxes: Mailboxes
 
     @classmethod
     def build(cls, settings: Settings, db: Store, clock: Clock | None = None) -> Core:
@@ -74,6 +76,7 @@ class Core:
             inbox,
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
+            Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
         )
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ from bot.ports.records import (
     HelperRow,
     InboxDelivery,
     ListFilter,
+    MailboxPosition,
     OutboxAction,
     OutboxMessage,
     RawDelivery,
@@ -404,6 +405,30 @@ class SourceRepository(Protocol):
         """The item a conversation key belongs to: an item's own external id, or a key
         remembered for it; the first key that matches wins."""
         ...
+
+
+class MailboxRepository(Protocol):
+    """How far each polled mailbox has been read, and which process may read it now."""
+
+    def claim(
+        self, source: str, owner: str, now: datetime, until: datetime
+    ) -> MailboxPosition | None:
+        """Take (or renew) the mailbox's lease until `until`; its position, or None while
+        another owner's lease runs."""
+        ...
+
+    def advance(
+        self, source: str, owner: str, uidvalidity: int, last_uid: int, until: datetime
+    ) -> bool:
+        """Move the position on and the lease to `until`; False when `owner` no longer holds
+        the lease."""
+        ...
+
+    def release(self, source: str, owner: str) -> None: ...
+
+    def position(self, source: str) -> MailboxPosition | None: ...
+
+    def forget(self, source: str) -> None: ...
 
 
 class DigestQueries(Protocol):
