@@ -10,7 +10,10 @@ from bot.errors import Invalid
 from bot.ports.records import RawDelivery
 from bot.sources.events import Arrived, FollowedUp, SourceEvent, Unusable
 from bot.sources.kinds import SourceKind
+from bot.sources.mailboxes import MailboxAddress
+from bot.sources.registry import SourceConfig
 from handlers.cli.context import Context
+from handlers.mailboxes.imap import MailboxTrouble, waiting
 from handlers.sources.base import Received
 from handlers.sources.vendors import VendorParser, vendor_for
 
@@ -73,8 +76,12 @@ def sources_remove(ctx: Context, name: str) -> None:
 )
 @click.pass_obj
 def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
-    """Read a delivery with the source's parser, storing nothing: what it would do."""
+    """Read a delivery with the source's parser, storing nothing: what it would do. For a
+    mailbox without --file: log in and count the messages waiting to be read."""
     source = ctx.core.sources.get(name)
+    if source.kind is SourceKind.IMAP and payload is None:
+        _test_mailbox(ctx, source)
+        return
     vendor = vendor_for(source)
     body = payload.read_bytes() if payload else vendor.sample
     received = Received({}, body, vendor.sample_type)
@@ -88,6 +95,19 @@ def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
         click.echo(describe(event))
     if not events:
         click.echo("Nothing for All Hands in it.")
+
+
+def _test_mailbox(ctx: Context, source: SourceConfig) -> None:
+    address, _ = MailboxAddress.parse(str(source.options.get("url", "")))
+    position = ctx.core.mailboxes.position(source.name)
+    try:
+        folder, count = waiting(address, source.credentials or "", position)
+    except MailboxTrouble as error:
+        raise Invalid(f"{source.name} cannot read {address.url}: {error}") from None
+    click.echo(
+        f"{source.name}: logged in to {address.url}; {address.folder} holds "
+        f"{folder.messages} messages, {count} waiting to be read."
+    )
 
 
 def describe(event: SourceEvent) -> str:

@@ -12,11 +12,12 @@ from bot.sources.events import SourceEvent, Unusable
 from bot.sources.intake import SourceIntake
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceConfig
-from handlers.sources import zendesk
+from handlers.sources import imap, zendesk
 from handlers.sources.base import Received, Vendor
 
 VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.ZENDESK: zendesk,
+    SourceKind.IMAP: imap,
 }
 
 

@@ -1,7 +1,9 @@
-"""The real server with Slack on (against the fake Web API) and sources sealed with a key."""
+"""The real server with Slack on (against the fake Web API), sources sealed with a key, and an
+IMAP server of the test's own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from bot.admin.secrets import new_key
 from bot.core import Core
 from handlers.chat import ChatAdapter
 from handlers.server import chat_adapters
+from tests.support.dovecot import ThrowawayDovecot, running_dovecot
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.slack import slack_settings
 
@@ -22,3 +25,10 @@ def core_settings(slack: FakeSlackApi) -> dict[str, Any]:
 @pytest.fixture
 def adapters(core: Core) -> list[ChatAdapter]:
     return chat_adapters(core, dev=False)[0]
+
+
+@pytest.fixture
+def dovecot() -> Iterator[ThrowawayDovecot]:
+    """A Dovecot IMAP server of the test's own, started (skip with `needs_dovecot`)."""
+    with running_dovecot() as server:
+        yield server
