@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_CUSTOMER_LOOKUP_TOKEN",
         description="Sent to the customer look-up as `Authorization: Bearer TOKEN` (optional).",
     )
+    imap_poll_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="ALLHANDS_IMAP_POLL_SECONDS",
+        description="How often a polled mailbox is looked at (with IMAP IDLE, new mail is read "
+        "at once in between), and how soon one that could not be reached is tried again.",
+    )
     secret_key: SecretStr | None = Field(
         None,
         validation_alias="ALLHANDS_SECRET_KEY",

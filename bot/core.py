@@ -24,6 +24,7 @@ from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
+from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
 from bot.tokens import Tokens
 
@@ -44,6 +45,7 @@ class Core:
     sources: SourceRegistry
     source_intake: SourceIntake
     stories: CustomerStories
+    mailboxes: Mailboxes
 
     @classmethod
     def build(
@@ -91,6 +93,7 @@ class Core:
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
             CustomerStories(db, Accounts(lookup)),
+            Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
         )
 
     def close(self) -> None:

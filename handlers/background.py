@@ -1,4 +1,5 @@
-"""What a server does besides answering: the inbox, the outbox and the schedule.
+"""What a server does besides answering: the inbox, the outbox, the schedule and the polled
+mailboxes.
 
 `allhands serve` runs it beside the routes. `allhands serve --no-work` answers only (it still
 records what it acks) and leaves this to `allhands work` processes, so that answering and
@@ -17,6 +18,7 @@ from bot.domain import Platform
 from bot.ports.chat import ChatPoster
 from handlers.chat import ChatAdapter
 from handlers.jobs import server_jobs
+from handlers.mailboxes.poller import MailboxPoller
 from handlers.sources.vendors import SourceWork
 from handlers.webhooks import HttpWebhookSender
 
@@ -46,13 +48,18 @@ class Background:
         self.inbox = InboxWorker(core.inbox, core.db, handlers, core.clock, crowded=crowded)
         self._signals = core.db.listener(inbox=self.inbox.wake, outbox=self.outbox.wake)
         self._jobs = server_jobs(core)
+        self.mailboxes = MailboxPoller(core)
         self._inbox_task: asyncio.Task[None] | None = None
         self._others: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._inbox_task = loop.create_task(self.inbox.run())
-        self._others = [loop.create_task(self.outbox.run()), loop.create_task(self._jobs.run())]
+        self._others = [
+            loop.create_task(self.outbox.run()),
+            loop.create_task(self._jobs.run()),
+            loop.create_task(self.mailboxes.run()),
+        ]
         if self._signals is not None:
             self._signals.start()
 
@@ -66,6 +73,7 @@ class Background:
             await asyncio.wait([self._inbox_task], timeout=GRACE_SECONDS)
         self.outbox.stop()
         self._jobs.stop()
+        self.mailboxes.stop()
         if self._others:
             await asyncio.wait(self._others, timeout=GRACE_SECONDS)
         await self._webhook_sender.close()

@@ -13,18 +13,16 @@ import logging
 
 from aiohttp import web
 
-from bot.sources.events import Unusable
-from bot.sources.intake import Incoming, SourceIntake
-from bot.sources.registry import SourceConfig, SourceRegistry
+from bot.sources.intake import SourceIntake
+from bot.sources.registry import SourceRegistry
 from handlers.api import Problem, read_bounded
 from handlers.rate_limit import TokenBuckets
-from handlers.sources.base import Received, Vendor, content_id
+from handlers.sources.base import DELIVERY_LIMIT_BYTES, Received, incoming
 from handlers.sources.vendors import VENDORS
 
 log = logging.getLogger(__name__)
 
 ROUTE = "/sources/{name}"
-DELIVERY_LIMIT_BYTES = 2 * 1024 * 1024
 
 
 class SourcesApi:
@@ -41,7 +39,7 @@ class SourcesApi:
     async def receive(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         source = await self._registry.find(name)
-        vendor = VENDORS.get(source.kind) if source else None
+        vendor = VENDORS.get(source.kind) if source and not source.kind.polled else None
         if source is None or vendor is None:
             raise Problem(404, "not-found", f"There is no source named {name} taking deliveries.")
         body = await read_bounded(request, DELIVERY_LIMIT_BYTES)
@@ -62,39 +60,17 @@ class SourcesApi:
                 f"{name} is over its rate; try again in {wait:.1f} s.",
                 headers={"Retry-After": str(max(1, round(wait)))},
             )
-        unusable = _unusable(vendor, received, source)
-        kept = await self._intake.keep(
-            Incoming(
-                source.name,
-                vendor.event_id(received) or content_id(body),
-                received.content_type,
-                _kept_headers(vendor, received),
-                body,
-                unusable,
-            )
-        )
-        if unusable:
+        delivery = incoming(vendor, source, received)
+        kept = await self._intake.keep(delivery)
+        if delivery.unusable:
             log.info("sources.unusable source=%s delivery=%s", name, kept.delivery_id)
             raise Problem(
                 422,
                 "unusable",
-                f"The delivery cannot be read: {unusable}. It is kept: once the parser is "
+                f"The delivery cannot be read: {delivery.unusable}. It is kept: once the parser is "
                 "fixed, `allhands sources replay DELIVERY` reads it again.",
                 extra={"delivery": kept.delivery_id, "duplicate": kept.delivery_id is None},
             )
         return web.json_response(
             {"delivery": kept.delivery_id, "duplicate": kept.delivery_id is None}
         )
-
-
-def _unusable(vendor: Vendor, received: Received, source: SourceConfig) -> str | None:
-    """Why the vendor's parser cannot read the delivery, or None when it can."""
-    try:
-        vendor.parse(received, source)
-    except Unusable as error:
-        return error.reason
-    return None
-
-
-def _kept_headers(vendor: Vendor, received: Received) -> dict[str, str]:
-    return {key: received.headers[key] for key in vendor.kept_headers if key in received.headers}

@@ -382,3 +382,16 @@ class SourcePollRow(Base):
     reached: Mapped[datetime | None]
     polled_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailboxStateRow(Base):
+    """How far a polled mailbox (an IMAP folder) has been read, and who reads it: the lease
+    makes one process at a time read it, whichever replica; UIDs are 32-bit unsigned."""
+
+    __tablename__ = "mailbox_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    leased_until: Mapped[datetime | None]

@@ -23,6 +23,7 @@ from storage.repositories.events import EventRepository
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.jobs import JobRepository
+from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.sources import SourceRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.digest = DigestQueries(self.session)
         self.sources = SourceRepository(self.session)
+        self.mailboxes = MailboxRepository(self.session)
         self._after_commit = []
         return self
 

@@ -195,6 +195,19 @@ class PollState:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class MailboxPosition:
+    """How far a mailbox has been read: the last UID kept, under the folder's UIDVALIDITY
+    (None: never read). A new UIDVALIDITY numbers the folder afresh, so reading starts over."""
+
+    uidvalidity: int | None
+    last_uid: int
+
+    def read_up_to(self, uidvalidity: int) -> int:
+        """The last UID already kept in a folder now numbered under `uidvalidity`."""
+        return self.last_uid if self.uidvalidity == uidvalidity else 0
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # stored, not yet applied
     APPLIED = "applied"

@@ -33,6 +33,7 @@ from bot.ports.records import (
     HelperRow,
     InboxDelivery,
     ListFilter,
+    MailboxPosition,
     OutboxAction,
     OutboxMessage,
     PollState,
@@ -450,6 +451,30 @@ class SourceRepository(Protocol):
     ) -> None:
         """Record a poll: `reached` only ever moves forward (None keeps it where it was)."""
         ...
+
+
+class MailboxRepository(Protocol):
+    """How far each polled mailbox has been read, and which process may read it now."""
+
+    def claim(
+        self, source: str, owner: str, now: datetime, until: datetime
+    ) -> MailboxPosition | None:
+        """Take (or renew) the mailbox's lease until `until`; its position, or None while
+        another owner's lease runs."""
+        ...
+
+    def advance(
+        self, source: str, owner: str, uidvalidity: int, last_uid: int, until: datetime
+    ) -> bool:
+        """Move the position on and the lease to `until`; False when `owner` no longer holds
+        the lease."""
+        ...
+
+    def release(self, source: str, owner: str) -> None: ...
+
+    def position(self, source: str) -> MailboxPosition | None: ...
+
+    def forget(self, source: str) -> None: ...
 
 
 class DigestQueries(Protocol):

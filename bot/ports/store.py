@@ -18,6 +18,7 @@ from bot.ports.repositories import (
     FeedbackRepository,
     InboxRepository,
     JobRepository,
+    MailboxRepository,
     OutboxRepository,
     PeopleRepository,
     SourceRepository,
@@ -67,6 +68,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sources(self) -> SourceRepository: ...
+
+    @property
+    def mailboxes(self) -> MailboxRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -116,7 +116,7 @@ class SourceIntake:
                 )
                 kept.append(Kept(delivery_id))
                 if delivery_id is not None and not incoming.unusable:
-                    work = {"delivery": delivery_id}
+                    work = {"delivery": delivery_id, "source": incoming.source}
                     queued.append((Platform.SOURCE, f"source:{delivery_id}", work))
             uow.inbox.record(queued, now)
             uow.commit()

@@ -22,6 +22,7 @@ from bot.ports.clock import Clock
 from bot.ports.records import StoredSource
 from bot.ports.store import Store
 from bot.sources.kinds import SourceKind
+from bot.sources.mailboxes import SHAPE, MailboxAddress
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CACHE_SECONDS = 2.0
@@ -99,6 +100,8 @@ class SourceRegistry:
                 f"missing: {', '.join(missing)}.",
                 missing[0].lstrip("-"),
             )
+        if chosen is SourceKind.IMAP:
+            settings["url"], credentials = _mailbox(str(settings["url"]), credentials)
         stored = StoredSource(
             name,
             chosen.value,
@@ -156,6 +159,7 @@ class SourceRegistry:
         with self._db.write() as uow:
             if not uow.sources.remove(name):
                 raise NotFound(f"There is no source named {name}.")
+            uow.mailboxes.forget(name)
             uow.commit()
         self._cache.pop(name, None)
 
@@ -177,6 +181,16 @@ class SourceRegistry:
             self._box.open(stored.sealed_credentials) if stored.sealed_credentials else None,
             stored.options,
         )
+
+
+def _mailbox(url: str, credentials: str | None) -> tuple[str, str]:
+    """A mailbox URL without its password, and the password, which is sealed as the source's
+    credentials: never an option, so never listed or logged."""
+    address, password = MailboxAddress.parse(url)
+    password = password or credentials
+    if not password:
+        raise Invalid(f"The mailbox URL needs its password: {SHAPE}.", "url")
+    return address.url, password
 
 
 def _kind(kind: str) -> SourceKind:

@@ -13,11 +13,13 @@ from bot.ports.records import PollState, RawDelivery
 from bot.ports.sources import PollFailed
 from bot.sources.events import Arrived, FollowedUp, Revised, SourceEvent, Unusable
 from bot.sources.kinds import SourceKind
+from bot.sources.mailboxes import MailboxAddress
 from bot.sources.polling import FIRST_REACH, POLL_EVERY, SourcePolling
 from bot.sources.registry import SourceConfig
 from handlers.cli.context import Context
 from handlers.cli.store_access import FILE, STORE_OPTIONS, store_access
 from handlers.jobs import source_polling
+from handlers.mailboxes.imap import MailboxTrouble, waiting
 from handlers.sources import generic
 from handlers.sources.vendors import SIGNING, VendorParser, sample_for, vendor_for
 
@@ -126,13 +128,17 @@ def sources_remove(ctx: Context, name: str) -> None:
     "--file",
     "payload",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A delivery's body to read (default: the vendor's sample; an app store: one poll).",
+    help="A delivery's body to read (default: the vendor's sample; an app store: one poll; "
+    "a mailbox: log in and count what waits).",
 )
 @click.pass_obj
 def sources_test(ctx: Context, name: str, payload: Path | None) -> None:
     """Read a delivery with the source's parser, storing nothing: what it would do. A polled
-    source (an app store) is polled once instead."""
+    source is polled once instead (an app store), or logged in to (a mailbox)."""
     source = ctx.core.sources.get(name)
+    if source.kind is SourceKind.IMAP and payload is None:
+        test_mailbox(ctx, source)
+        return
     polling = source_polling(ctx.core)
     if polling.polls(source) and payload is None:
         poll_once(ctx, polling, source)
@@ -168,6 +174,20 @@ def poll_once(ctx: Context, polling: SourcePolling, source: SourceConfig) -> Non
             continue
         for event in events:
             click.echo(describe(event))
+
+
+def test_mailbox(ctx: Context, source: SourceConfig) -> None:
+    """Log in and count the messages waiting to be read, marking nothing."""
+    address, _ = MailboxAddress.parse(str(source.options.get("url", "")))
+    position = ctx.core.mailboxes.position(source.name)
+    try:
+        folder, count = waiting(address, source.credentials or "", position)
+    except MailboxTrouble as error:
+        raise Invalid(f"{source.name} cannot read {address.url}: {error}") from None
+    click.echo(
+        f"{source.name}: logged in to {address.url}; {address.folder} holds "
+        f"{folder.messages} messages, {count} waiting to be read."
+    )
 
 
 def read(

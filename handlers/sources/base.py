@@ -22,8 +22,11 @@ from bot.domain import Kind, Severity
 from bot.intake import CustomerIn
 from bot.ports.records import RawDelivery
 from bot.sources.events import SourceEvent, Unusable
+from bot.sources.intake import Incoming
 from bot.sources.registry import SourceConfig
 from bot.validation import EMAIL_PATTERN
+
+DELIVERY_LIMIT_BYTES = 2 * 1024 * 1024  # what is kept of one delivery (a posted body, a mail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,24 @@ class Vendor(Reader, Protocol):
     def verify(self, received: Received, source: SourceConfig) -> bool: ...
 
     def event_id(self, received: Received) -> str | None: ...
+
+
+def incoming(vendor: Vendor, source: SourceConfig, received: Received) -> Incoming:
+    """A delivery ready to keep: named by its vendor's event id (else by its content), with the
+    reason its parser cannot read it, if it cannot (it is kept all the same, for a replay)."""
+    try:
+        vendor.parse(received, source)
+        unusable = None
+    except Unusable as error:
+        unusable = error.reason
+    return Incoming(
+        source.name,
+        vendor.event_id(received) or content_id(received.body),
+        received.content_type,
+        {key: received.headers[key] for key in vendor.kept_headers if key in received.headers},
+        received.body,
+        unusable,
+    )
 
 
 def json_object(body: bytes) -> dict[str, Any]:

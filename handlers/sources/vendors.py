@@ -17,6 +17,7 @@ from handlers.sources import (
     freshdesk,
     generic,
     googleplay,
+    imap,
     intercom,
     mailgun,
     postmark,
@@ -26,7 +27,8 @@ from handlers.sources import (
 )
 from handlers.sources.base import Reader, Received, Vendor
 
-# The kinds that post to us (`POST /sources/NAME`).
+# The kinds whose raw deliveries we verify and name: those that post to us (`POST /sources/NAME`),
+# and the mailboxes we poll, whose messages are kept the same way (an IMAP source takes no posts).
 VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.ZENDESK: zendesk,
     SourceKind.INTERCOM: intercom,
@@ -36,6 +38,7 @@ VENDORS: dict[SourceKind, Vendor] = {
     SourceKind.POSTMARK: postmark,
     SourceKind.MAILGUN: mailgun,
     SourceKind.SENDGRID: sendgrid,
+    SourceKind.IMAP: imap,
 }
 # Every kind whose kept deliveries are read here: those that post, and those we poll.
 READERS: dict[SourceKind, Reader] = {

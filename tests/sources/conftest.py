@@ -1,9 +1,9 @@
-"""The real server with Slack on (against the fake Web API) and sources sealed with a key, and
-the email vendors' ways of posting."""
+"""The real server with Slack on (against the fake Web API), sources sealed with a key, the
+email vendors' ways of posting, and an IMAP server of the test's own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from bot.admin.secrets import new_key
 from bot.core import Core
 from handlers.chat import ChatAdapter
 from handlers.server import chat_adapters
+from tests.support.dovecot import ThrowawayDovecot, running_dovecot
 from tests.support.email import encode_multipart, mailgun_sign
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.slack import slack_settings
@@ -35,3 +36,10 @@ def multipart() -> Callable[..., tuple[bytes, str]]:
 @pytest.fixture
 def mailgun_signed() -> Callable[..., dict[str, str]]:
     return mailgun_sign
+
+
+@pytest.fixture
+def dovecot() -> Iterator[ThrowawayDovecot]:
+    """A Dovecot IMAP server of the test's own, started (skip with `needs_dovecot`)."""
+    with running_dovecot() as server:
+        yield server
