@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from bot.core import Core
+from handlers import api
 from handlers.server import build_server
 from tests.support.core import make_core
 
@@ -26,8 +27,12 @@ EXAMPLES_PER_OPERATION = 30
 
 
 @pytest.fixture
-def live_server(db_url: str) -> Iterator[tuple[str, Core]]:
-    """The real app on a real port, served from its own thread (schemathesis calls are sync)."""
+def live_server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Core]]:
+    """The real app on a real port, served from its own thread (schemathesis calls are sync).
+
+    Rate limits would answer the fuzzer's flood of made-up tokens with 429s: they are
+    raised out of its way (tests/hardening/test_probe_small.py holds them)."""
+    monkeypatch.setattr(api, "LOOKUP_BURST", 1_000_000)
     core = make_core(db_url, ALLHANDS_API_RATE=10_000, ALLHANDS_API_BURST=10_000)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(build_server(core, []))
