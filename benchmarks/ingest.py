@@ -169,7 +169,7 @@ def ours_import(path: Path, db_path: Path) -> float:
         CsvFile.check(path), "legacy", Identity(Platform.CLI, "bench", "bench")
     )
     elapsed = time.perf_counter() - start
-    db.dispose()
+    db.close()
     assert report.imported == ROWS, report
     return elapsed
 

@@ -199,7 +199,7 @@ def _wait_until_sent(database_url: str, timeout: float = 30.0) -> None:
             time.sleep(0.2)
         print("outbox NOT empty at the end")
     finally:
-        db.dispose()
+        db.close()
 
 
 async def _post_bare(

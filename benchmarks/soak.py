@@ -330,7 +330,7 @@ def _wait_until_drained(database_url: str, slack: FakeSlackApi, items: int) -> i
                 return pending
             time.sleep(0.5)
     finally:
-        db.dispose()
+        db.close()
 
 
 def _lost(slack: FakeSlackApi, run: Run) -> int:
