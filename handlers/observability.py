@@ -26,6 +26,7 @@ from bot.delivery.backlog import waiting_work
 from bot.errors import DatabaseUnavailable
 from bot.ports.clock import Clock
 from bot.ports.store import Store
+from handlers.metrics_access import MetricsAccess
 
 log = logging.getLogger(__name__)
 
@@ -187,16 +188,21 @@ def _count(request: web.Request, status: str, seconds: float) -> None:
 
 
 class Metrics:
-    """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time."""
+    """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time.
+    Only for a client that `MetricsAccess` lets in."""
 
-    def __init__(self, db: Store, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock, access: MetricsAccess) -> None:
         self._db = db
         self._clock = clock
+        self._access = access
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/metrics", self.scrape)
 
     async def scrape(self, request: web.Request) -> web.Response:
+        refusal = self._access.refusal(request)
+        if refusal is not None:
+            return refusal.response()
         await asyncio.to_thread(self._measure_backlogs)
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
