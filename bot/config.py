@@ -55,7 +55,10 @@ class Settings(BaseSettings):
         description="Public base URL of this server, used in links (optional).",
     )
     log_level: str = Field(
-        "INFO", validation_alias="ALLHANDS_LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR."
+        "INFO",
+        validation_alias="ALLHANDS_LOG_LEVEL",
+        description="DEBUG, INFO, WARNING or ERROR. The Slack and Bot Framework libraries stay "
+        "at INFO or above: their DEBUG lines carry whole messages, customers' words included.",
     )
     log_format: Literal["text", "json"] = Field(
         "text",

@@ -93,13 +93,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+# Libraries whose DEBUG lines carry whole requests and answers: slack_sdk logs each Web API
+# call's arguments and response (a card's text and blocks, the customer's words), Socket Mode's
+# envelopes and Bolt its acks; msrest logs the Bot Connector's bodies when its HTTP logging is on.
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msrest")
+
+
 def configure_logging(level: str, log_format: str) -> None:
-    """Root logging for `allhands serve`: JSON lines in production, plain text in dev."""
+    """Root logging for `allhands serve`: JSON lines in production, plain text in dev.
+
+    ALLHANDS_LOG_LEVEL=DEBUG opens our own DEBUG lines, never `PAYLOAD_LOGGERS`' (INFO at most):
+    customers' words do not belong in logs."""
     handler = logging.StreamHandler()
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
     logging.basicConfig(level=level, handlers=[handler])
+    quietest = max(logging.getLevelNamesMapping()[level], logging.INFO)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(quietest)
 
 
 class AccessLog(AbstractAccessLogger):
