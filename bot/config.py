@@ -55,7 +55,10 @@ class Settings(BaseSettings):
         description="Public base URL of this server, used in links (optional).",
     )
     log_level: str = Field(
-        "INFO", validation_alias="ALLHANDS_LOG_LEVEL", description="DEBUG, INFO, WARNING or ERROR."
+        "INFO",
+        validation_alias="ALLHANDS_LOG_LEVEL",
+        description="DEBUG, INFO, WARNING or ERROR. The Slack and Bot Framework libraries stay "
+        "at INFO or above: their DEBUG lines carry whole messages, customers' words included.",
     )
     log_format: Literal["text", "json"] = Field(
         "text",
@@ -97,6 +100,12 @@ class Settings(BaseSettings):
         None,
         validation_alias="ALLHANDS_CUSTOMER_LOOKUP_TOKEN",
         description="Sent to the customer look-up as `Authorization: Bearer TOKEN` (optional).",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        validation_alias="ALLHANDS_METRICS_TOKEN",
+        description="Bearer token `/metrics` asks for (`Authorization: Bearer TOKEN`); without "
+        "it, `/metrics` answers only requests from this machine (loopback).",
     )
     imap_poll_seconds: float = Field(
         60.0,
@@ -286,6 +295,13 @@ class Settings(BaseSettings):
         if value.strip() and not ((url.scheme == "https" and url.hostname) or local):
             raise ValueError("must be an https:// URL (http:// only to 127.0.0.1 or localhost)")
         return value.strip()
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty token (`ALLHANDS_METRICS_TOKEN=` in a compose file) would match an empty
+        header: it means no token."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod

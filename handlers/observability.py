@@ -26,6 +26,7 @@ from bot.delivery.backlog import waiting_work
 from bot.errors import DatabaseUnavailable
 from bot.ports.clock import Clock
 from bot.ports.store import Store
+from handlers.metrics_access import MetricsAccess
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+# Libraries whose DEBUG lines carry whole requests and answers: slack_sdk logs each Web API
+# call's arguments and response (a card's text and blocks, the customer's words), Socket Mode's
+# envelopes and Bolt its acks; msrest logs the Bot Connector's bodies when its HTTP logging is on.
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt", "msrest")
+
+
 def configure_logging(level: str, log_format: str) -> None:
-    """Root logging for `allhands serve`: JSON lines in production, plain text in dev."""
+    """Root logging for `allhands serve`: JSON lines in production, plain text in dev.
+
+    ALLHANDS_LOG_LEVEL=DEBUG opens our own DEBUG lines, never `PAYLOAD_LOGGERS`' (INFO at most):
+    customers' words do not belong in logs."""
     handler = logging.StreamHandler()
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
     logging.basicConfig(level=level, handlers=[handler])
+    quietest = max(logging.getLevelNamesMapping()[level], logging.INFO)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(quietest)
 
 
 class AccessLog(AbstractAccessLogger):
@@ -187,16 +200,21 @@ def _count(request: web.Request, status: str, seconds: float) -> None:
 
 
 class Metrics:
-    """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time."""
+    """`/metrics` in Prometheus text format; outbox depth and age are read at scrape time.
+    Only for a client that `MetricsAccess` lets in."""
 
-    def __init__(self, db: Store, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock, access: MetricsAccess) -> None:
         self._db = db
         self._clock = clock
+        self._access = access
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/metrics", self.scrape)
 
     async def scrape(self, request: web.Request) -> web.Response:
+        refusal = self._access.refusal(request)
+        if refusal is not None:
+            return refusal.response()
         await asyncio.to_thread(self._measure_backlogs)
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 

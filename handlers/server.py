@@ -15,6 +15,7 @@ from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middlewar
 from handlers.background import Background
 from handlers.chat import ChatAdapter
 from handlers.cli.context import ConfigError
+from handlers.metrics_access import MetricsAccess
 from handlers.observability import ANSWERING_KEY, MIDDLEWARES, Answering, Metrics
 from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
@@ -65,6 +66,11 @@ def chat_adapters(core: Core, *, dev: bool) -> tuple[list[ChatAdapter], list[str
     return adapters, lines
 
 
+def metrics_access(core: Core) -> MetricsAccess:
+    token = core.settings.metrics_token
+    return MetricsAccess(token.get_secret_value() if token else None)
+
+
 def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) -> web.Application:
     """The one aiohttp application: ingest API, health, and every chat adapter's routes; with
     `work`, the inbox, outbox and schedule too (else `allhands work` processes run them).
@@ -75,7 +81,7 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
     )
     Health(core.desk, core.router.warnings).mount(app)
-    Metrics(core.db, core.clock).mount(app)
+    Metrics(core.db, core.clock, metrics_access(core)).mount(app)
     limits = TokenBuckets(core.settings.api_rate, core.settings.api_burst)
     IngestApi(core.desk, core.tokens, limits).mount(app)
     source_limits = TokenBuckets(core.settings.source_rate, core.settings.source_burst)
@@ -107,7 +113,7 @@ def build_status_server(core: Core) -> web.Application:
     it changes it, and an orchestrator can probe it."""
     app = web.Application(middlewares=MIDDLEWARES)
     Health(core.desk, core.router.warnings).mount(app)
-    Metrics(core.db, core.clock).mount(app)
+    Metrics(core.db, core.clock, metrics_access(core)).mount(app)
     return app
 
 

@@ -1,10 +1,12 @@
 """Sends one day's digest to its targets, each exactly once across every replica.
 
-Before sending to a target the sender claims the row (job "digest", key "DATE:TARGET") in
-`job_runs`; only the replica whose insert won sends, and it marks the row finished afterwards.
-A failed send gives the row back, so the next heartbeat (still inside the grace window) tries
-again. A replica that dies between claim and send leaves the row claimed: that target misses
-one digest rather than ever getting two.
+Progress is kept per target in `job_runs` (job "digest", key "DATE:TARGET"). The digest is built
+first; then each target in turn is claimed, sent and marked finished, so a process that dies
+part-way leaves the targets after it unclaimed, and the next heartbeat of any replica (or of the
+restarted process), still inside the grace window, sends them. Only the replica whose insert won
+sends. A failed send gives the row back, so the next heartbeat tries again. The one target whose
+send was in flight when its process died keeps its unfinished claim: it may have landed, so it
+is never sent again rather than risk a second copy (`digest.unsure` in the log says which).
 """
 
 from __future__ import annotations
@@ -81,23 +83,40 @@ class DigestSender:
         self, day: date, targets: Sequence[Target], *, force: bool = False
     ) -> list[Delivery]:
         """Send the digest of local `day` to every target not yet served (all with `force`)."""
-        results: list[Delivery] = []
-        mine: list[Target] = []
-        for target in targets:
-            if target.platform not in self._publishers:
-                results.append(Delivery(target, "platform off"))
-            elif await asyncio.to_thread(self._claim, day, target) or force:
-                mine.append(target)
-            else:
-                results.append(Delivery(target, "already sent"))
-        if mine:
+        status = {t: "platform off" for t in targets if t.platform not in self._publishers}
+        reachable = [t for t in targets if t not in status]
+        waiting = reachable if force else await asyncio.to_thread(self.unserved, day, reachable)
+        status |= {t: "already sent" for t in reachable if t not in waiting}
+        if waiting:
             digest = await asyncio.to_thread(
                 build_digest, self._db, self._plan, day, self._clock.now()
             )
             chart = await asyncio.to_thread(render_chart, digest)
-            for target in mine:
-                results.append(Delivery(target, await self._deliver(day, target, digest, chart)))
-        return results
+            for target in waiting:
+                if await asyncio.to_thread(self._claim, day, target) or force:
+                    status[target] = await self._deliver(day, target, digest, chart)
+                else:
+                    status[target] = "already sent"
+        return [Delivery(target, status[target]) for target in targets]
+
+    def unserved(self, day: date, targets: Sequence[Target]) -> list[Target]:
+        """The targets on a platform that is on that nobody has claimed `day`'s digest for; says
+        which claims were left unfinished by another process (sending now, or stopped mid-send)."""
+        on = [target for target in targets if target.platform in self._publishers]
+        keys = {_key(day, target): target for target in on}
+        with self._db.read() as uow:
+            claims = uow.jobs.claims(JOB, keys)
+        for claim in claims:
+            if not claim.finished and claim.owner != self._owner:
+                log.info(
+                    "digest.unsure target=%s day=%s owner=%s: sent elsewhere now, or its "
+                    "process stopped mid-send; not sent again",
+                    keys[claim.key].key,
+                    day,
+                    claim.owner,
+                )
+        claimed = {claim.key for claim in claims}
+        return [target for key, target in keys.items() if key not in claimed]
 
     async def _deliver(self, day: date, target: Target, digest: Digest, chart: Chart) -> str:
         publisher = self._publishers[target.platform]

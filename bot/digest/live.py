@@ -6,6 +6,8 @@ on every replica without a restart.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -18,6 +20,8 @@ from bot.digest.delivery import CHAT_PLATFORMS, DigestSender, Target
 from bot.digest.period import DigestPlan, parse_weekdays
 from bot.domain import Platform
 from bot.ports.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class LiveDigestSettings:
@@ -55,7 +59,8 @@ class LiveDigestSettings:
 
 
 class DigestJob:
-    """Sends each due day's digest to every target; remembers days it has fully served."""
+    """Sends each due day's digest to every target; remembers days it has fully served, and
+    says once which targets a day's digest never reached when its grace window closed."""
 
     def __init__(self, sender: DigestSender, plan: DigestPlan, targets: Sequence[Target]) -> None:
         self._sender = sender
@@ -70,6 +75,17 @@ class DigestJob:
             results = await self._sender.send(day, self._targets)
             if all(result.status != "failed" for result in results):
                 self._done.add(day)
+        for day in self._plan.past_grace(now):
+            if day not in self._done:
+                self._done.add(day)
+                missed = await asyncio.to_thread(self._sender.unserved, day, self._targets)
+                if missed:
+                    log.warning(
+                        "digest.skipped day=%s targets=%s reason=grace-window-over hours=%s",
+                        day,
+                        ",".join(target.key for target in missed),
+                        self._plan.grace.total_seconds() / 3600,
+                    )
 
 
 class LiveDigestJob:

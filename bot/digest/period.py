@@ -86,6 +86,15 @@ class DigestPlan:
             and self.send_time(day) <= now < self.send_time(day) + self.grace
         ]
 
+    def past_grace(self, now: datetime) -> list[date]:
+        """Digest days (yesterday's and today's) whose grace window is over: never sent now."""
+        today = self.today(now)
+        return [
+            day
+            for day in (today - timedelta(days=1), today)
+            if day.weekday() in self.weekdays and self.send_time(day) + self.grace <= now
+        ]
+
     def period(self, digest_day: date) -> Period:
         first = self.previous_digest_day(digest_day)
         return Period(

@@ -186,6 +186,16 @@ class RawDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class RunClaim:
+    """Who claimed one run of a job, and whether it finished: an unfinished claim is a run in
+    progress, or one whose process stopped mid-way."""
+
+    key: str
+    owner: str
+    finished: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PollState:
     """Where polling a source got to: everything it changed up to `reached` is kept; the last
     poll's time, and why it failed when it did (for the operator)."""

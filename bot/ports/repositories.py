@@ -38,6 +38,7 @@ from bot.ports.records import (
     OutboxMessage,
     PollState,
     RawDelivery,
+    RunClaim,
     StoredSource,
     ThemeRow,
     TokenInfo,
@@ -347,6 +348,10 @@ class JobRepository(Protocol):
         ...
 
     def release_run(self, job: str, key: str) -> None: ...
+
+    def claims(self, job: str, keys: Iterable[str]) -> list[RunClaim]:
+        """The claims among `keys` that exist, finished or not."""
+        ...
 
     def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool: ...
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
+from bot.ports.records import RunClaim
 from storage.models import InboundDeliveryRow, JobRunRow
 from storage.plans import insert_for
 from storage.repositories.sql import insert_returning, table_of
@@ -50,6 +52,14 @@ class JobRepository:
             .delete()
             .where(JobRunRow.job == job, JobRunRow.key == key, JobRunRow.finished_at.is_(None))
         )
+
+    def claims(self, job: str, keys: Iterable[str]) -> list[RunClaim]:
+        rows = self._session.execute(
+            select(JobRunRow.key, JobRunRow.owner, JobRunRow.finished_at).where(
+                JobRunRow.job == job, JobRunRow.key.in_(list(keys))
+            )
+        )
+        return [RunClaim(key, owner, finished is not None) for key, owner, finished in rows]
 
     def first_delivery(self, platform: Platform, delivery_id: str, now: datetime) -> bool:
         """True the first time a platform delivery id is seen; False for every retry."""

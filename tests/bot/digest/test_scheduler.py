@@ -7,6 +7,8 @@ one database still send each digest once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -40,15 +42,20 @@ class Recorder:
         self._clock = clock
         self._log = log
         self.fail_next = 0
+        self.hang_on: str | None = None  # a target whose send never returns
+        self.in_flight = asyncio.Event()
 
     async def post_to_channel(self, channel: str, digest: Digest, chart: Chart) -> None:
-        self._record(Target(self.platform, channel), digest)
+        await self._record(Target(self.platform, channel), digest)
 
     async def send_to_person(self, email: str, digest: Digest, chart: Chart) -> bool:
-        self._record(Target(self.platform, email, person=True), digest)
+        await self._record(Target(self.platform, email, person=True), digest)
         return True
 
-    def _record(self, target: Target, digest: Digest) -> None:
+    async def _record(self, target: Target, digest: Digest) -> None:
+        if target.key == self.hang_on:
+            self.in_flight.set()
+            await asyncio.Event().wait()
         if self.fail_next:
             self.fail_next -= 1
             raise DeliveryError("rate limited", retry_after=30)
@@ -176,3 +183,67 @@ async def test_the_running_server_loop_sends_a_missed_digest_at_start_then_stops
     replica.close()
 
     assert sorted(key for key, _, _ in log) == sorted(t.key for t in TARGETS)
+
+
+async def crash_mid_send(db_url: str, clock: FakeClock, log: list) -> None:
+    """Replica "a" sends the 09:00 digest and dies while the Teams channel's send is in flight:
+    the Slack channel has had it, the executives' direct messages are still to go."""
+    crashed = Replica(db_url, plan(time(9, 0)), clock, log, "a")
+    crashed.publishers[Platform.TEAMS].hang_on = TARGETS[1].key
+    beat = asyncio.create_task(crashed.runner.run_pending())
+    await asyncio.wait_for(crashed.publishers[Platform.TEAMS].in_flight.wait(), PATIENCE)
+    beat.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await beat
+    crashed.close()
+    assert [key for key, _, _ in log] == [TARGETS[0].key]
+
+
+async def test_a_restart_inside_the_grace_window_sends_what_a_crash_left_once(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    log: list[tuple[str, date, datetime]] = []
+    clock = FakeClock(local(date(2026, 3, 9), 9, 0))
+    await crash_mid_send(db_url, clock, log)
+
+    clock.advance(minutes=30)
+    restarted = Replica(db_url, plan(time(9, 0)), clock, log, "b")
+    with caplog.at_level(logging.INFO, logger="bot.digest"):
+        for _ in range(3):
+            await restarted.runner.run_pending()
+            clock.advance(minutes=10)
+    restarted.close()
+
+    # The Teams channel's send may have landed before the crash: never sent a second time.
+    expected = {TARGETS[0].key: 1, TARGETS[2].key: 1, TARGETS[3].key: 1}
+    assert Counter(key for key, _, _ in log) == Counter(expected)
+    assert [at for key, _, at in log if key != TARGETS[0].key] == [
+        local(date(2026, 3, 9), 9, 30)
+    ] * 2
+    unsure = [r.getMessage() for r in caplog.records if r.getMessage().startswith("digest.unsure")]
+    assert unsure == [
+        f"digest.unsure target={TARGETS[1].key} day=2026-03-09 owner=a: sent elsewhere now, "
+        "or its process stopped mid-send; not sent again"
+    ]
+
+
+async def test_past_the_grace_window_what_a_crash_left_is_skipped_and_logged(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    log: list[tuple[str, date, datetime]] = []
+    clock = FakeClock(local(date(2026, 3, 9), 9, 0))
+    await crash_mid_send(db_url, clock, log)
+
+    clock.current = local(date(2026, 3, 9), 15, 30)  # the six hours' grace ended at 15:00
+    late = Replica(db_url, plan(time(9, 0)), clock, log, "b")
+    with caplog.at_level(logging.WARNING, logger="bot.digest"):
+        await late.runner.run_pending()
+        await late.runner.run_pending()
+    late.close()
+
+    assert [key for key, _, _ in log] == [TARGETS[0].key]
+    skipped = [r.getMessage() for r in caplog.records if "day=2026-03-09" in r.getMessage()]
+    assert skipped == [
+        f"digest.skipped day=2026-03-09 targets={TARGETS[2].key},{TARGETS[3].key} "
+        "reason=grace-window-over hours=6.0"
+    ]
