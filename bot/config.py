@@ -117,8 +117,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None,
         validation_alias="ALLHANDS_SECRET_KEY",
-        description="Key that seals source secrets and credentials in the database (32 "
-        "url-safe base64 bytes); else read from ALLHANDS_SECRET_KEY_FILE.",
+        description="Key that seals source secrets, credentials and webhook signing secrets in "
+        "the database (32 url-safe base64 bytes); else read from ALLHANDS_SECRET_KEY_FILE.",
     )
     secret_key_file: str = Field(
         "./allhands.key",

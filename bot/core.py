@@ -73,10 +73,10 @@ class Core:
             if on
         ]
         router = ConfiguredRouter(db, fallback, enabled)
-        webhooks = WebhookDirectory(db, clock)
+        box = SecretBox(settings.sealing_key())
+        webhooks = WebhookDirectory(db, clock, box)
         desk = Desk(db, router, listeners, clock, webhooks)
         inbox = Inbox(db, clock)
-        box = SecretBox(settings.sealing_key())
         sources = SourceRegistry(db, box, clock, settings.public_url)
         return cls(
             settings,
@@ -85,7 +85,7 @@ class Core:
             Tokens(db, clock),
             listeners,
             clock,
-            Admin(db, clock),
+            Admin(db, clock, box),
             router,
             webhooks,
             LiveDigestSettings(settings, db),

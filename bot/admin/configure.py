@@ -2,7 +2,8 @@
 
 Values live in the database, so every replica sees a change without a restart; every change
 is audited with who, when, the old and the new value. Only leads change configuration from
-chat; the operator at the terminal (`who=None`) is trusted.
+chat; the operator at the terminal (`who=None`) is trusted. Secrets in a setting (an outbound
+webhook's signing secret) are sealed in the database with the key source secrets use.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from time import monotonic
 from typing import Any, Literal
 
 from bot.admin.schemas import EMAIL, Strict, redact_secrets, validate
+from bot.admin.secrets import SecretBox, open_fields, seal_fields
 from bot.domain import Identity, Person, Platform
 from bot.errors import Forbidden, Invalid
 from bot.ports.clock import Clock, SystemClock
@@ -19,15 +21,15 @@ from bot.ports.store import Store, UnitOfWork
 
 
 class Admin:
-    def __init__(self, db: Store, clock: Clock | None = None) -> None:
+    def __init__(self, db: Store, clock: Clock | None = None, box: SecretBox | None = None) -> None:
         self._db = db
         self._clock: Clock = clock or SystemClock()
+        self._box = box or SecretBox(None)
 
     def read(self, key: str) -> Strict:
         """Anyone may read configuration."""
         with self._db.read() as uow:
-            stored = uow.config.get(key)
-        return validate(key, stored or {})
+            return stored_setting(uow, key, self._box)
 
     def change(self, key: str, value: Any, who: Identity | None) -> Strict:
         """Replace one setting; refused unless `who` is a lead (or the operator, `None`)."""
@@ -36,7 +38,7 @@ class Admin:
             actor = self._authorised(uow, who)
             uow.config.put(
                 key,
-                typed.model_dump(mode="json"),
+                seal_fields(typed.model_dump(mode="json"), self._box),
                 actor.id if actor else None,
                 who.platform if who else Platform.CLI,
                 self._clock.now(),
@@ -113,17 +115,22 @@ class CachedSetting:
     Chat changes reach all replicas within `ttl` without a database read on every hot-path use.
     """
 
-    def __init__(self, db: Store, key: str, ttl: float = 2.0) -> None:
+    def __init__(self, db: Store, key: str, ttl: float = 2.0, box: SecretBox | None = None) -> None:
         self._db = db
         self._key = key
         self._ttl = ttl
+        self._box = box or SecretBox(None)
         self._value: Strict | None = None
         self._loaded_at = 0.0
 
     def value(self) -> Strict:
         if self._value is None or monotonic() - self._loaded_at > self._ttl:
             with self._db.read() as uow:
-                stored = uow.config.get(self._key)
-            self._value = validate(self._key, stored or {})
+                self._value = stored_setting(uow, self._key, self._box)
             self._loaded_at = monotonic()
         return self._value
+
+
+def stored_setting(uow: UnitOfWork, key: str, box: SecretBox) -> Strict:
+    """One setting as stored (its secrets opened), or its defaults when never set."""
+    return validate(key, open_fields(uow.config.get(key) or {}, box))

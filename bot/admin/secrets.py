@@ -7,6 +7,8 @@ value written with another key is refused rather than read as garbage.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot.errors import Invalid
@@ -45,6 +47,42 @@ class SecretBox:
                 "secret_key",
             )
         return self._fernet
+
+
+SEALED = "sealed:"
+
+
+def seal_fields(value: Any, box: SecretBox) -> Any:
+    """A setting's value as stored: every `secret` field in it sealed, when there is a key.
+
+    Without one a secret is stored as given, as before sealing existed; reading copes with both.
+    """
+    if not box.ready:
+        return value
+    if isinstance(value, dict):
+        return {
+            key: SEALED + box.seal(item)
+            if key == "secret" and isinstance(item, str) and not item.startswith(SEALED)
+            else seal_fields(item, box)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [seal_fields(item, box) for item in value]
+    return value
+
+
+def open_fields(value: Any, box: SecretBox) -> Any:
+    """A stored setting's value with its sealed `secret` fields opened."""
+    if isinstance(value, dict):
+        return {
+            key: box.open(item.removeprefix(SEALED))
+            if key == "secret" and isinstance(item, str) and item.startswith(SEALED)
+            else open_fields(item, box)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [open_fields(item, box) for item in value]
+    return value
 
 
 def _fernet(key: str) -> Fernet:

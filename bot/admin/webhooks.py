@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.admin.configure import CachedSetting
 from bot.admin.schemas import WEBHOOK_EVENTS, Webhook, WebhooksConfig
+from bot.admin.secrets import SecretBox
 from bot.domain import EventKind, Feedback, Person, Platform
 from bot.errors import Invalid
 from bot.ports.clock import Clock
@@ -58,10 +59,10 @@ class WebhookDirectory:
     """The webhooks leads configured, as every replica currently sees them, and the deliveries
     the outbox gave up on."""
 
-    def __init__(self, db: Store, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock, box: SecretBox | None = None) -> None:
         self._db = db
         self._clock = clock
-        self._setting = CachedSetting(db, "webhooks")
+        self._setting = CachedSetting(db, "webhooks", box=box)
 
     def _hooks(self) -> list[Webhook]:
         config = self._setting.value()

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.admin.configure import Admin
 from bot.admin.routing import StaticRouter
+from bot.admin.secrets import SecretBox, new_key
 from bot.admin.webhooks import SIGNATURE_HEADER, WebhookDirectory
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
@@ -64,12 +65,12 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
 
 
 def _setup(
-    database: SqlStore, clock: FakeClock, url: str, **hook: object
+    database: SqlStore, clock: FakeClock, url: str, box: SecretBox | None = None, **hook: object
 ) -> tuple[Desk, OutboxWorker]:
-    Admin(database, clock).change(
+    Admin(database, clock, box).change(
         "webhooks", {"hooks": [{"name": "crm", "url": url, "secret": SECRET, **hook}]}, None
     )
-    directory = WebhookDirectory(database, clock)
+    directory = WebhookDirectory(database, clock, box)
     desk = Desk(database, StaticRouter(), LogChanges(), clock, directory)
     sender = HttpWebhookSender(clock)
     SENDERS.append(sender)
@@ -148,3 +149,14 @@ async def test_rejected_delivery_is_listed_and_can_be_redelivered(
         uow.commit()
     await worker.drain_once()
     assert [r["event"] for r in endpoint.received] == ["feedback.closed"]
+
+
+async def test_a_sealed_secret_still_signs_every_delivery(
+    database: SqlStore, clock: FakeClock, receiver: tuple[Receiver, str]
+) -> None:
+    endpoint, url = receiver
+    desk, worker = _setup(database, clock, url, SecretBox(new_key()))
+    ref = desk.ingest(FeedbackDraft(source="crm", body="Hi"), person("crm", Platform.API)).item.ref
+    desk.claim(ref, person("ana"))
+    await worker.drain_once()
+    assert [body["event"] for body in endpoint.received] == ["feedback.claimed"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.admin.configure import Admin
-from bot.admin.schemas import RoutesConfig
+from bot.admin.schemas import RoutesConfig, WebhooksConfig
+from bot.admin.secrets import SEALED, SecretBox, new_key
 from bot.errors import Forbidden, Invalid
 from storage.uow import SqlStore
 from tests.support.builders import person
@@ -75,3 +76,37 @@ def test_bad_values_name_the_field(database: SqlStore) -> None:
         admin.change("routes", {"rules": [{"name": "x", "destinations": []}]}, None)
     with pytest.raises(Invalid, match="unknown setting"):
         admin.change("colour", {}, None)
+
+
+HOOK = {"name": "crm", "url": "https://crm.example.com/hook", "secret": "s" * 24}
+
+
+def stored_hooks(database: SqlStore) -> list[dict[str, object]]:
+    with database.read() as uow:
+        stored = uow.config.get("webhooks")
+    assert stored is not None
+    return list(stored["hooks"])
+
+
+def test_a_webhook_secret_is_sealed_in_the_database_and_read_back(
+    database: SqlStore, clock: FakeClock
+) -> None:
+    admin = Admin(database, clock, SecretBox(new_key()))
+    admin.change("webhooks", {"hooks": [HOOK]}, None)
+    stored = stored_hooks(database)[0]["secret"]
+    assert isinstance(stored, str)
+    assert stored.startswith(SEALED)
+    assert HOOK["secret"] not in stored
+    hooks = admin.read("webhooks")
+    assert isinstance(hooks, WebhooksConfig)
+    assert hooks.hooks[0].secret == HOOK["secret"]
+
+
+def test_without_a_key_a_secret_is_kept_as_given_and_another_key_cannot_open_a_sealed_one(
+    database: SqlStore, clock: FakeClock
+) -> None:
+    Admin(database, clock).change("webhooks", {"hooks": [HOOK]}, None)
+    assert stored_hooks(database)[0]["secret"] == HOOK["secret"]
+    Admin(database, clock, SecretBox(new_key())).change("webhooks", {"hooks": [HOOK]}, None)
+    with pytest.raises(Invalid, match="cannot be read with this ALLHANDS_SECRET_KEY"):
+        Admin(database, clock, SecretBox(new_key())).read("webhooks")
