@@ -9,10 +9,16 @@ from aiohttp.test_utils import TestClient
 from bot.core import Core
 from bot.domain import State
 from bot.ports.records import ListFilter
-from tests.handlers.test_api import ITEM, assert_matches
 from tests.support.builders import person
+from tests.support.openapi import assert_matches
 
 Client = TestClient[object, object]
+ITEM = {
+    "source": "zendesk",
+    "external_id": "t-1",
+    "body": "My card was declined",
+    "customer": {"name": "Dana", "email": "dana@example.com"},
+}
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from storage.db import create_db_engine, downgrade, upgrade
 from storage.models import ApiTokenRow
 from tests.support.core import make_core
 
-OLD_TOKEN = "ah_made-before-tokens-had-scopes"  # noqa: S105 - a test's made-up token
+OLD_TOKEN = "ah_made-before-tokens-had-scopes"
 
 
 def test_existing_tokens_may_read_and_submit_any_source_after_the_upgrade(db_url: str) -> None:
