@@ -66,16 +66,18 @@ class Settings(BaseSettings):
         description="text (for people) or json (one object per line, with request ids).",
     )
     api_rate: float = Field(
-        50.0,
+        100.0,
         gt=0,
         validation_alias="ALLHANDS_API_RATE",
-        description="Ingest API requests per second allowed per token, per replica.",
+        description="Items per second each API token may submit (a batch of N counts N, any "
+        "other request 1), shared by all replicas.",
     )
     api_burst: int = Field(
-        200,
+        1000,
         ge=1,
         validation_alias="ALLHANDS_API_BURST",
-        description="Ingest API requests a token may send at once before the rate applies.",
+        description="Items a token may submit at once before the rate applies; also the "
+        "largest batch it may send.",
     )
     source_rate: float = Field(
         20.0,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.domain import BODY_MAX_CHARS, Kind, Severity
 from bot.validation import EMAIL_PATTERN, HTTP_URL, NOT_BLANK
 
-_SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+SOURCE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _TAG_MAX = 50
 TAGS_MAX = 20
 
@@ -69,7 +69,9 @@ class FeedbackDraft(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     # The document's pattern is the lower-cased slug; the validator also lower-cases for you.
-    source: str = Field(min_length=1, max_length=64, json_schema_extra={"pattern": _SOURCE.pattern})
+    source: str = Field(
+        min_length=1, max_length=64, json_schema_extra={"pattern": SOURCE_SLUG.pattern}
+    )
     external_id: str | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     title: str | None = Field(None, max_length=300)
     body: str = Field(min_length=1, max_length=BODY_MAX_CHARS, pattern=NOT_BLANK)
@@ -85,7 +87,7 @@ class FeedbackDraft(BaseModel):
     @classmethod
     def _source_is_a_slug(cls, value: str) -> str:
         value = value.lower()
-        if not _SOURCE.match(value):
+        if not SOURCE_SLUG.match(value):
             raise ValueError("use lower-case letters, digits, '.', '_' or '-' (e.g. zendesk)")
         return value
 

@@ -20,15 +20,16 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.delivery.group_commit import ingest_queue
-from bot.domain import Identity, Platform, State
+from bot.domain import Feedback, Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, DatabaseUnavailable, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft
-from bot.ports.records import ListFilter
+from bot.ports.records import ListFilter, TokenGrant
+from bot.rate_limits import SharedBuckets
 from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
 from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
-from handlers.item_json import item_json
+from handlers.item_json import item_json, receipt_json
 from handlers.rate_limit import TokenBuckets
 
 log = logging.getLogger(__name__)
@@ -140,9 +141,11 @@ def _invalid(error: ValidationError, prefix: str = "") -> Problem:
 
 
 class IngestApi:
-    """The `/api/v1` routes."""
+    """The `/api/v1` routes. Each token may submit only items of its sources, and read items
+    only when it was made to (`TokenScope`); its rate counts items, in a bucket every replica
+    shares (`SharedBuckets`)."""
 
-    def __init__(self, desk: Desk, tokens: Tokens, limits: TokenBuckets) -> None:
+    def __init__(self, desk: Desk, tokens: Tokens, limits: SharedBuckets) -> None:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
@@ -161,12 +164,13 @@ class IngestApi:
         return web.json_response(openapi_document())
 
     async def create(self, request: web.Request) -> web.Response:
-        token = await self._authenticate(request)
+        grant = await self._admit(request)
         payload = await _json_body(request, ITEM_LIMIT_BYTES)
         try:
             draft = FeedbackDraft.model_validate(payload)
         except ValidationError as error:
             raise _invalid(error) from None
+        _check_sources(grant, [draft.source])
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= 200:
             raise Problem(
@@ -175,21 +179,22 @@ class IngestApi:
                 "Idempotency-Key must be 1 to 200 characters.",
                 errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}],
             )
-        result = await self._queue.submit(IngestRequest(draft, _api_identity(token), key))
+        result = await self._queue.submit(IngestRequest(draft, _api_identity(grant), key))
         location = f"/api/v1/feedback/{result.item.ref}"
         return web.json_response(
-            item_json(result.item),
+            _shown(grant, result.item),
             status=201 if result.created else 200,
             headers={"Location": location},
         )
 
     async def create_batch(self, request: web.Request) -> web.Response:
-        token = await self._authenticate(request)
+        grant = await self._authenticate(request)
         payload = await _json_body(request, BATCH_LIMIT_BYTES)
         try:
             batch = BatchIn.model_validate(payload)
         except ValidationError as error:
             raise _invalid(error) from None
+        await self._spend(grant, len(batch.items))
         drafts: list[FeedbackDraft] = []
         errors: list[dict[str, str]] = []
         for index, raw in enumerate(batch.items):
@@ -200,13 +205,14 @@ class IngestApi:
         if errors:
             detail = f"{len(errors)} problem(s) in the batch; nothing was stored"
             raise Problem(422, "invalid-fields", detail, errors=errors)
-        results = await asyncio.to_thread(self._desk.ingest_many, drafts, _api_identity(token))
+        _check_sources(grant, [draft.source for draft in drafts], batch=True)
+        results = await asyncio.to_thread(self._desk.ingest_many, drafts, _api_identity(grant))
         body = {
             "results": [
                 {
                     "index": i,
                     "status": "created" if r.created else "existing",
-                    "item": item_json(r.item),
+                    "item": _shown(grant, r.item),
                 }
                 for i, r in enumerate(results)
             ]
@@ -214,12 +220,12 @@ class IngestApi:
         return web.json_response(body, status=200)
 
     async def show(self, request: web.Request) -> web.Response:
-        await self._authenticate(request)
+        _check_read(await self._admit(request))
         item = await asyncio.to_thread(self._desk.get, request.match_info["ref"])
         return web.json_response(item_json(item, with_comments=True))
 
     async def list(self, request: web.Request) -> web.Response:
-        await self._authenticate(request)
+        _check_read(await self._admit(request))
         where = _list_filter(request.query)
         items = await asyncio.to_thread(self._desk.search, where)
         next_cursor = _cursor(items[-1].id) if len(items) == where.limit else None
@@ -228,42 +234,61 @@ class IngestApi:
         )
 
     async def add_comment(self, request: web.Request) -> web.Response:
-        token = await self._authenticate(request)
+        grant = await self._admit(request)
         payload = await _json_body(request, ITEM_LIMIT_BYTES)
         try:
             comment = CommentIn.model_validate(payload)
         except ValidationError as error:
             raise _invalid(error) from None
         ref = request.match_info["ref"]
-        await asyncio.to_thread(self._desk.comment, ref, _api_identity(token), comment.text)
+        if grant.scope.sources is not None:
+            _check_sources(grant, [(await asyncio.to_thread(self._desk.get, ref)).source])
+        await asyncio.to_thread(self._desk.comment, ref, _api_identity(grant), comment.text)
         item = await asyncio.to_thread(self._desk.get, ref)
         return web.json_response(
-            item_json(item, with_comments=True),
+            _shown(grant, item, with_comments=True),
             status=201,
             headers={"Location": f"/api/v1/feedback/{item.ref}"},
         )
 
-    async def _authenticate(self, request: web.Request) -> str:
+    async def _admit(self, request: web.Request) -> TokenGrant:
+        """The request's token, one unit of its rate spent."""
+        grant = await self._authenticate(request)
+        await self._spend(grant, 1)
+        return grant
+
+    async def _authenticate(self, request: web.Request) -> TokenGrant:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        name = None
+        grant = None
         token = token.strip()
         if scheme.lower() == "bearer" and token:
-            name = self._tokens.cached(token) or await self._look_up(request, token)
-        if name is None:
+            grant = self._tokens.cached(token) or await self._look_up(request, token)
+        if grant is None:
             detail = "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."
             raise Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
-        wait = self._limits.take(name)
+        return grant
+
+    async def _spend(self, grant: TokenGrant, items: int) -> None:
+        """Spend `items` from the token's bucket, or refuse the request (nothing stored)."""
+        if items > self._limits.burst:
+            detail = (
+                f"A batch may hold at most {self._limits.burst} items for token "
+                f"'{grant.name}'; send {items} in smaller batches."
+            )
+            errors = [{"field": "items", "message": f"at most {self._limits.burst} items"}]
+            raise Problem(422, "invalid-fields", detail, errors=errors)
+        wait = await asyncio.to_thread(self._limits.take, f"api:{grant.name}", items)
         if wait > 0:
             raise Problem(
                 429,
                 "rate-limited",
-                f"Too many requests for token '{name}'; slow down.",
+                f"Token '{grant.name}' is over its rate of {self._limits.rate:g} items a "
+                f"second; {items} more in {math.ceil(wait)} s.",
                 headers={"Retry-After": str(math.ceil(wait))},
             )
-        return name
 
-    async def _look_up(self, request: web.Request, token: str) -> str | None:
+    async def _look_up(self, request: web.Request, token: str) -> TokenGrant | None:
         """A token not seen lately costs a database read: each address gets only so many, so
         a stream of made-up tokens cannot turn into a stream of reads."""
         wait = self._lookups.take(request.remote or "unknown")
@@ -277,8 +302,43 @@ class IngestApi:
         return await asyncio.to_thread(self._tokens.authenticate, token)
 
 
-def _api_identity(token_name: str) -> Identity:
-    return Identity(Platform.API, token_name, token_name)
+def _api_identity(grant: TokenGrant) -> Identity:
+    return Identity(Platform.API, grant.name, grant.name)
+
+
+def _check_read(grant: TokenGrant) -> None:
+    if not grant.scope.read:
+        raise Problem(
+            403,
+            "forbidden",
+            f"Token '{grant.name}' may only submit; reading items and customers takes a token "
+            "created with --read.",
+        )
+
+
+def _check_sources(grant: TokenGrant, sources: list[str], *, batch: bool = False) -> None:
+    """403 naming `source` when the token may not submit one of `sources` (in a batch, each
+    item at fault is named too); nothing is stored then."""
+    refused = [i for i, source in enumerate(sources) if not grant.scope.allows(source)]
+    if not refused:
+        return
+    may = ", ".join(sorted(grant.scope.sources or ()))
+    errors = [
+        {
+            "field": f"items.{i}.source" if batch else "source",
+            "message": f"token '{grant.name}' may not submit source '{sources[i]}'",
+        }
+        for i in refused
+    ]
+    detail = f"Token '{grant.name}' may submit only items of {may}; nothing was stored."
+    raise Problem(403, "forbidden", detail, errors=errors, extra={"field": "source"})
+
+
+def _shown(grant: TokenGrant, item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
+    """The item as this token may see it: whole for one that may read, else only a receipt."""
+    if grant.scope.read:
+        return item_json(item, with_comments=with_comments)
+    return receipt_json(item)
 
 
 async def read_bounded(request: web.Request, limit: int) -> bytes:

@@ -99,6 +99,18 @@ _ITEM = {
         },
     },
 }
+# What a token without read access is told about an item it submitted (`receipt_json`).
+_RECEIPT = {
+    "type": "object",
+    "required": ["ref", "source", "external_id", "created_at"],
+    "additionalProperties": False,
+    "properties": {
+        "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
+        "source": {"type": "string"},
+        "external_id": _NULLABLE_STRING,
+        "created_at": _TIME,
+    },
+}
 _PROBLEM = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
@@ -149,6 +161,7 @@ def openapi_document() -> dict[str, Any]:
         "FeedbackIn": draft,
         "CommentIn": _schema_of(CommentIn),
         "Item": _ITEM,
+        "Receipt": _RECEIPT,
         "Problem": _PROBLEM,
         "BatchIn": {
             "type": "object",
@@ -165,7 +178,11 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     item_response = {"content": _json(_ref("Item"))}
-    write_errors = _problems(400, 401, 413, 415, 422, 429, 503)
+    # A token that may not read is answered with a receipt instead of the item.
+    written = {"content": _json({"oneOf": [_ref("Item"), _ref("Receipt")]})}
+    # 403: a source the token may not submit (`field`: source), or reading without read access.
+    write_errors = _problems(400, 401, 403, 413, 415, 422, 429, 503)
+    read_errors = _problems(401, 403, 422, 429, 503)
     ref_param = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "openapi": "3.1.0",
@@ -189,8 +206,8 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "requestBody": {"required": True, "content": _json(_ref("FeedbackIn"))},
                     "responses": {
-                        "201": {"description": "Created", **item_response},
-                        "200": {"description": "Seen before: the existing item", **item_response},
+                        "201": {"description": "Created", **written},
+                        "200": {"description": "Seen before: the existing item", **written},
                         **write_errors,
                         **_problems(409),
                     },
@@ -226,7 +243,7 @@ def openapi_document() -> dict[str, Any]:
                                 }
                             ),
                         },
-                        **_problems(401, 422, 429, 503),
+                        **read_errors,
                     },
                 },
             },
@@ -248,7 +265,9 @@ def openapi_document() -> dict[str, Any]:
                                                 "properties": {
                                                     "index": {"type": "integer"},
                                                     "status": {"enum": ["created", "existing"]},
-                                                    "item": _ref("Item"),
+                                                    "item": {
+                                                        "oneOf": [_ref("Item"), _ref("Receipt")]
+                                                    },
                                                 },
                                             },
                                         }
@@ -266,7 +285,8 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [ref_param],
                     "responses": {
                         "200": {"description": "The item", **item_response},
-                        **_problems(401, 404, 422, 429, 503),
+                        **read_errors,
+                        **_problems(404),
                     },
                 }
             },
@@ -276,8 +296,9 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [ref_param],
                     "requestBody": {"required": True, "content": _json(_ref("CommentIn"))},
                     "responses": {
-                        "201": {"description": "The item with its comments", **item_response},
-                        **_problems(400, 401, 404, 413, 415, 422, 429, 503),
+                        "201": {"description": "The item with its comments", **written},
+                        **write_errors,
+                        **_problems(404),
                     },
                 }
             },

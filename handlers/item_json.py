@@ -60,3 +60,14 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]
     return data
+
+
+def receipt_json(item: Feedback) -> dict[str, Any]:
+    """What a write-only token is told about an item it submitted: where it is, nothing of the
+    customer nor of what colleagues made of it (that takes a token that may read)."""
+    return {
+        "ref": item.ref,
+        "source": item.source,
+        "external_id": item.external_id,
+        "created_at": rfc3339(item.created_at),
+    }

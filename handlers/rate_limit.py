@@ -1,6 +1,8 @@
-"""Token buckets per API token, so one runaway client cannot starve the others.
+"""Token buckets in memory, per key: look-ups of unknown API tokens per client address, and
+deliveries per source, so one runaway sender cannot starve the others.
 
-Kept in memory: the limit holds per replica, so N replicas admit up to N times the rate.
+The limit holds per replica, so N replicas admit up to N times the rate; the API's own rate
+per token is shared by every replica instead (`bot.rate_limits.SharedBuckets`).
 """
 
 from __future__ import annotations

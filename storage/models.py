@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -184,6 +185,9 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # What it may do (`TokenScope`): the sources it may submit (NULL: any), whether it may read.
+    sources: Mapped[list[str] | None]
+    can_read: Mapped[bool] = mapped_column(Boolean)
 
 
 class IdempotencyKeyRow(Base):
@@ -395,3 +399,15 @@ class MailboxStateRow(Base):
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     owner: Mapped[str | None] = mapped_column(String(200))
     leased_until: Mapped[datetime | None]
+
+
+class RateBucketRow(Base):
+    """A token bucket every replica spends from (one per API token): `tokens` left when last
+    spent, at `refilled_at` (seconds since the epoch). One guarded UPDATE spends, so two
+    replicas never spend the same tokens."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    refilled_at: Mapped[float] = mapped_column(Double)

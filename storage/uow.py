@@ -26,6 +26,7 @@ from storage.repositories.jobs import JobRepository
 from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
         self.cards = CardRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.tokens = TokenRepository(self.session)
+        self.rate_buckets = RateBucketRepository(self.session)
         self.jobs = JobRepository(self.session)
         self.inbox = InboxRepository(self.session)
         self.config = ConfigRepository(self.session, self.people)

@@ -85,10 +85,31 @@ class InboxDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenScope:
+    """What an API token may do: submit items of `sources` only (None: of any source), and
+    read items and customers only when `read` (else it may only write)."""
+
+    sources: frozenset[str] | None = None
+    read: bool = False
+
+    def allows(self, source: str) -> bool:
+        return self.sources is None or source in self.sources
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """A live token as a request presents it: whose it is and what it may do."""
+
+    name: str
+    scope: TokenScope
+
+
+@dataclass(frozen=True, slots=True)
 class TokenInfo:
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    scope: TokenScope
 
 
 @dataclass(frozen=True, slots=True)

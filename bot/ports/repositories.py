@@ -41,7 +41,9 @@ from bot.ports.records import (
     RunClaim,
     StoredSource,
     ThemeRow,
+    TokenGrant,
     TokenInfo,
+    TokenScope,
     WaitingRow,
 )
 
@@ -78,6 +80,10 @@ class FeedbackRepository(Protocol):
         ...
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]: ...
+
+    def has_source(self, source: str) -> bool:
+        """Whether any item came from `source`."""
+        ...
 
     def id_by_external(self, source: str, external_id: str) -> int | None: ...
 
@@ -327,13 +333,32 @@ class InboxRepository(Protocol):
 
 
 class TokenRepository(Protocol):
-    def add(self, name: str, token_hash: str, now: datetime) -> bool: ...
+    def add(self, name: str, token_hash: str, scope: TokenScope, now: datetime) -> bool:
+        """False when a live token has that name already."""
+        ...
 
-    def name_for_hash(self, token_hash: str) -> str | None: ...
+    def grant_for_hash(self, token_hash: str) -> TokenGrant | None:
+        """The live token with that hash, or None."""
+        ...
+
+    def scope_of(self, name: str) -> TokenScope | None:
+        """What the live token named `name` may do, or None when there is none."""
+        ...
 
     def all(self) -> list[TokenInfo]: ...
 
     def revoke(self, name: str, now: datetime) -> bool: ...
+
+
+class RateBucketRepository(Protocol):
+    """Token buckets kept in the database, so every replica spends from the same one."""
+
+    def spend(self, key: str, cost: float, rate: float, burst: float, now: float) -> float:
+        """Take `cost` from `key`'s bucket (refilled at `rate` per second up to `burst`, full
+        on first use) in one guarded update, so two processes never spend the same tokens.
+        0 when taken; otherwise nothing is taken and the answer is the seconds until `cost`
+        would be there. `now` is in seconds since the epoch."""
+        ...
 
 
 class JobRepository(Protocol):

@@ -21,6 +21,7 @@ from bot.ports.repositories import (
     MailboxRepository,
     OutboxRepository,
     PeopleRepository,
+    RateBucketRepository,
     SourceRepository,
     TokenRepository,
 )
@@ -53,6 +54,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def rate_buckets(self) -> RateBucketRepository: ...
 
     @property
     def jobs(self) -> JobRepository: ...

@@ -137,6 +137,12 @@ class FeedbackRepository:
         )
         return {e for e in found if e is not None}
 
+    def has_source(self, source: str) -> bool:
+        found = self._session.scalar(
+            select(FeedbackRow.id).where(FeedbackRow.source == source).limit(1)
+        )
+        return found is not None
+
     def id_by_external(self, source: str, external_id: str) -> int | None:
         return self._session.scalar(
             select(FeedbackRow.id).where(

@@ -40,6 +40,48 @@ def test_token_create_prints_the_token_alone_on_the_last_line(db_url: str) -> No
     assert again.stderr.strip() == "allhands: There is no active token named zendesk."
 
 
+def test_token_create_limits_a_token_and_token_list_shows_what_it_may_do(
+    db_url: str, tmp_path: Path
+) -> None:
+    args = ("token", "create", "--name", "stores", "--source", "appstore", "--source", "zendesk")
+    created = run(db_url, *args, "--read")
+    assert created.exit_code == 0, created.output
+    assert created.stdout.strip().startswith("ah_")
+    assert run(db_url, "token", "create", "--name", "crm").exit_code == 0
+    path = tmp_path / "survey.csv"
+    path.write_text("body\nLove it\n")
+    assert run(db_url, "import", str(path), "--source", "survey").exit_code == 0
+    assert run(db_url, "token", "create", "--name", "survey", "--source", "Survey").exit_code == 0
+    lines = [line.split("\t") for line in run(db_url, "token", "list").stdout.splitlines()]
+    assert [(line[0], line[2], line[3]) for line in lines] == [
+        ("crm", "active", "sources=any write-only"),
+        ("stores", "active", "sources=appstore,zendesk read"),
+        ("survey", "active", "sources=survey write-only"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("zendsk", "allhands: unknown source 'zendsk': name a kind of source ("),
+        ("  ", "allhands: --source cannot be blank: name a source, e.g. zendesk"),
+        ("", "allhands: --source cannot be blank: name a source, e.g. zendesk"),
+        ("Not a source!", "allhands: unknown source 'not a source!': name a kind of source ("),
+    ],
+)
+def test_token_create_refuses_an_unknown_or_blank_source_in_one_line(
+    db_url: str, source: str, said: str
+) -> None:
+    refused = run(
+        db_url, "token", "create", "--name", "x", "--source", "appstore", "--source", source
+    )
+    assert refused.exit_code == 2
+    assert refused.stdout == ""
+    assert len(refused.stderr.splitlines()) == 1
+    assert refused.stderr.startswith(said)
+    assert run(db_url, "token", "list").stdout == ""
+
+
 def test_feedback_verbs_act_as_a_named_person(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "one.csv"
     path.write_text("body,external_id\nThe export button is broken,x1\n")

@@ -99,7 +99,7 @@ def test_serve_dev_keeps_one_live_dev_token_across_runs(db_url: str) -> None:
         assert started.exit_code == 0, started.output
         printed.append(next(w for w in started.stdout.split() if w.startswith("ah_")))
     states = [line.split("\t") for line in run(db_url, "token", "list").stdout.splitlines()]
-    assert sorted((name, state.split()[0]) for name, _, state in states) == [
+    assert sorted((name, state.split()[0]) for name, _, state, _ in states) == [
         ("dev", "active"),
         ("dev", "revoked"),
         ("dev", "revoked"),

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.core import Core
-from handlers.api_schema import openapi_document
+from tests.support.openapi import assert_matches
 
 Client = TestClient[object, object]
 ITEM = {
@@ -26,16 +26,6 @@ ITEM = {
     "customer": {"name": "Dana", "email": "dana@example.com", "company": "Acme", "tier": "gold"},
     "received_at": "2026-03-01T10:00:00Z",
 }
-
-
-def assert_matches(schema_name: str, data: Any) -> None:
-    document = openapi_document()
-    schema = {
-        **document["components"]["schemas"][schema_name],
-        "components": document["components"],
-    }
-    resolver_root = {"components": document["components"]}
-    jsonschema.validate(data, {**schema, **resolver_root})
 
 
 async def _post(client: Client, auth: dict[str, str], body: Any, **headers: str) -> Any:

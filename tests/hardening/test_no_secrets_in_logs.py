@@ -97,7 +97,7 @@ async def test_a_full_api_session_logs_no_token_or_secret(
 ) -> None:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    token = cli_token(db_url, "create", "--name", "zendesk")
+    token = cli_token(db_url, "create", "--name", "zendesk", "--read")
     revoked = cli_token(db_url, "create", "--name", "old")
     cli_token(db_url, "revoke", "old")
     core = make_core(db_url)  # the secrets come from the environment, as in production
@@ -166,7 +166,7 @@ async def test_a_full_run_on_every_surface_logs_no_token_or_secret(
         assert result.exit_code == 0, result.output
         return result.stdout.strip().splitlines()[-1]
 
-    token = run("token", "create", "--name", "zendesk")
+    token = run("token", "create", "--name", "zendesk", "--read")
     revoked = run("token", "create", "--name", "old")
     run("token", "revoke", "old")
     hook = Hook()
