@@ -25,6 +25,8 @@ from bot.domain import EventKind, Kind, Platform, ref_for
 from bot.ports.records import HelperRow, WaitingRow
 from bot.ports.repositories import DigestQueries
 from bot.ports.store import Store
+from bot.privacy.masking import Masker
+from bot.privacy.shown import stored_masker
 
 CHART_DAYS = 14
 TRAILING_DAYS = 7
@@ -110,6 +112,7 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
         # A period is a week at most, so the 7 days before it start within the themes' window.
         rows = queries.arrivals(last_week_start, period.end, stride)
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
+        masker = stored_masker(uow)
     themes = find_themes(rows, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
     in_period = [s for s in scored if s.row.arrived >= period.start]
@@ -128,9 +131,9 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
         themes=themes,
         sentiment=sentiment,
         sentiment_before=before,
-        quotes=pick_quotes(in_period, themes, mask=plan.mask_customers),
+        quotes=pick_quotes(in_period, themes, mask=plan.mask_customers, masker=masker),
         waiting=waiting,
-        oldest_open=tuple(_open_item(row, now) for row in oldest),
+        oldest_open=tuple(_open_item(row, now, masker) for row in oldest),
         people=work.people(period.start),
         helpers=_leaderboard(work.since(period.start)),
         helpers_week=_leaderboard(work.since(week_start)),
@@ -183,8 +186,8 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _open_item(row: WaitingRow, now: datetime) -> OpenItem:
-    title = row.title or row.body.strip().splitlines()[0]
+def _open_item(row: WaitingRow, now: datetime, masker: Masker) -> OpenItem:
+    title = masker.mask(row.title or row.body.strip().splitlines()[0])
     return OpenItem(
         id=row.id,
         ref=ref_for(row.id),

@@ -24,6 +24,7 @@ from bot.digest.render import shorten
 from bot.digest.themes import text_of, words
 from bot.domain import Kind, Severity, ref_for
 from bot.ports.records import ThemeRow
+from bot.privacy.masking import Masker
 
 QUOTES = 3
 QUOTE_CHARS = 180
@@ -98,15 +99,16 @@ def mix(scored: Sequence[Scored], scale: int = 1) -> SentimentMix:
 
 
 def pick_quotes(
-    scored: Sequence[Scored], themes: Sequence[Theme], *, mask: bool
+    scored: Sequence[Scored], themes: Sequence[Theme], *, mask: bool, masker: Masker
 ) -> tuple[Quote, ...]:
-    """Up to three quotes: one per mood (largest mood first), topping up from any mood."""
+    """Up to three quotes: one per mood (largest mood first), topping up from any mood; their
+    personal data masked before they are cut, so no number is left half shown."""
     ranked = sorted(scored, key=lambda s: _rank(s.row, themes))
     by_mood = {m: [s for s in ranked if s.mood == m] for m in (NEGATIVE, NEUTRAL, POSITIVE)}
     order = sorted(by_mood, key=lambda m: -len(by_mood[m]))
     picked = [by_mood[m][0] for m in order if by_mood[m]]
     picked += [s for s in ranked if s not in picked]
-    return tuple(_quote(s, mask) for s in picked[:QUOTES])
+    return tuple(_quote(s, mask, masker) for s in picked[:QUOTES])
 
 
 def _rank(row: ThemeRow, themes: Sequence[Theme]) -> tuple[int, int, int]:
@@ -119,9 +121,9 @@ def _rank(row: ThemeRow, themes: Sequence[Theme]) -> tuple[int, int, int]:
     return (-hits, len(row.body) > QUOTE_CHARS, row.feedback_id)
 
 
-def _quote(scored: Scored, mask: bool) -> Quote:
+def _quote(scored: Scored, mask: bool, masker: Masker) -> Quote:
     row = scored.row
-    text = " ".join(row.body.split())
+    text = masker.mask(" ".join(row.body.split()))
     customer = row.customer_name
     if mask:
         text = _LONG_NUMBER.sub("[number]", _EMAIL.sub("[email]", text))
