@@ -38,14 +38,12 @@ class Span:
     mask: str
 
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]*)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24})(?![\w-])"
-)
+_EMAIL = re.compile(r"(?<![\w.%+'-])(\w[\w.%+'-]*)@((?:[\w-]+\.)+[^\W\d_]{2,24})(?![\w-])")
 
 # A card: 13 to 19 digits, in groups separated by single spaces or dashes.
 _CARD = re.compile(r"(?<![\w.,/-])\d(?:[ -]?\d){12,18}(?![\w/-]|[.,]\d)")
 _CARD_LENGTHS: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = (
-    (("4",), frozenset({13, 16, 19})),  # Visa
+    (("4",), frozenset({16, 19})),  # Visa (13 digits: long retired)
     (tuple(str(p) for p in range(51, 56)), frozenset({16})),  # Mastercard
     (tuple(str(p) for p in range(2221, 2721)), frozenset({16})),  # Mastercard 2-series
     (("34", "37"), frozenset({15})),  # American Express
@@ -53,7 +51,7 @@ _CARD_LENGTHS: tuple[tuple[tuple[str, ...], frozenset[int]], ...] = (
     (("35",), frozenset({16, 17, 18, 19})),  # JCB
     (("36", "38", "39", *(str(p) for p in range(300, 306))), frozenset({14, 16})),  # Diners
     (("62",), frozenset({16, 17, 18, 19})),  # UnionPay
-    (("50", "56", "57", "58", "6304", "67"), frozenset(range(12, 20))),  # Maestro
+    (("50", "56", "57", "58", "6304", "67"), frozenset(range(16, 20))),  # Maestro
 )
 
 # Each country's IBAN length (ISO 13616 registry).
@@ -80,12 +78,13 @@ _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})(?=[ ]?[A-Za-z0-9
 
 # A phone number: `+` or `00` and a country code, or a national number with a trunk `0` or the
 # North American (415) 555-0100 shape. Separators are single spaces, dots, dashes, slashes or
-# brackets; a bare run of digits (an order number) or a date never has the shape.
+# brackets; a bare run of digits (an order number) or a date never has the shape, and neither
+# has the tail of a longer run of groups (a broken IBAN, a reference).
 _PHONE = re.compile(
-    r"""(?<![\w+#/.:-])(?:
-        (?P<intl>(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .\-/]?\(?\d{1,5}\)?){2,6})
+    r"""(?<![\w+#/.:-])(?<!\d[ .-])(?:
+        (?P<intl>(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .\-/]?(?:\(\d{1,5}\)|\d{1,5})){2,6})
       | (?P<nanp>(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4})
-      | (?P<trunk>\(?0\d{1,4}\)?(?:[ .\-/]\d{2,8}){1,4})
+      | (?P<trunk>(?:\(0\d{1,4}\)|0\d{1,4})(?:[ .\-/]\d{2,8}){1,4})
     )(?![\w-]|[.:/]\d)""",
     re.VERBOSE,
 )
