@@ -24,7 +24,6 @@ from bot.digest.render import shorten
 from bot.digest.themes import text_of, words
 from bot.domain import Kind, Severity, ref_for
 from bot.ports.records import ThemeRow
-from bot.privacy.masking import Masker
 
 QUOTES = 3
 QUOTE_CHARS = 180
@@ -99,16 +98,15 @@ def mix(scored: Sequence[Scored], scale: int = 1) -> SentimentMix:
 
 
 def pick_quotes(
-    scored: Sequence[Scored], themes: Sequence[Theme], *, mask: bool, masker: Masker
+    scored: Sequence[Scored], themes: Sequence[Theme], *, mask: bool
 ) -> tuple[Quote, ...]:
-    """Up to three quotes: one per mood (largest mood first), topping up from any mood; their
-    personal data masked before they are cut, so no number is left half shown."""
+    """Up to three quotes: one per mood (largest mood first), topping up from any mood."""
     ranked = sorted(scored, key=lambda s: _rank(s.row, themes))
     by_mood = {m: [s for s in ranked if s.mood == m] for m in (NEGATIVE, NEUTRAL, POSITIVE)}
     order = sorted(by_mood, key=lambda m: -len(by_mood[m]))
     picked = [by_mood[m][0] for m in order if by_mood[m]]
     picked += [s for s in ranked if s not in picked]
-    return tuple(_quote(s, mask, masker) for s in picked[:QUOTES])
+    return tuple(_quote(s, mask) for s in picked[:QUOTES])
 
 
 def _rank(row: ThemeRow, themes: Sequence[Theme]) -> tuple[int, int, int]:
@@ -121,9 +119,9 @@ def _rank(row: ThemeRow, themes: Sequence[Theme]) -> tuple[int, int, int]:
     return (-hits, len(row.body) > QUOTE_CHARS, row.feedback_id)
 
 
-def _quote(scored: Scored, mask: bool, masker: Masker) -> Quote:
+def _quote(scored: Scored, mask: bool) -> Quote:
     row = scored.row
-    text = masker.mask(" ".join(row.body.split()))
+    text = " ".join(row.body.split())
     customer = row.customer_name
     if mask:
         text = _LONG_NUMBER.sub("[number]", _EMAIL.sub("[email]", text))

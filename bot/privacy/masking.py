@@ -38,7 +38,7 @@ class Span:
     mask: str
 
 
-_EMAIL = re.compile(r"(?<![\w.%+'-])(\w[\w.%+'-]*)@((?:[\w-]+\.)+[^\W\d_]{2,24})(?![\w-])")
+_EMAIL = re.compile(r"(?<![\w.%+-])(\w[\w.%+'-]*)@((?:[\w-]+\.)+[^\W\d_]{2,24})(?![\w-])")
 
 # A card: 13 to 19 digits, in groups separated by single spaces or dashes.
 _CARD = re.compile(r"(?<![\w.,/-])\d(?:[ -]?\d){12,18}(?![\w/-]|[.,]\d)")

@@ -17,6 +17,7 @@ MASKER = Masker()
         ("write to jane.doe@example.com today", "write to j•••@example.com today"),
         ("<ANA+refunds@Mail.Example.CO.UK>", "<A•••@Mail.Example.CO.UK>"),
         ("josé@ejemplo.es.", "j•••@ejemplo.es."),
+        ("{'email': 'ana@example.com'}", "{'email': 'a•••@example.com'}"),
     ],
 )
 def test_an_email_keeps_its_first_letter_and_its_domain(text: str, masked: str) -> None:
