@@ -10,7 +10,7 @@ numbers and dates readable: a run of digits is only a card or an IBAN when its c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -244,6 +244,3 @@ class Masker:
         if isinstance(value, list | tuple):
             return [self.mask_json(inner) for inner in value]
         return value
-
-    def masks_any(self, texts: Iterable[str | None]) -> bool:
-        return any(text and self.spans(text) for text in texts)

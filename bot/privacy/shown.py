@@ -101,9 +101,6 @@ class Privacy:
         masker = self.masker()
         return tuple(masked_item(item, masker) for item in items)
 
-    def event(self, event: Event) -> Event:
-        return masked_event(event, self.masker())
-
     def story(self, story: CustomerStory) -> CustomerStory:
         return masked_story(story, self.masker())
 
