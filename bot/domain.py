@@ -157,6 +157,8 @@ class Feedback:
     version: int
     comments: tuple[Comment, ...] = field(default=())
     source_status: str | None = None  # the status the source gives its conversation
+    # This copy shows its title or body with personal data masked (`bot.privacy.shown`).
+    text_masked: bool = False
 
     @property
     def ref(self) -> str:

@@ -38,6 +38,7 @@ from bot.ports.chat import Router
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
+from bot.privacy.shown import Privacy
 
 COMMENT_MAX_CHARS = 4_000
 
@@ -108,6 +109,7 @@ class Desk:
         self.db = db
         self.fanout = Fanout(router, listener, webhooks)
         self.clock: Clock = clock or SystemClock()
+        self.privacy = Privacy(db)  # what every chat surface shows of an item
 
     # ---- intake -------------------------------------------------------------------------
 
@@ -225,6 +227,18 @@ class Desk:
         if item is None:
             raise NotFound(f"There is no feedback {ref}.")
         return item
+
+    def shown(self, ref: str) -> Feedback:
+        """The item as chat may show it: personal data masked."""
+        return self.privacy.item(self.get(ref))
+
+    def shown_search(self, where: ListFilter) -> tuple[Feedback, ...]:
+        """`search`, as chat may show the items: personal data masked."""
+        return self.privacy.items(self.search(where))
+
+    def full_text(self, ref: str, who: Identity) -> Feedback:
+        """The item unmasked, for its claimer or a lead while leads allow it (Forbidden else)."""
+        return self.privacy.full_text(self.get(ref), self.person(who))
 
     def search(self, where: ListFilter) -> list[Feedback]:
         with self.db.read() as uow:

@@ -39,7 +39,12 @@ class Background:
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
         self.outbox = OutboxWorker(
-            core.db, posters, core.clock, webhooks=webhooks, stories=core.stories
+            core.db,
+            posters,
+            core.clock,
+            webhooks=webhooks,
+            stories=core.stories,
+            privacy=core.desk.privacy,
         )
         self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.core import Core
 from bot.metrics import CountChanges
+from bot.privacy.logs import install_log_masking
 from handlers.api import BATCH_LIMIT_BYTES, Health, IngestApi, problem_middleware
 from handlers.background import Background
 from handlers.chat import ChatAdapter
@@ -76,6 +77,7 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     `work`, the inbox, outbox and schedule too (else `allhands work` processes run them).
 
     Cards are routed to exactly the platforms served here, whatever turned each adapter on."""
+    install_log_masking(core.desk.privacy.last_masker)
     core.router.deliver_to(adapter.platform for adapter in adapters)
     app = web.Application(
         middlewares=[*MIDDLEWARES, problem_middleware], client_max_size=BATCH_LIMIT_BYTES
@@ -124,6 +126,7 @@ async def run_worker(
 ) -> None:
     """`allhands work`: the inbox, outbox and schedule until `stopping` is set; with `status`
     (host, port), its health and metrics are served there too."""
+    install_log_masking(core.desk.privacy.last_masker)
     core.listeners.add(CountChanges())
     background = Background(core, adapters)
     runner = None

@@ -17,6 +17,7 @@ from bot.admin.configure import Admin
 from bot.admin.schemas import (
     CustomersConfig,
     DigestSettings,
+    PrivacyConfig,
     RotaConfig,
     RoutesConfig,
     TimeoutsConfig,
@@ -70,6 +71,18 @@ FIELDS = (
         "Customer fields on cards",
         "Fields of your customer look-up to show, comma-separated, e.g. plan, arr, owner.name",
     ),
+    FormField(
+        "mask_patterns",
+        "Also mask (personal data)",
+        "One regular expression per line, e.g. CUST-\\d{6}; emails, phone numbers, card numbers "
+        "and IBANs are always masked on cards, in the digest, webhooks and logs",
+        multiline=True,
+    ),
+    FormField(
+        "show_full_text",
+        "Show full text",
+        "yes: an item's claimer and the leads may see its words unmasked; no: nobody may",
+    ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 _CRITERIA = {
@@ -81,6 +94,8 @@ _CRITERIA = {
     "keyword": "keywords",
 }
 _EMAIL = re.compile(EMAIL_PATTERN)
+_YES_NO = {True: "yes", False: "no"}
+_FROM_YES_NO = {"yes": True, "no": False}
 _DIGEST_FIELDS = {
     "digest_time": "time",
     "timezone": "timezone",
@@ -220,11 +235,22 @@ def parse_rota(text: str) -> dict[str, Any]:
     return {"shifts": shifts}
 
 
+def _privacy(values: Mapping[str, str], before: Mapping[str, str]) -> dict[str, Any]:
+    """Patterns one per line (a pattern may hold commas and blanks); full text yes or no."""
+    shown = values.get("show_full_text", before["show_full_text"]).strip().lower()
+    if shown not in _FROM_YES_NO:
+        raise Invalid("show_full_text: answer yes or no", "show_full_text")
+    patterns = values.get("mask_patterns", before["mask_patterns"]).splitlines()
+    return {"patterns": patterns, "show_full_text": _FROM_YES_NO[shown]}
+
+
 def form_field(setting_path: str) -> str:
     """The form field a setting's error belongs to: "digest.timezone" → "timezone"."""
     key, _, rest = setting_path.partition(".")
     if key == "customers":
         return "customer_fields"
+    if key == "privacy":
+        return "show_full_text" if rest.startswith("show_full_text") else "mask_patterns"
     if key == "digest":
         attribute = rest.split(".", 1)[0]
         return next((f for f, a in _DIGEST_FIELDS.items() if a == attribute), "digest_time")
@@ -233,10 +259,11 @@ def form_field(setting_path: str) -> str:
 
 def current(admin: Admin) -> dict[str, str]:
     """Every field's current text, for pre-filling the form."""
-    routes, timeouts, rota, digest, customers = (
-        admin.read(key) for key in ("routes", "timeouts", "rota", "digest", "customers")
+    routes, timeouts, rota, digest, customers, privacy = (
+        admin.read(key) for key in ("routes", "timeouts", "rota", "digest", "customers", "privacy")
     )
     assert isinstance(customers, CustomersConfig)
+    assert isinstance(privacy, PrivacyConfig)
     assert isinstance(routes, RoutesConfig)
     assert isinstance(timeouts, TimeoutsConfig)
     assert isinstance(rota, RotaConfig)
@@ -248,6 +275,8 @@ def current(admin: Admin) -> dict[str, str]:
         "timeouts": format_timeouts(timeouts),
         "rota": format_rota(rota),
         "customer_fields": ", ".join(customers.fields),
+        "mask_patterns": "\n".join(privacy.patterns),
+        "show_full_text": _YES_NO[privacy.show_full_text],
     }
     stored = digest.model_dump()
     for field, attr in _DIGEST_FIELDS.items():
@@ -277,6 +306,8 @@ def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list
         settings["rota"] = parse_rota(values["rota"])
     if "customer_fields" in changed:  # names may hold blanks: only commas separate them
         settings["customers"] = {"fields": values["customer_fields"].split(",")}
+    if "mask_patterns" in changed or "show_full_text" in changed:
+        settings["privacy"] = _privacy(values, before)
     if any(field in changed for field in _DIGEST_FIELDS):
         digest: dict[str, Any] = {}
         for field, attr in _DIGEST_FIELDS.items():

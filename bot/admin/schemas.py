@@ -1,5 +1,5 @@
-"""What support leads configure (routes, timeouts, rota, webhooks, digest, customer fields), as
-typed schemas.
+"""What support leads configure (routes, timeouts, rota, webhooks, digest, customer fields,
+privacy), as typed schemas.
 
 Each setting is stored as JSON under its key and validated on the way in and out, so a typo in
 chat or a file is refused with the field at fault, and the code only ever sees typed values.
@@ -26,6 +26,7 @@ from pydantic import (
 from bot.digest.period import check_zone, parse_weekdays
 from bot.domain import Kind, Severity
 from bot.errors import Invalid
+from bot.privacy.masking import PATTERNS_MAX, BadPattern, compile_pattern
 from bot.validation import EMAIL_PATTERN, HH_MM, HTTP_URL, LOWER_SLUG, problems
 
 EMAIL = re.compile(EMAIL_PATTERN)
@@ -194,6 +195,26 @@ class CustomersConfig(Strict):
         return names
 
 
+class PrivacyConfig(Strict):
+    """Personal data on cards, thread notes, the digest, webhooks and logs: emails, phone
+    numbers, card numbers and IBANs are always masked, and so is whatever `patterns` (regular
+    expressions) match; `show_full_text` lets an item's claimer and the leads see it unmasked."""
+
+    patterns: list[str] = Field(default_factory=list, max_length=PATTERNS_MAX)
+    show_full_text: bool = True
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        patterns = list(dict.fromkeys(v for v in values if v.strip()))
+        for pattern in patterns:
+            try:
+                compile_pattern(pattern)
+            except BadPattern as error:
+                raise ValueError(str(error)) from None
+        return patterns
+
+
 SCHEMAS: dict[str, type[Strict]] = {
     "routes": RoutesConfig,
     "timeouts": TimeoutsConfig,
@@ -201,6 +222,7 @@ SCHEMAS: dict[str, type[Strict]] = {
     "webhooks": WebhooksConfig,
     "digest": DigestSettings,
     "customers": CustomersConfig,
+    "privacy": PrivacyConfig,
 }
 
 

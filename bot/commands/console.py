@@ -16,6 +16,7 @@ from bot.admin.configure import Admin
 from bot.admin.routing import ConfiguredRouter, off_note
 from bot.admin.schemas import (
     CustomersConfig,
+    PrivacyConfig,
     RotaConfig,
     RoutesConfig,
     TimeoutsConfig,
@@ -136,9 +137,21 @@ def settings_summary(admin: Admin, sources: Sequence[tuple[str, str]]) -> str:
             ),
             f"*Claim timeouts:* {minutes}; reminders after {timeouts.untouched_hours} h untouched",
             f"*Customer fields on cards:* {', '.join(customers.fields) or 'none'}",
+            privacy_line(admin),
             sources_line(sources),
         ]
     )
+
+
+def privacy_line(admin: Admin) -> str:
+    """What is masked beyond emails, phones, cards and IBANs, and who may see the full text."""
+    privacy = admin.read("privacy")
+    assert isinstance(privacy, PrivacyConfig)
+    masked = "emails, phones, cards, IBANs"
+    if privacy.patterns:
+        masked += f" and {len(privacy.patterns)} pattern(s) leads added"
+    who = "its claimer and leads" if privacy.show_full_text else "nobody"
+    return f"*Personal data masked:* {masked}; an item's full text is shown to {who}"
 
 
 def sources_line(sources: Sequence[tuple[str, str]]) -> str:

@@ -79,12 +79,12 @@ class CommandRunner:
             case Mine():
                 me = desk.person(who)
                 mine = ListFilter(state=State.CLAIMED, claimed_by=me.id, limit=LIST_LIMIT)
-                return _listing(MINE_HEADING, desk.search(mine), claim_buttons=False)
+                return _listing(MINE_HEADING, desk.shown_search(mine), claim_buttons=False)
             case Open():
                 oldest = ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT)
-                return _listing(OPEN_HEADING, desk.search(oldest), claim_buttons=True)
+                return _listing(OPEN_HEADING, desk.shown_search(oldest), claim_buttons=True)
             case Show(ref):
-                item = desk.get(ref)
+                item = desk.shown(ref)
                 return Answer(item.ref, shown=Shown(item, desk.person(who)))
             case Claim(ref):
                 return Answer(f"You claimed {desk.claim(ref, who).item.ref}.")
@@ -113,10 +113,10 @@ class CommandRunner:
         return Answer(summary, settings=SettingsView(summary, form))
 
 
-def _listing(heading: str, items: list[Feedback], *, claim_buttons: bool) -> Answer:
+def _listing(heading: str, items: tuple[Feedback, ...], *, claim_buttons: bool) -> Answer:
     if not items:
         return Answer(f"{heading}: nothing.")
-    return Answer(heading, listing=Listing(heading, tuple(items), claim_buttons))
+    return Answer(heading, listing=Listing(heading, items, claim_buttons))
 
 
 def _cut(word: str) -> str:

@@ -33,6 +33,8 @@ from bot.ports.chat import ChatPoster, PostedCard, WebhookSender
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
 from bot.ports.store import Store
+from bot.privacy.masking import Masker
+from bot.privacy.shown import Privacy, masked_event, masked_item, masked_story
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,20 @@ class _Work:
         return self.item is not None and self.message.action in CARD_ACTIONS
 
 
+def _masked(work: _Work, masker: Masker) -> _Work:
+    """The work as it may leave: personal data masked in the item, the event, the customer's
+    earlier items and a webhook's body (the outbox row keeps them whole)."""
+    message = work.message
+    if message.platform is Platform.WEBHOOK:
+        return replace(work, message=replace(message, payload=masker.mask_json(message.payload)))
+    return replace(
+        work,
+        item=masked_item(work.item, masker) if work.item else None,
+        event=masked_event(work.event, masker) if work.event else None,
+        story=masked_story(work.story, masker),
+    )
+
+
 class OutboxWorker:
     """Drains the outbox; also a `ChangeListener`, so a committed change wakes it at once."""
 
@@ -71,6 +87,7 @@ class OutboxWorker:
         *,
         webhooks: tuple[WebhookSender, WebhookDirectory] | None = None,
         stories: CustomerStories | None = None,
+        privacy: Privacy | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         idle_poll_seconds: float = 1.0,
@@ -79,6 +96,7 @@ class OutboxWorker:
         self._posters = dict(posters)
         self._webhooks = webhooks
         self._stories = stories
+        self._privacy = privacy or Privacy(db)
         self._targets = [*self._posters, *([Platform.WEBHOOK] if webhooks else [])]
         self._clock: Clock = clock or SystemClock()
         self._lease = lease
@@ -128,9 +146,10 @@ class OutboxWorker:
         """
         if not self._targets:
             return 0
-        work, fields = await asyncio.to_thread(self._take, list(self._sending))
+        work, fields, masker = await asyncio.to_thread(self._take, list(self._sending))
         if fields:
             work = await self._with_accounts(work, fields)
+        work = [_masked(w, masker) for w in work]  # after the look-ups, which need the email
         by_channel = [
             list(group)
             for _, group in groupby(
@@ -155,12 +174,14 @@ class OutboxWorker:
 
     def _take(
         self, busy: Sequence[tuple[Platform, str]] = ()
-    ) -> tuple[list[_Work], tuple[str, ...]]:
+    ) -> tuple[list[_Work], tuple[str, ...], Masker]:
         """The due messages, each with what it needs read (for a card: its customer's earlier
-        items, one query for the round), and the account fields cards show now."""
+        items, one query for the round), the account fields cards show now, and the masker
+        for what they say."""
+        masker = self._privacy.masker()
         with self._db.read() as uow:  # most wake-ups find nothing: skip the write lock then
             if not uow.outbox.any_due(self._targets, self._clock.now(), skip=busy):
-                return [], ()
+                return [], (), masker
         with self._db.write() as uow:
             messages = uow.outbox.lease_due(
                 self._targets, self._clock.now(), self._lease, self._batch, skip=busy
@@ -179,7 +200,7 @@ class OutboxWorker:
                 event = uow.events.get(event_id) if isinstance(event_id, int) else None
                 works.append(_Work(message, item, copy, event))
             if self._stories is None or not works:
-                return works, ()
+                return works, (), masker
             shown = [w.item for w in works if w.item is not None and w.shows_card]
             histories = self._stories.histories(uow, shown)
         works = [
@@ -188,7 +209,7 @@ class OutboxWorker:
             else w
             for w in works
         ]
-        return works, self._stories.fields()
+        return works, self._stories.fields(), masker
 
     async def _with_accounts(self, works: list[_Work], fields: Sequence[str]) -> list[_Work]:
         """The cards' account fields, looked up for the whole round at once; a look-up that

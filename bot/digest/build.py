@@ -13,6 +13,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
@@ -22,9 +23,11 @@ from bot.digest.render import shorten
 from bot.digest.shifts import biggest_shifts
 from bot.digest.themes import Windows, find_themes
 from bot.domain import EventKind, Kind, Platform, ref_for
-from bot.ports.records import HelperRow, WaitingRow
+from bot.ports.records import HelperRow, ThemeRow, WaitingRow
 from bot.ports.repositories import DigestQueries
 from bot.ports.store import Store
+from bot.privacy.masking import Masker
+from bot.privacy.shown import stored_masker
 
 CHART_DAYS = 14
 TRAILING_DAYS = 7
@@ -108,7 +111,10 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
         )
         stride = max(1, math.ceil(sum(days.new[-CHART_DAYS:]) / THEME_SAMPLE))
         # A period is a week at most, so the 7 days before it start within the themes' window.
-        rows = queries.arrivals(last_week_start, period.end, stride)
+        masker = stored_masker(uow)
+        rows = [
+            _masked(row, masker) for row in queries.arrivals(last_week_start, period.end, stride)
+        ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
     themes = find_themes(rows, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
@@ -130,7 +136,7 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
         sentiment_before=before,
         quotes=pick_quotes(in_period, themes, mask=plan.mask_customers),
         waiting=waiting,
-        oldest_open=tuple(_open_item(row, now) for row in oldest),
+        oldest_open=tuple(_open_item(row, now, masker) for row in oldest),
         people=work.people(period.start),
         helpers=_leaderboard(work.since(period.start)),
         helpers_week=_leaderboard(work.since(week_start)),
@@ -183,8 +189,14 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _open_item(row: WaitingRow, now: datetime) -> OpenItem:
-    title = row.title or row.body.strip().splitlines()[0]
+def _masked(row: ThemeRow, masker: Masker) -> ThemeRow:
+    """The words themes and quotes are drawn from, personal data masked: a card number two
+    customers both quoted must not become a theme."""
+    return replace(row, title=masker.mask_optional(row.title), body=masker.mask(row.body))
+
+
+def _open_item(row: WaitingRow, now: datetime, masker: Masker) -> OpenItem:
+    title = masker.mask(row.title or row.body.strip().splitlines()[0])
     return OpenItem(
         id=row.id,
         ref=ref_for(row.id),

@@ -50,7 +50,7 @@ def preview() -> None:
 def preview_card(ctx: Context, ref: str, fmt: str) -> None:
     """Show the card of item REF, such as FB-1, as it would be posted now."""
     core = ctx.core
-    item = core.desk.get(ref)
+    item = core.desk.shown(ref)  # as posted: personal data masked (the link goes to Slack)
     if fmt == "text":
         click.echo(card_text(item))
     elif fmt == "slack":

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot.domain import Platform
 from bot.service import Outcome
 from handlers.slack import views
+from handlers.slack.blocks import full_text
 from handlers.slack.home import HomeTab
 from handlers.slack.ids import SlackId, message_key
 from handlers.slack.inbound import Body, Inbound, channel_of
@@ -67,11 +68,16 @@ class CardActions:
         # OPEN_SOURCE: Slack opens the option's URL itself; the click needs no answer
 
     async def _show_full(self, body: Body, context: AsyncBoltContext) -> None:
-        item = await self._in.core(self._in.desk.get, str(body["actions"][0]["value"]))
-        await self._in.client.views_open(trigger_id=body["trigger_id"], view=views.full_text(item))
+        """The full text, to the clicker alone, if they claimed the item or lead (a refusal
+        otherwise, also to them alone: see `Inbound._answered`)."""
+        ref = str(body["actions"][0]["value"])
+        who = await self._in.who(context)
+        item = await self._in.core(self._in.desk.full_text, ref, who)
+        message = full_text(item)
+        await self._in.tell(who_id(context), channel_of(body), message.text, blocks=message.blocks)
 
     async def _modal(self, body: Body, choice: SlackId, ref: str) -> None:
-        item = await self._in.core(self._in.desk.get, ref)
+        item = await self._in.core(self._in.desk.shown, ref)
         container = body.get("container") or {}
         origin = Origin(ref, channel_of(body) or "", str(container.get("message_ts") or ""))
         view = MODALS[choice](item, origin)

@@ -27,9 +27,10 @@ from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
 from handlers.slack.ids import SlackId
-from handlers.slack.text import escape, escaped_preview, one_line
+from handlers.slack.text import escape, escaped_pieces, escaped_preview, one_line
 
 SECTION_CHARS = 3_000
+MAX_BLOCKS = 50
 BODY_PREVIEW_CHARS = 1_200
 TITLE_CHARS = 150
 RESOLUTION_CHARS = 1_000
@@ -71,7 +72,8 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         blocks.append(ContextBlock(elements=[verbatim(_account(story.account))]))
     preview, cut = escaped_preview(item.body, BODY_PREVIEW_CHARS)
     show_full = ButtonElement(text="Show full text", action_id=SlackId.SHOW_FULL, value=item.ref)
-    blocks.append(SectionBlock(text=verbatim(preview), accessory=show_full if cut else None))
+    shows_less = cut or item.text_masked
+    blocks.append(SectionBlock(text=verbatim(preview), accessory=show_full if shows_less else None))
     if item.tags:
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
@@ -79,6 +81,13 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
     blocks += _history(story.history)
     return Message(fallback(item), blocks)
+
+
+def full_text(item: Feedback) -> Message:
+    """The item's title and all of its words, for the one person who asked to see them."""
+    pieces = list(escaped_pieces(item.body, SECTION_CHARS))[: MAX_BLOCKS - 1]
+    body: list[Block] = [SectionBlock(text=verbatim(piece)) for piece in pieces]
+    return Message(escape(f"The full text of {item.ref}"), [title_section(item), *body])
 
 
 def _account(facts: Sequence[AccountFact]) -> str:

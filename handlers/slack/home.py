@@ -53,10 +53,10 @@ class HomeTab:
         desk = self._in.desk
         me = await self._in.core(desk.person, await self._in.who(context))
         mine = await self._in.core(
-            desk.search, ListFilter(state=State.CLAIMED, claimed_by=me.id, limit=LIST_LIMIT)
+            desk.shown_search, ListFilter(state=State.CLAIMED, claimed_by=me.id, limit=LIST_LIMIT)
         )
         waiting = await self._in.core(
-            desk.search, ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT)
+            desk.shown_search, ListFilter(state=State.OPEN, oldest_first=True, limit=LIST_LIMIT)
         )
         since = month_start(desk.clock.now(), self._zone)
         helped = await self._in.core(desk.helped_since, me, since)

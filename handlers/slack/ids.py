@@ -29,7 +29,6 @@ class SlackId(StrEnum):
     SEVERITY_VIEW = "allhands.severity_view"
     TAGS_VIEW = "allhands.tags_view"
     LOG_VIEW = "allhands.log_view"
-    FULL_TEXT_VIEW = "allhands.full_text_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points
     LOG_SHORTCUT = "allhands.log_message"

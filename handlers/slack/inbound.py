@@ -117,17 +117,19 @@ class Inbound:
         """Run a Desk call in a worker thread: it blocks on the database."""
         return await asyncio.to_thread(use_case, *args, **kwargs)
 
-    async def tell(self, user_id: str, channel: str | None, text: str) -> None:
+    async def tell(self, user_id: str, channel: str | None, text: str, **message: Any) -> None:
         """A line only this person sees: ephemeral where they are, else a direct message."""
         try:
             if channel:
-                await self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+                await self.client.chat_postEphemeral(
+                    channel=channel, user=user_id, text=text, **message
+                )
                 return
         except SlackApiError as error:
             log.info(
                 "slack.ephemeral_failed channel=%s error=%s", channel, error.response.get("error")
             )
-        await self.direct_message(user_id, text)
+        await self.direct_message(user_id, text, **message)
 
     async def direct_message(self, user_id: str, text: str, **message: Any) -> None:
         opened = await self.client.conversations_open(users=user_id)

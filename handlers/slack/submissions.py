@@ -73,7 +73,7 @@ class Submissions:
         self, item: Feedback, origin: Origin, target: str, sender: str, note: str
     ) -> None:
         """The new holder gets the whole story in a DM: the card, the discussion, the thread."""
-        full = await self._in.core(self._in.desk.get, item.ref)
+        full = await self._in.core(self._in.desk.shown, item.ref)
         mentions = await self._in.people.mentions_for(full)
         link = await self._permalink(origin)
         story = hand_off_story(full, mentions, sender, note, link)

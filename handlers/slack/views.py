@@ -29,9 +29,8 @@ from bot.domain import Feedback, Kind, Severity
 from bot.service import COMMENT_MAX_CHARS
 from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
 from handlers.slack.ids import Field, SlackId
-from handlers.slack.text import escaped_pieces, escaped_preview, shorten
+from handlers.slack.text import escaped_preview, shorten
 
-MAX_MODAL_BLOCKS = 100
 INPUT_CHARS = 3_000
 TAGS_CHARS = 500
 PLACEHOLDER_CHARS = 150
@@ -56,12 +55,6 @@ class Origin:
         except ValueError:
             return cls()
         return cls(**{k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-def full_text(item: Feedback) -> View:
-    pieces = list(escaped_pieces(item.body, SECTION_CHARS))[: MAX_MODAL_BLOCKS - 1]
-    body: list[Block] = [SectionBlock(text=verbatim(piece)) for piece in pieces]
-    return _modal(SlackId.FULL_TEXT_VIEW, item.ref, [title_section(item), *body], submit=None)
 
 
 def close_item(item: Feedback, origin: Origin) -> View:

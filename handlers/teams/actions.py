@@ -74,6 +74,8 @@ def execute(
     ref = str(data.get("ref", ""))
     if verb is Verb.SHOW:
         return _show(desk, ref)
+    if verb is Verb.SHOW_FULL:
+        return _show_full(desk, stories, ref, who)
     steps: dict[Verb, Callable[[], Feedback]] = {
         Verb.CLAIM: lambda: desk.claim(ref, who).item,
         Verb.UNCLAIM: lambda: desk.unclaim(ref, who).item,
@@ -91,13 +93,26 @@ def execute(
         viewer = desk.person(who)
     mine = item.state is State.CLAIMED and item.claimed and item.claimed.person.id == viewer.id
     refresh = [user_id] if mine else directory.refresh_ids(item)
-    return card_response(feedback_card(item, viewer, refresh, stories.for_item(item)))
+    story = desk.privacy.story(stories.for_item(item))  # read with the email, then masked
+    return card_response(feedback_card(desk.privacy.item(item), viewer, refresh, story))
+
+
+def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:
+    """The card with the item's words unmasked, for the one who clicked (Teams shows an invoke's
+    card to the clicker only); without a refresh, so it stays until the card next changes for
+    everybody. Anyone but the claimer or a lead gets a refusal instead."""
+    try:
+        item = desk.full_text(ref, who)
+    except AllHandsError as error:
+        return message_response(error.message)
+    story = desk.privacy.story(stories.for_item(item))
+    return card_response(feedback_card(item, desk.person(who), (), story, whole=True))
 
 
 def _show(desk: Desk, ref: str) -> InvokeResponse:
     """An earlier item named on a card, told to the one who clicked; the card stays as it is."""
     try:
-        item = desk.get(ref)
+        item = desk.shown(ref)
     except AllHandsError as error:
         return message_response(error.message)
     return message_response(f"{item.ref}: {status_line(item)}. {plain(item.body, SHOWN_CHARS)}")

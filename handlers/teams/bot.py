@@ -47,7 +47,11 @@ ONCE_ONLY = {
     ActivityTypes.installation_update,
 }
 _TAG = re.compile(r"<[^>]+>")
-READ_ONLY = {Verb.REFRESH, Verb.SHOW}  # clicks that change nothing, answered every time
+READ_ONLY = {
+    Verb.REFRESH,
+    Verb.SHOW,
+    Verb.SHOW_FULL,
+}  # clicks that change nothing, answered every time
 
 
 class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import (
+    BODY_MAX_CHARS,
     Actor,
     Event,
     EventKind,
@@ -60,6 +61,7 @@ class Verb(StrEnum):
     REOPEN = "allhands.reopen"
     REFRESH = "allhands.refresh"
     SHOW = "allhands.show"  # an earlier item of the customer's, named on the card
+    SHOW_FULL = "allhands.show_full"  # the item's words unmasked, to the one who clicked
 
 
 def plain(text: str, limit: int) -> str:
@@ -81,19 +83,27 @@ def feedback_card(
     viewer: Person | None = None,
     refresh_for: Sequence[str] = (),
     story: CustomerStory = NO_STORY,
+    *,
+    whole: bool = False,
 ) -> dict[str, Any]:
     """The card of `item` as `viewer` should see it (None: the copy everybody sees).
 
     `refresh_for` are Teams user ids whose clients fetch their own view automatically; `story`
-    adds what is known of the customer (account fields, earlier items).
+    adds what is known of the customer (account fields, earlier items). `whole` shows all of
+    the body (the personal card "Show full text" answers with); otherwise a body that is cut
+    or masked gets that button.
     """
+    body_chars = BODY_MAX_CHARS if whole else BODY_PREVIEW_CHARS
+    actions = _actions(item, viewer)
+    if not whole and (item.text_masked or len(item.body.strip()) > BODY_PREVIEW_CHARS):
+        actions.append(_execute("Show full text", Verb.SHOW_FULL, item))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA_URL,
         "version": VERSION,
         "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
-        "body": [*_body(item, story.account), *_history(story.history)],
-        "actions": _actions(item, viewer),
+        "body": [*_body(item, story.account, body_chars), *_history(story.history)],
+        "actions": actions,
     }
     user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
     if user_ids:
@@ -215,13 +225,15 @@ def _header(item: Feedback) -> dict[str, Any]:
     }
 
 
-def _body(item: Feedback, account: Sequence[AccountFact] = ()) -> list[dict[str, Any]]:
+def _body(
+    item: Feedback, account: Sequence[AccountFact] = (), body_chars: int = BODY_PREVIEW_CHARS
+) -> list[dict[str, Any]]:
     body: list[dict[str, Any]] = [_header(item)]
     if item.title:
         body.append(
             {"type": "TextBlock", "text": plain(item.title, 300), "size": "Medium", "wrap": True}
         )
-    body.append({"type": "TextBlock", "text": plain(item.body, BODY_PREVIEW_CHARS), "wrap": True})
+    body.append({"type": "TextBlock", "text": plain(item.body, body_chars), "wrap": True})
     facts = [
         ("Customer", item.customer.name or item.customer.email),
         ("Company", item.customer.company),

@@ -121,7 +121,15 @@ def test_config_show_without_a_key_shows_every_setting(db_url: str) -> None:
     shown = run(db_url, "config", "show")
     assert shown.exit_code == 0, shown.output
     every = json.loads(shown.stdout)
-    assert sorted(every) == ["customers", "digest", "rota", "routes", "timeouts", "webhooks"]
+    assert sorted(every) == [
+        "customers",
+        "digest",
+        "privacy",
+        "rota",
+        "routes",
+        "timeouts",
+        "webhooks",
+    ]
     assert every["timeouts"]["claim_minutes"]["urgent"] == 15
 
 

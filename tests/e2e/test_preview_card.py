@@ -145,7 +145,7 @@ def test_text_preview_reads_like_the_card(db_url: str, refs: dict[str, str]) -> 
     lines = real.stdout.splitlines()
     assert lines[0] == f"{refs['real']} · Question · Normal"
     assert first_real_message() in lines
-    assert "Customer  Dana (Acme, gold) <dana@example.com>" in lines
+    assert "Customer  Dana (Acme, gold) <d•••@example.com>" in lines  # masked, as posted
     assert "Source    zendesk · https://acme.zendesk.com/agent/tickets/4711" in lines
     assert "Tags      #card_arrival" in lines
     assert "Status    Open, nobody has it yet" in lines

@@ -121,3 +121,36 @@ def test_a_wrong_field_is_named_and_nothing_is_saved(
         apply(admin, {**form, "timeouts": "urgent=1", field: text}, person("lee"))
     assert refused.value.field == field  # the form can show it under the right input
     assert current(admin) == form
+
+
+def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
+    admin: Admin,
+) -> None:
+    form = current(admin)
+    assert (form["mask_patterns"], form["show_full_text"]) == ("", "yes")
+    patterns = "CUST-\\d{6}\n(?i)member no\\. \\d+, \\d+"  # commas and blanks stay in a pattern
+    lead = person("lee")
+
+    changed = apply(admin, {**form, "mask_patterns": patterns, "show_full_text": "No"}, lead)
+
+    assert changed == ["mask_patterns", "show_full_text"]
+    assert admin.read("privacy").model_dump() == {
+        "patterns": ["CUST-\\d{6}", "(?i)member no\\. \\d+, \\d+"],
+        "show_full_text": False,
+    }
+    assert current(admin)["mask_patterns"] == patterns
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mask_patterns", "CUST-(\\d", "'CUST-(\\d' is not a regular expression"),
+        ("show_full_text", "maybe", "show_full_text: answer yes or no"),
+    ],
+)
+def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, message: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        apply(admin, {**current(admin), field: value}, person("lee"))
+    assert refused.value.field == field
+    assert message in refused.value.message
+    assert admin.read("privacy").model_dump() == {"patterns": [], "show_full_text": True}

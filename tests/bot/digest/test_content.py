@@ -74,7 +74,7 @@ def test_themes_rank_the_periods_tags_and_recurring_phrases_with_weekly_change(
     assert not [(a, b) for a in phrases for b in phrases if a != b and a in b]
 
 
-def test_quotes_mask_customer_names_emails_and_numbers_unless_told_not_to(
+def test_quotes_mask_customer_names_unless_told_not_to_and_personal_data_always(
     desk: Desk, clock: FakeClock
 ) -> None:
     body = "I'm Jane Doe (jane.doe@example.com), card 4000 1234 5678 9010 was charged twice!"
@@ -89,7 +89,9 @@ def test_quotes_mask_customer_names_emails_and_numbers_unless_told_not_to(
     assert "jane.doe@example.com" not in masked.text
     assert "4000" not in masked.text
     assert shown.customer == "Jane Doe"
-    assert "jane.doe@example.com" in shown.text
+    assert "Jane Doe" in shown.text
+    assert "jane.doe@example.com" not in shown.text
+    assert "j•••@example.com" in shown.text
 
 
 def test_sentiment_splits_the_period_into_moods(desk: Desk, clock: FakeClock) -> None:

@@ -12,8 +12,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.domain import Customer, Feedback, Holder, Kind, Person, Platform, Severity, State
-from handlers.slack.blocks import card, item_rows, state_line
-from handlers.slack.views import full_text
+from handlers.slack.blocks import card, full_text, item_rows, state_line
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOSTILE = "Hey <!channel> <!here> @here <@U123> <https://evil.example|click> & <b>bold</b> "
@@ -79,10 +78,10 @@ def test_customer_text_is_inert_and_within_limits(body: str) -> None:
     ):
         message = card(item, {ANA.id: "UANA"})
         blocks = _serialised(message.blocks)
-        modal = full_text(item).to_dict()["blocks"]
+        whole = _serialised(full_text(item).blocks)
         assert len(blocks) <= 50
-        assert len(modal) <= 100
-        for text in _texts([*blocks, *modal]):
+        assert len(whole) <= 50
+        for text in _texts([*blocks, *whole]):
             if text["type"] == "mrkdwn":
                 assert text["verbatim"] is True
                 assert len(text["text"].encode("utf-16-le")) // 2 <= 3_000
@@ -103,7 +102,7 @@ def _assert_inert(text: str) -> None:
     assert "@here" not in text  # a word joiner splits it
 
 
-def test_long_text_is_cut_with_a_button_to_a_modal_holding_all_of_it() -> None:
+def test_long_text_is_cut_with_a_button_to_a_message_holding_all_of_it() -> None:
     body = "word " * 10_000
     item = _item(body)
     blocks = _serialised(card(item, {}).blocks)
@@ -113,9 +112,9 @@ def test_long_text_is_cut_with_a_button_to_a_modal_holding_all_of_it() -> None:
         if b.get("accessory", {}).get("action_id") == "allhands.show_full"
     ]
     assert button["value"] == "FB-12"
-    view = full_text(item).to_dict()
-    assert len(view["blocks"]) <= 100
-    shown = "".join(b["text"]["text"] for b in view["blocks"][1:])
+    whole = _serialised(full_text(item).blocks)
+    assert len(whole) <= 50
+    shown = "".join(b["text"]["text"] for b in whole[1:])
     assert shown == body
 
 

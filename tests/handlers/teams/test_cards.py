@@ -60,6 +60,9 @@ CLOSED = replace(
 )
 
 
+SHOW_FULL = "allhands.show_full"  # the body is cut (or masked): its full text is a click away
+
+
 def verbs(card: dict[str, Any]) -> list[str]:
     return [a.get("verb") or a["title"] for a in card["actions"]]
 
@@ -71,13 +74,23 @@ def text(card: dict[str, Any]) -> str:
 @pytest.mark.parametrize(
     ("item", "viewer", "expected"),
     [
-        (OPEN, None, ["allhands.claim", "Close…", "Open source"]),
-        (CLAIMED_IN_SLACK, None, ["Close…", "Open source"]),
-        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source"]),
-        (CLAIMED_IN_SLACK, ANA, ["allhands.unclaim", "Close…", "Open source"]),
-        (CLAIMED_IN_SLACK, LEAD, ["allhands.unclaim", "Close…", "Open source"]),
-        (CLOSED, ANA, ["allhands.reopen", "Open source"]),
-        (replace(OPEN, url=None, title=None, tags=()), None, ["allhands.claim", "Close…"]),
+        (OPEN, None, ["allhands.claim", "Close…", "Open source", SHOW_FULL]),
+        (CLAIMED_IN_SLACK, None, ["Close…", "Open source", SHOW_FULL]),
+        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source", SHOW_FULL]),
+        (CLAIMED_IN_SLACK, ANA, ["allhands.unclaim", "Close…", "Open source", SHOW_FULL]),
+        (CLAIMED_IN_SLACK, LEAD, ["allhands.unclaim", "Close…", "Open source", SHOW_FULL]),
+        (CLOSED, ANA, ["allhands.reopen", "Open source", SHOW_FULL]),
+        (
+            replace(OPEN, url=None, title=None, tags=()),
+            None,
+            ["allhands.claim", "Close…", SHOW_FULL],
+        ),
+        (replace(OPEN, body="Short"), None, ["allhands.claim", "Close…", "Open source"]),
+        (
+            replace(OPEN, body="Short", text_masked=True),
+            None,
+            ["allhands.claim", "Close…", "Open source", SHOW_FULL],
+        ),
     ],
 )
 def test_each_state_and_viewer_gets_a_valid_card_with_its_buttons(
