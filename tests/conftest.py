@@ -7,6 +7,7 @@ that need a differently configured core override `core_settings` (or `clock`), n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,18 @@ from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.slack import with_people
 from tests.support.teams import keep_local, with_rido
+
+# ---- process-wide state ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _log_records_as_before() -> Iterator[None]:
+    """A server masks log records process-wide (as a process runs one); a test's server must
+    not go on masking the next test's lines."""
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)
+
 
 # ---- databases ------------------------------------------------------------------------------
 
