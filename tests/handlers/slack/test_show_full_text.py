@@ -46,6 +46,8 @@ async def test_the_claimer_and_a_lead_see_the_full_text_and_others_are_refused(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    for library in ("slack_bolt", "slack_sdk"):  # their DEBUG lines, whatever a test set before
+        caplog.set_level(logging.DEBUG, logger=library)
     core.admin.set_role("cat@example.com", "lead", True, None)
     ref, ts = await ingest(BODY)
     card = json.dumps(slack.cards()[0].blocks, ensure_ascii=False)
