@@ -1,0 +1,132 @@
+"""Items into themes, the number of themes chosen from the data.
+
+Spectral clustering over the items' nearest-neighbour graph: each item links to the few items
+most like it, and themes are the groups the links hold together. That follows themes of any
+shape and size better than k-means on the raw vectors (measured in `benchmarks/themes.py`).
+The number of themes is the one whose grouping the raw vectors support best (mean silhouette,
+cosine), tried over a spread of counts. Past `SAMPLE` items an even sample is clustered and
+every other item joins the theme whose centre is nearest, so time stays bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sparse
+from scipy.sparse.csgraph import laplacian
+from scipy.sparse.linalg import eigsh
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from bot.ports.embeddings import Vectors
+
+Labels = npt.NDArray[np.int64]
+
+NEIGHBOURS = 10
+SAMPLE = 5_000
+MAX_THEMES = 150
+CANDIDATES = 12
+SEED = 0
+_BLOCK = 2_048
+_DENSE = 500
+
+
+def cluster(vectors: Vectors) -> Labels:
+    """A theme number per row of unit-length `vectors`; themes are numbered from 0."""
+    count = len(vectors)
+    if count < 4:
+        return np.zeros(count, dtype=np.int64)
+    if count <= SAMPLE:
+        return _spectral(vectors)
+    picked = np.linspace(0, count - 1, SAMPLE).round().astype(np.int64)
+    sample_labels = _spectral(vectors[picked])
+    return nearest_centre(vectors, centres(vectors[picked], sample_labels))
+
+
+def centres(vectors: Vectors, labels: Labels) -> Vectors:
+    """Each theme's mean direction, unit length."""
+    sums = np.zeros((int(labels.max()) + 1, vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, labels, vectors)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def nearest_centre(vectors: Vectors, centre_rows: Vectors) -> Labels:
+    return np.concatenate(
+        [
+            np.argmax(vectors[start : start + _BLOCK] @ centre_rows.T, axis=1)
+            for start in range(0, len(vectors), _BLOCK)
+        ]
+    ).astype(np.int64)
+
+
+def _spectral(vectors: Vectors) -> Labels:
+    count = len(vectors)
+    graph = _neighbour_graph(vectors, min(NEIGHBOURS, count - 1))
+    highest = _most_themes(count)
+    gaps, embedding = _spectral_embedding(graph, highest + 1)
+    counts = sorted({*_spread(highest), _widest_gap(gaps, highest)})
+    best: tuple[float, Labels] | None = None
+    for themes in counts:
+        rows = embedding[:, :themes]
+        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        labels = KMeans(themes, n_init=3, random_state=SEED).fit_predict(rows).astype(np.int64)
+        if len(np.unique(labels)) < 2:
+            continue
+        score = float(silhouette_score(vectors, labels, metric="cosine"))
+        if best is None or score > best[0]:
+            best = (score, labels)
+    return best[1] if best else np.zeros(count, dtype=np.int64)
+
+
+def _most_themes(count: int) -> int:
+    """A theme per 20 items (a third of the items when few), at most `MAX_THEMES`."""
+    return max(2, min(MAX_THEMES, count // 20 if count >= 60 else count // 3))
+
+
+def _spread(highest: int) -> set[int]:
+    """Counts from 2 to `highest`, evenly on a log scale."""
+    return {int(round(v)) for v in np.geomspace(2, highest, num=min(CANDIDATES, highest - 1))}
+
+
+def _widest_gap(eigenvalues: npt.NDArray[np.float64], highest: int) -> int:
+    """The count after which the Laplacian's eigenvalues jump most: the graph's own guess."""
+    gaps = np.diff(eigenvalues[: highest + 1])
+    return int(np.argmax(gaps[1:])) + 2 if len(gaps) > 1 else 2
+
+
+def _neighbour_graph(vectors: Vectors, neighbours: int) -> sparse.csr_matrix:
+    """Each row linked to its `neighbours` most similar rows; links made symmetric."""
+    count = len(vectors)
+    columns = np.empty((count, neighbours), dtype=np.int64)
+    for start in range(0, count, _BLOCK):
+        similar = vectors[start : start + _BLOCK] @ vectors.T
+        block = np.arange(start, min(start + _BLOCK, count))
+        similar[block - start, block] = -np.inf
+        columns[block] = np.argpartition(-similar, neighbours - 1, axis=1)[:, :neighbours]
+    rows = np.repeat(np.arange(count), neighbours)
+    links = sparse.csr_matrix(
+        (np.ones(rows.size, dtype=np.float64), (rows, columns.ravel())), shape=(count, count)
+    )
+    return (links + links.T) * 0.5
+
+
+def _spectral_embedding(
+    graph: sparse.csr_matrix, dimensions: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The normalised Laplacian's `dimensions` smallest eigenvalues, ascending, and their
+    eigenvectors scaled back by degree."""
+    count = graph.shape[0]
+    dimensions = min(dimensions, count - 2)
+    shifted = 2 * sparse.identity(count) - laplacian(graph, normed=True)
+    if count <= _DENSE:
+        values, vectors = np.linalg.eigh(shifted.toarray())
+    else:
+        # The largest eigenvalues of 2I - L are the smallest of L, and converge far faster.
+        values, vectors = eigsh(
+            shifted, k=dimensions, which="LM", v0=np.random.default_rng(SEED).random(count)
+        )
+    order = np.argsort(-values)[:dimensions]
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    scaled = vectors[:, order] / np.sqrt(np.maximum(degree, 1e-12))[:, None]
+    return 2 - values[order], np.asarray(scaled)
