@@ -23,6 +23,7 @@ from bot.ports.repositories import (
     PeopleRepository,
     SourceRepository,
     TokenRepository,
+    VectorRepository,
 )
 
 
@@ -71,6 +72,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mailboxes(self) -> MailboxRepository: ...
+
+    @property
+    def vectors(self) -> VectorRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -14,15 +14,17 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sparse
 from scipy.sparse.csgraph import laplacian
-from scipy.sparse.linalg import eigsh
+from scipy.sparse.linalg import ArpackError, eigsh
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from bot.ports.embeddings import Vectors
+from bot.signal.embedding import unit_rows
 
 Labels = npt.NDArray[np.int64]
 
 NEIGHBOURS = 10
+FEWEST = 4
 SAMPLE = 5_000
 MAX_THEMES = 150
 CANDIDATES = 12
@@ -32,10 +34,15 @@ _DENSE = 500
 
 
 def cluster(vectors: Vectors) -> Labels:
-    """A theme number per row of unit-length `vectors`; themes are numbered from 0."""
+    """A theme number per row of unit-length `vectors`, from 0; under `FEWEST` rows there is
+    too little to tell a theme from a coincidence, and each row stands alone."""
     count = len(vectors)
-    if count < 4:
-        return np.zeros(count, dtype=np.int64)
+    distinct, copies = np.unique(vectors, axis=0, return_inverse=True)
+    if len(distinct) < count:
+        # Copies of one text are one theme whatever else happens; cluster each text once.
+        return cluster(distinct)[copies.ravel()] if len(distinct) >= FEWEST else copies.ravel()
+    if count < FEWEST:
+        return np.arange(count, dtype=np.int64)
     if count <= SAMPLE:
         return _spectral(vectors)
     picked = np.linspace(0, count - 1, SAMPLE).round().astype(np.int64)
@@ -47,8 +54,7 @@ def centres(vectors: Vectors, labels: Labels) -> Vectors:
     """Each theme's mean direction, unit length."""
     sums = np.zeros((int(labels.max()) + 1, vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, labels, vectors)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit_rows(sums)
 
 
 def nearest_centre(vectors: Vectors, centre_rows: Vectors) -> Labels:
@@ -62,14 +68,13 @@ def nearest_centre(vectors: Vectors, centre_rows: Vectors) -> Labels:
 
 def _spectral(vectors: Vectors) -> Labels:
     count = len(vectors)
-    graph = _neighbour_graph(vectors, min(NEIGHBOURS, count - 1))
+    graph = _neighbour_graph(vectors, min(NEIGHBOURS, max(2, count // 3)))
     highest = _most_themes(count)
     gaps, embedding = _spectral_embedding(graph, highest + 1)
     counts = sorted({*_spread(highest), _widest_gap(gaps, highest)})
     best: tuple[float, Labels] | None = None
     for themes in counts:
-        rows = embedding[:, :themes]
-        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        rows = unit_rows(embedding[:, :themes])
         labels = KMeans(themes, n_init=3, random_state=SEED).fit_predict(rows).astype(np.int64)
         if len(np.unique(labels)) < 2:
             continue
@@ -80,13 +85,13 @@ def _spectral(vectors: Vectors) -> Labels:
 
 
 def _most_themes(count: int) -> int:
-    """A theme per 20 items (a third of the items when few), at most `MAX_THEMES`."""
-    return max(2, min(MAX_THEMES, count // 20 if count >= 60 else count // 3))
+    """A theme per 20 items (half the items when few), at most `MAX_THEMES`."""
+    return max(2, min(MAX_THEMES, count // 20 if count >= 60 else count // 2))
 
 
 def _spread(highest: int) -> set[int]:
     """Counts from 2 to `highest`, evenly on a log scale."""
-    return {int(round(v)) for v in np.geomspace(2, highest, num=min(CANDIDATES, highest - 1))}
+    return {int(v) for v in np.rint(np.geomspace(2, highest, num=min(CANDIDATES, highest - 1)))}
 
 
 def _widest_gap(eigenvalues: npt.NDArray[np.float64], highest: int) -> int:
@@ -96,17 +101,21 @@ def _widest_gap(eigenvalues: npt.NDArray[np.float64], highest: int) -> int:
 
 
 def _neighbour_graph(vectors: Vectors, neighbours: int) -> sparse.csr_matrix:
-    """Each row linked to its `neighbours` most similar rows; links made symmetric."""
+    """Each row linked to its `neighbours` most similar rows, as strongly as they are alike
+    (so a near-copy outside a tie of exact copies still counts); links made symmetric."""
     count = len(vectors)
     columns = np.empty((count, neighbours), dtype=np.int64)
+    weights = np.empty((count, neighbours), dtype=np.float64)
     for start in range(0, count, _BLOCK):
         similar = vectors[start : start + _BLOCK] @ vectors.T
         block = np.arange(start, min(start + _BLOCK, count))
         similar[block - start, block] = -np.inf
-        columns[block] = np.argpartition(-similar, neighbours - 1, axis=1)[:, :neighbours]
+        nearest = np.argpartition(-similar, neighbours - 1, axis=1)[:, :neighbours]
+        columns[block] = nearest
+        weights[block] = np.take_along_axis(similar, nearest, axis=1)
     rows = np.repeat(np.arange(count), neighbours)
     links = sparse.csr_matrix(
-        (np.ones(rows.size, dtype=np.float64), (rows, columns.ravel())), shape=(count, count)
+        (np.maximum(weights.ravel(), 1e-6), (rows, columns.ravel())), shape=(count, count)
     )
     return (links + links.T) * 0.5
 
@@ -118,15 +127,29 @@ def _spectral_embedding(
     eigenvectors scaled back by degree."""
     count = graph.shape[0]
     dimensions = min(dimensions, count - 2)
+    # The largest eigenvalues of 2I - L are the smallest of L, and converge far faster.
     shifted = 2 * sparse.identity(count) - laplacian(graph, normed=True)
-    if count <= _DENSE:
-        values, vectors = np.linalg.eigh(shifted.toarray())
-    else:
-        # The largest eigenvalues of 2I - L are the smallest of L, and converge far faster.
-        values, vectors = eigsh(
-            shifted, k=dimensions, which="LM", v0=np.random.default_rng(SEED).random(count)
-        )
+    values, vectors = _top_eigen(shifted, dimensions)
     order = np.argsort(-values)[:dimensions]
     degree = np.asarray(graph.sum(axis=1)).ravel()
     scaled = vectors[:, order] / np.sqrt(np.maximum(degree, 1e-12))[:, None]
     return 2 - values[order], np.asarray(scaled)
+
+
+def _top_eigen(
+    matrix: sparse.spmatrix, dimensions: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Eigenvalues and eigenvectors of a symmetric matrix, at least its `dimensions` largest.
+
+    Small graphs, and the rare one the sparse iteration cannot settle, are solved outright."""
+    count = matrix.shape[0]
+    if count > _DENSE:
+        try:
+            values, vectors = eigsh(
+                matrix, k=dimensions, which="LM", v0=np.random.default_rng(SEED).random(count)
+            )
+            return values, vectors
+        except ArpackError:
+            pass
+    values, vectors = np.linalg.eigh(matrix.toarray())
+    return values, vectors

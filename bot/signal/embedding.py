@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.ports.embeddings import Embedder, Vectors
 from bot.signal.text import STOPWORDS, words
@@ -42,7 +43,7 @@ class HashingEmbedder:
                 digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
                 bucket = int.from_bytes(digest[:4], "little") % HASHED_DIMENSIONS
                 out[row, bucket] += weight if digest[4] & 1 else -weight
-        return _unit(out)
+        return unit_rows(out)
 
 
 def _features(text: str) -> list[tuple[str, float]]:
@@ -71,7 +72,7 @@ class WordLlamaEmbedder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         vectors = self._model.embed(list(texts), norm=False, batch_size=256)
-        return _unit(np.asarray(vectors, dtype=np.float32))
+        return unit_rows(np.asarray(vectors, dtype=np.float32))
 
 
 def load_wordllama() -> WordLlamaEmbedder:
@@ -102,6 +103,7 @@ def default_embedder() -> Embedder:
         return HashingEmbedder()
 
 
-def _unit(vectors: Vectors) -> Vectors:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+def unit_rows(rows: npt.NDArray[Any]) -> Vectors:
+    """Each row scaled to length 1 (a zero row stays zero), as float32."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
