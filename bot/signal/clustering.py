@@ -15,7 +15,7 @@ import numpy.typing as npt
 import scipy.sparse as sparse
 from scipy.sparse.csgraph import laplacian
 from scipy.sparse.linalg import ArpackError, eigsh
-from sklearn.cluster import KMeans
+from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import silhouette_score
 
 from bot.ports.embeddings import Vectors
@@ -24,7 +24,9 @@ from bot.signal.embedding import unit_rows
 Labels = npt.NDArray[np.int64]
 
 NEIGHBOURS = 10
-FEWEST = 4
+GRAPH = 4
+# Eigenvectors only place rows for k-means: three or four digits are plenty.
+EIGEN_TOLERANCE = 1e-4
 SAMPLE = 5_000
 MAX_THEMES = 150
 CANDIDATES = 12
@@ -34,15 +36,14 @@ _DENSE = 500
 
 
 def cluster(vectors: Vectors) -> Labels:
-    """A theme number per row of unit-length `vectors`, from 0; under `FEWEST` rows there is
-    too little to tell a theme from a coincidence, and each row stands alone."""
+    """A theme number per row of unit-length `vectors`, from 0."""
     count = len(vectors)
     distinct, copies = np.unique(vectors, axis=0, return_inverse=True)
     if len(distinct) < count:
         # Copies of one text are one theme whatever else happens; cluster each text once.
-        return cluster(distinct)[copies.ravel()] if len(distinct) >= FEWEST else copies.ravel()
-    if count < FEWEST:
-        return np.arange(count, dtype=np.int64)
+        return cluster(distinct)[copies.ravel()]
+    if count < GRAPH:
+        return _few(vectors)
     if count <= SAMPLE:
         return _spectral(vectors)
     picked = np.linspace(0, count - 1, SAMPLE).round().astype(np.int64)
@@ -66,6 +67,22 @@ def nearest_centre(vectors: Vectors, centre_rows: Vectors) -> Labels:
     ).astype(np.int64)
 
 
+def _few(vectors: Vectors) -> Labels:
+    """Two or three rows are too few for a graph: rows join when they are much closer to each
+    other than rows of this set usually are (half way from the usual similarity to identical)."""
+    if len(vectors) < 2:
+        return np.zeros(len(vectors), dtype=np.int64)
+    similar = vectors @ vectors.T
+    usual = float(similar[~np.eye(len(vectors), dtype=bool)].mean())
+    joined = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=max(1e-6, (1 - usual) / 2),
+    ).fit_predict(vectors)
+    return np.asarray(joined, dtype=np.int64)
+
+
 def _spectral(vectors: Vectors) -> Labels:
     count = len(vectors)
     graph = _neighbour_graph(vectors, min(NEIGHBOURS, max(2, count // 3)))
@@ -74,8 +91,8 @@ def _spectral(vectors: Vectors) -> Labels:
     counts = sorted({*_spread(highest), _widest_gap(gaps, highest)})
     best: tuple[float, Labels] | None = None
     for themes in counts:
-        rows = unit_rows(embedding[:, :themes])
-        labels = KMeans(themes, n_init=3, random_state=SEED).fit_predict(rows).astype(np.int64)
+        rows = unit_rows(embedding[:, :themes]).astype(np.float64)  # float32 is slower here
+        labels = KMeans(themes, n_init=1, random_state=SEED).fit_predict(rows).astype(np.int64)
         if len(np.unique(labels)) < 2:
             continue
         score = float(silhouette_score(vectors, labels, metric="cosine"))
@@ -85,8 +102,8 @@ def _spectral(vectors: Vectors) -> Labels:
 
 
 def _most_themes(count: int) -> int:
-    """A theme per 20 items (half the items when few), at most `MAX_THEMES`."""
-    return max(2, min(MAX_THEMES, count // 20 if count >= 60 else count // 2))
+    """A theme per 20 items (a third of them when few), at most `MAX_THEMES`."""
+    return max(2, min(MAX_THEMES, count // 20 if count >= 60 else count // 3))
 
 
 def _spread(highest: int) -> set[int]:
@@ -101,21 +118,17 @@ def _widest_gap(eigenvalues: npt.NDArray[np.float64], highest: int) -> int:
 
 
 def _neighbour_graph(vectors: Vectors, neighbours: int) -> sparse.csr_matrix:
-    """Each row linked to its `neighbours` most similar rows, as strongly as they are alike
-    (so a near-copy outside a tie of exact copies still counts); links made symmetric."""
+    """Each row linked to its `neighbours` most similar rows; links made symmetric."""
     count = len(vectors)
     columns = np.empty((count, neighbours), dtype=np.int64)
-    weights = np.empty((count, neighbours), dtype=np.float64)
     for start in range(0, count, _BLOCK):
         similar = vectors[start : start + _BLOCK] @ vectors.T
         block = np.arange(start, min(start + _BLOCK, count))
         similar[block - start, block] = -np.inf
-        nearest = np.argpartition(-similar, neighbours - 1, axis=1)[:, :neighbours]
-        columns[block] = nearest
-        weights[block] = np.take_along_axis(similar, nearest, axis=1)
+        columns[block] = np.argpartition(-similar, neighbours - 1, axis=1)[:, :neighbours]
     rows = np.repeat(np.arange(count), neighbours)
     links = sparse.csr_matrix(
-        (np.maximum(weights.ravel(), 1e-6), (rows, columns.ravel())), shape=(count, count)
+        (np.ones(rows.size, dtype=np.float64), (rows, columns.ravel())), shape=(count, count)
     )
     return (links + links.T) * 0.5
 
@@ -146,7 +159,11 @@ def _top_eigen(
     if count > _DENSE:
         try:
             values, vectors = eigsh(
-                matrix, k=dimensions, which="LM", v0=np.random.default_rng(SEED).random(count)
+                matrix,
+                k=dimensions,
+                which="LM",
+                tol=EIGEN_TOLERANCE,
+                v0=np.random.default_rng(SEED).random(count),
             )
             return values, vectors
         except ArpackError:

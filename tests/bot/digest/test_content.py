@@ -61,8 +61,8 @@ def test_themes_rank_the_periods_tags_and_clusters_with_weekly_change(
     ingest(
         desk, clock, MONDAY - timedelta(days=8), "My new card has not arrived", tags=["delivery"]
     )
-    ingest(desk, clock, MONDAY, "Love the new app", tags=["app"])
-    ingest(desk, clock, MONDAY, "Great app", tags=["app"])
+    ingest(desk, clock, MONDAY, "Love the new app, great app", tags=["app"])
+    ingest(desk, clock, MONDAY, "Great new app", tags=["app"])
 
     themes = {(t.source, t.label): t for t in build(desk).themes}
 

@@ -15,12 +15,12 @@ from bot.digest.quotes import mood
 from bot.digest.render import digest_text
 from bot.digest.shifts import biggest_shifts
 from bot.digest.themes import Windows, find_themes
-from bot.signal.embedding import HashingEmbedder
 from bot.domain import EventKind, Identity, Kind, Platform, Severity, id_from_ref
 from bot.importer import CsvFile, CsvImporter
 from bot.intake import FeedbackDraft
 from bot.ports.records import ThemeRow
 from bot.service import Desk
+from bot.signal.embedding import HashingEmbedder
 from tests.support.clock import FakeClock
 
 ZONE = ZoneInfo("Europe/Berlin")

@@ -58,7 +58,8 @@ def test_a_theme_changes_against_the_period_of_equal_length_before(
     assert sorted(card.refs) == sorted(card_now)
     assert (card.size, card.previous, card.change) == (2, 4, "-50%")
     assert (app.size, app.previous, app.change) == (3, 0, "new")
-    assert set(app.examples) <= set(APP) and len(app.examples) == 2
+    assert set(app.examples) <= set(APP)
+    assert len(app.examples) == 2
 
 
 def test_vectors_are_computed_once_and_again_only_for_another_embedder(
@@ -90,7 +91,8 @@ def test_themes_json_has_label_size_refs_and_change(
     for theme in themes:
         assert {"label", "size", "refs", "change"} <= set(theme)
         assert theme["size"] == len(theme["refs"]) >= 2
-        assert isinstance(theme["label"], str) and theme["label"]
+        assert isinstance(theme["label"], str)
+        assert theme["label"]
         assert len(theme["examples"]) == 2
     assert {theme["change"] for theme in themes} <= {"new", "+200%"}
 
