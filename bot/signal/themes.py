@@ -35,10 +35,10 @@ class Cluster:
         return [r for r in self.rows if r.arrived >= start and (end is None or r.arrived < end)]
 
     def examples(self, start: datetime) -> tuple[str, ...]:
-        """The shortest among the most typical items since `start`: quick to read, on topic."""
-        central = self.within(start)[:CENTRAL]
-        shortest = sorted(central, key=lambda r: len(text_of(r)))[:EXAMPLES]
-        return tuple(" ".join(text_of(r).split()) for r in shortest)
+        """The shortest of the most typical items since `start`, each text once: quick to read,
+        on topic."""
+        central = {" ".join(text_of(r).split()) for r in self.within(start)[:CENTRAL]}
+        return tuple(sorted(central, key=lambda text: (len(text), text))[:EXAMPLES])
 
 
 def find_clusters(rows: Sequence[ThemeRow], vectors: Vectors) -> list[Cluster]:
