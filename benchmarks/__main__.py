@@ -17,6 +17,7 @@ BENCHMARKS = (
     "digest",
     "outbox_drain",
     "email_parsing",
+    "themes",
     "soak",
 )
 

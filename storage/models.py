@@ -411,3 +411,18 @@ class RateBucketRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tokens: Mapped[float] = mapped_column(Double)
     refilled_at: Mapped[float] = mapped_column(Double)
+
+
+class ItemVectorRow(Base):
+    """An item's text as a vector (float32 bytes), per embedder: computed once, read by every
+    replica; an embedder under a new name gets vectors of its own rather than mixing them."""
+
+    __tablename__ = "item_vectors"
+
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    embedder: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dimensions: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

@@ -29,6 +29,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
+from storage.repositories.vectors import VectorRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
 
 
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.digest = DigestQueries(self.session)
         self.sources = SourceRepository(self.session)
         self.mailboxes = MailboxRepository(self.session)
+        self.vectors = VectorRepository(self.session)
         self._after_commit = []
         return self
 

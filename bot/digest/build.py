@@ -23,11 +23,14 @@ from bot.digest.render import shorten
 from bot.digest.shifts import biggest_shifts
 from bot.digest.themes import Windows, find_themes
 from bot.domain import EventKind, Kind, Platform, ref_for
+from bot.ports.embeddings import Embedder
 from bot.ports.records import HelperRow, ThemeRow, WaitingRow
 from bot.ports.repositories import DigestQueries
 from bot.ports.store import Store
 from bot.privacy.masking import Masker
 from bot.privacy.shown import stored_masker
+from bot.signal.embedding import default_embedder
+from bot.signal.vectors import item_vectors
 
 CHART_DAYS = 14
 TRAILING_DAYS = 7
@@ -93,8 +96,15 @@ WORK = (
 PEOPLE_PLATFORMS = (Platform.SLACK, Platform.TEAMS, Platform.CLI)
 
 
-def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -> Digest:
-    """The digest sent on local `digest_day`, covering `plan.period(digest_day)`."""
+def build_digest(
+    db: Store,
+    plan: DigestPlan,
+    digest_day: date,
+    now: datetime,
+    embedder: Embedder | None = None,
+) -> Digest:
+    """The digest sent on local `digest_day`, covering `plan.period(digest_day)`; themes cluster
+    the items' vectors from `embedder` (default: the packaged model, or its fallback)."""
     period = plan.period(digest_day)
     window_days = max(CHART_DAYS, period.days + TRAILING_DAYS)
     month_start = min(period.first_day, period.last_day.replace(day=1))
@@ -116,7 +126,8 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
             _masked(row, masker) for row in queries.arrivals(last_week_start, period.end, stride)
         ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
-    themes = find_themes(rows, Windows(period.start, week_start, last_week_start), stride)
+    vectors = item_vectors(db, embedder or default_embedder(), rows, now)
+    themes = find_themes(rows, vectors, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
     in_period = [s for s in scored if s.row.arrived >= period.start]
     sentiment = mix(in_period, stride)
@@ -146,7 +157,8 @@ def build_digest(db: Store, plan: DigestPlan, digest_day: date, now: datetime) -
         median_minutes_to_close=_median([m for k, m in waits if k is EventKind.CLOSED]),
         volume=days.chart(),
         sampled=stride > 1,
-        shifts=biggest_shifts(counts, themes, sentiment, before),
+        # Clusters are found afresh each day, so only tags, fixed words, compete as moves.
+        shifts=biggest_shifts(counts, [t for t in themes if t.source == "tag"], sentiment, before),
     )
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from bot.digest.period import Period
 from bot.domain import Kind, Severity
+from bot.signal.themes import change_text
 
 EXEC_THEMES = 3
 EXEC_QUOTES = 1
@@ -45,20 +46,21 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """A tag or recurring phrase: items mentioning it in the period, this week and the last."""
+    """A tag, or a cluster of items alike in meaning: items in the period, this week and the
+    last; a cluster also has its period's items and two short examples."""
 
     label: str
     source: str
     period: int
     this_week: int
     last_week: int
+    examples: tuple[str, ...] = ()
+    items: frozenset[int] = frozenset()
 
     @property
     def change(self) -> str:
         """Week-over-week change as people say it: "+40%", "-25%", "new"."""
-        if self.last_week == 0:
-            return "new" if self.this_week else "+0%"
-        return f"{round(100 * (self.this_week - self.last_week) / self.last_week):+d}%"
+        return change_text(self.this_week, self.last_week)
 
 
 @dataclass(frozen=True, slots=True)

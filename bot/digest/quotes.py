@@ -21,9 +21,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.digest.model import Quote, SentimentMix, Theme
 from bot.digest.render import shorten
-from bot.digest.themes import text_of, words
 from bot.domain import Kind, Severity, ref_for
 from bot.ports.records import ThemeRow
+from bot.signal.text import text_of
 
 QUOTES = 3
 QUOTE_CHARS = 180
@@ -110,11 +110,10 @@ def pick_quotes(
 
 
 def _rank(row: ThemeRow, themes: Sequence[Theme]) -> tuple[int, int, int]:
-    text = " ".join(words(text_of(row)))
     hits = sum(
         1
         for theme in themes
-        if (theme.label in row.tags if theme.source == "tag" else theme.label in text)
+        if (theme.label in row.tags if theme.source == "tag" else row.feedback_id in theme.items)
     )
     return (-hits, len(row.body) > QUOTE_CHARS, row.feedback_id)
 

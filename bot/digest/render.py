@@ -13,6 +13,7 @@ from bot.digest.model import Count, Digest, Helper, Quote, SentimentMix, Shift, 
 
 COUNT_NAMES = (("new", "New"), ("claimed", "Claimed"), ("closed", "Closed"), ("still_open", "Open"))
 SHIFTS_HEADING = "What changed most"
+EXAMPLE_CHARS = 140
 
 
 def shorten(text: str, limit: int) -> str:
@@ -58,7 +59,7 @@ def count_text(count: Count) -> str:
 
 
 def theme_label(theme: Theme) -> str:
-    return f"#{theme.label}" if theme.source == "tag" else f"“{theme.label}”"
+    return f"#{theme.label}" if theme.source == "tag" else theme.label
 
 
 def theme_figures(theme: Theme) -> str:
@@ -171,7 +172,14 @@ def digest_text(digest: Digest) -> str:
     else:
         lines.append(" · ".join(f"{label} {count_text(c)}" for label, c in counts(digest)))
         lines += [medians(digest), "", "Themes:"]
-        lines += [f"  {theme_text(t)}" for t in digest.themes] or ["  (none)"]
+        lines += [
+            line
+            for t in digest.themes
+            for line in [
+                f"  {theme_text(t)}",
+                *(f"    “{shorten(e, EXAMPLE_CHARS)}”" for e in t.examples),
+            ]
+        ] or ["  (none)"]
         lines += ["", sentiment_text(digest), "", "What customers said:"]
         lines += [f"  “{q.text}” — {quote_credit(q)}" for q in digest.quotes] or ["  (none)"]
         lines += ["", f"{thanks_heading(digest)}:" if digest.helpers else "Thanks to:"]
@@ -214,6 +222,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                 "this_week": t.this_week,
                 "last_week": t.last_week,
                 "change": t.change,
+                "examples": list(t.examples),
             }
             for t in digest.themes
         ],

@@ -542,3 +542,16 @@ class DigestQueries(Protocol):
         """(how many, the first `limit` by arrival) of the items open at `end` that nobody
         has claimed now."""
         ...
+
+
+class VectorRepository(Protocol):
+    """Items' text vectors per embedder (float32 bytes), stored beside the items: themes read
+    them, and so can duplicate detection and search, without computing any twice."""
+
+    def get(self, embedder: str, item_ids: Sequence[int]) -> dict[int, bytes]:
+        """{item id: vector} for those of `item_ids` that have one under `embedder`."""
+        ...
+
+    def put(self, embedder: str, dimensions: int, vectors: dict[int, bytes], now: datetime) -> None:
+        """Store vectors; one another process stored first is kept (they are the same)."""
+        ...

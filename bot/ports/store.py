@@ -24,6 +24,7 @@ from bot.ports.repositories import (
     RateBucketRepository,
     SourceRepository,
     TokenRepository,
+    VectorRepository,
 )
 
 
@@ -75,6 +76,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mailboxes(self) -> MailboxRepository: ...
+
+    @property
+    def vectors(self) -> VectorRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -14,6 +14,7 @@ from handlers.cli import (
     server,
     sources,
     teams,
+    themes,
     tokens,
 )
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
@@ -34,6 +35,7 @@ COMMANDS: tuple[click.Command, ...] = (
     admin.webhooks,
     admin.audit,
     sources.sources,
+    themes.themes,
 )
 
 

@@ -53,14 +53,16 @@ def test_an_empty_day_still_gets_a_short_friendly_digest(desk: Desk, clock: Fake
     )
 
 
-def test_themes_rank_the_periods_tags_and_recurring_phrases_with_weekly_change(
+def test_themes_rank_the_periods_tags_and_clusters_with_weekly_change(
     desk: Desk, clock: FakeClock
 ) -> None:
     for _ in range(3):
         ingest(desk, clock, MONDAY, "My new card has not arrived yet", tags=["delivery"])
-    ingest(desk, clock, MONDAY - timedelta(days=8), "Card has not arrived", tags=["delivery"])
-    ingest(desk, clock, MONDAY, "Love the new app", tags=["app"])
-    ingest(desk, clock, MONDAY, "Great app", tags=["app"])
+    ingest(
+        desk, clock, MONDAY - timedelta(days=8), "My new card has not arrived", tags=["delivery"]
+    )
+    ingest(desk, clock, MONDAY, "Love the new app, great app", tags=["app"])
+    ingest(desk, clock, MONDAY, "Great new app", tags=["app"])
 
     themes = {(t.source, t.label): t for t in build(desk).themes}
 
@@ -68,10 +70,12 @@ def test_themes_rank_the_periods_tags_and_recurring_phrases_with_weekly_change(
     assert (delivery.period, delivery.this_week, delivery.last_week) == (3, 3, 1)
     assert delivery.change == "+200%"
     assert themes["tag", "app"].change == "new"
-    phrase = themes["phrase", "card has not arrived"]
-    assert (phrase.period, phrase.this_week, phrase.last_week) == (3, 3, 1)
-    phrases = [label for source, label in themes if source == "phrase"]
-    assert not [(a, b) for a in phrases for b in phrases if a != b and a in b]
+    clusters = [t for (source, _), t in themes.items() if source == "cluster"]
+    card = next(t for t in clusters if "arrived" in t.label)
+    assert (card.period, card.this_week, card.last_week) == (3, 3, 1)
+    assert card.examples == ("My new card has not arrived yet",)
+    app = next(t for t in clusters if "app" in t.label)
+    assert (app.period, app.last_week) == (2, 0)
 
 
 def test_quotes_mask_customer_names_unless_told_not_to_and_personal_data_always(
