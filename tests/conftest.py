@@ -20,6 +20,7 @@ from bot.core import Core
 from bot.ports.clock import Clock
 from bot.service import Desk
 from handlers.chat import ChatAdapter
+from handlers.observability import PAYLOAD_LOGGERS
 from handlers.server import build_server
 from storage.db import create_db_engine
 from storage.uow import SqlStore
@@ -42,12 +43,15 @@ from tests.support.teams import keep_local, with_rido
 
 
 @pytest.fixture(autouse=True)
-def _log_records_as_before() -> Iterator[None]:
-    """A server masks log records process-wide (as a process runs one); a test's server must
-    not go on masking the next test's lines."""
+def _logging_as_before() -> Iterator[None]:
+    """A server masks log records process-wide, and `serve` quiets the chat libraries' loggers
+    (as a process runs once); a test that started either must not change the next test's logs."""
     factory = logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in PAYLOAD_LOGGERS}
     yield
     logging.setLogRecordFactory(factory)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 # ---- databases ------------------------------------------------------------------------------
