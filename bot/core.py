@@ -27,6 +27,8 @@ from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
 from bot.tokens import Tokens
+from bot.trackers.registry import TrackerRegistry
+from bot.trackers.shipping import FixShipping
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Core:
     source_intake: SourceIntake
     stories: CustomerStories
     mailboxes: Mailboxes
+    trackers: TrackerRegistry
+    shipping: FixShipping
 
     @classmethod
     def build(
@@ -94,6 +98,8 @@ class Core:
             SourceIntake(db, desk, sources, inbox, clock),
             CustomerStories(db, Accounts(lookup)),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
+            TrackerRegistry(db, box, clock, settings.public_url),
+            FixShipping(desk),
         )
 
     def close(self) -> None:

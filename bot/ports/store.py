@@ -18,11 +18,13 @@ from bot.ports.repositories import (
     FeedbackRepository,
     InboxRepository,
     JobRepository,
+    LinkRepository,
     MailboxRepository,
     OutboxRepository,
     PeopleRepository,
     SourceRepository,
     TokenRepository,
+    TrackerRepository,
 )
 
 
@@ -71,6 +73,12 @@ class UnitOfWork(Protocol):
 
     @property
     def mailboxes(self) -> MailboxRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    @property
+    def trackers(self) -> TrackerRepository: ...
 
     def __enter__(self) -> Self: ...
 

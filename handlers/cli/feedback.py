@@ -1,4 +1,4 @@
-"""`allhands feedback list|show|claim|unclaim|close|reopen`, acting as a named person."""
+"""`allhands feedback list|show|claim|unclaim|close|reopen|link`, acting as a named person."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from bot.domain import Customer, Feedback, State, holder_name
 from bot.ports.records import ListFilter
 from bot.service import Outcome
+from bot.trackers.issues import link_line
 from handlers.cli.context import Context, cli_identity
 from handlers.item_json import item_json, rfc3339
 
@@ -92,6 +93,7 @@ def _facts(item: Feedback) -> list[tuple[str, str]]:
             ("closed", f"by {closer} ({item.closed.platform.value}) {rfc3339(item.closed.at)}")
         )
         facts.append(("resolution", item.resolution or "(none given)"))
+    facts += [("fix", f"{link_line(link)} ({link.url})") for link in item.links]
     return facts
 
 
@@ -154,3 +156,14 @@ def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None) -> N
 def feedback_reopen(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
     """Reopen a closed item."""
     _act(ctx, ref, as_email, note, "reopened")
+
+
+@feedback.command("link")
+@click.argument("ref")
+@click.argument("url")
+@AS_OPTION
+@click.pass_obj
+def feedback_link(ctx: Context, ref: str, url: str, as_email: str) -> None:
+    """Link the GitHub, GitLab, Jira or Linear issue that fixes the item: when its tracker says
+    the issue closed, the card says the fix shipped and its claimer hears of it."""
+    _report(ctx.core.desk.link(ref, cli_identity(as_email), url), "linked")

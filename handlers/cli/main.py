@@ -15,6 +15,7 @@ from handlers.cli import (
     sources,
     teams,
     tokens,
+    trackers,
 )
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
@@ -34,6 +35,7 @@ COMMANDS: tuple[click.Command, ...] = (
     admin.webhooks,
     admin.audit,
     sources.sources,
+    trackers.trackers,
 )
 
 

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_preview, one_line
 
@@ -76,6 +77,9 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
     blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
+    if item.links:
+        fixes = "\n".join(f":link: {escape(line)}" for line in link_lines(item))
+        blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
     blocks += _history(story.history)
     return Message(fallback(item), blocks)
@@ -204,6 +208,8 @@ def _change_line(event: Event, mentions: Mentions) -> str | None:
             return f"{actor}:" + _quoted(data.get("text"), sep=" ")
         case EventKind.EDITED:
             return f"{actor} changed {_edits(data)}"
+        case EventKind.LINKED:
+            return f"{actor} linked the fix: {escape(str(data.get('url', '')))}"
     return None
 
 
