@@ -7,10 +7,11 @@ import json
 import click
 
 from bot.domain import Customer, Feedback, State, holder_name
+from bot.errors import Invalid
 from bot.ports.records import ListFilter
 from bot.service import Outcome
-from bot.trackers.issues import link_line
-from handlers.cli.context import Context, cli_identity
+from bot.trackers.issues import issue_at, link_line
+from handlers.cli.context import Context, UnreadableInput, cli_identity
 from handlers.item_json import item_json, rfc3339
 
 AS_OPTION = click.option(
@@ -166,4 +167,8 @@ def feedback_reopen(ctx: Context, ref: str, as_email: str, note: str | None) -> 
 def feedback_link(ctx: Context, ref: str, url: str, as_email: str) -> None:
     """Link the GitHub, GitLab, Jira or Linear issue that fixes the item: when its tracker says
     the issue closed, the card says the fix shipped and its claimer hears of it."""
+    try:
+        issue_at(url)
+    except Invalid as error:
+        raise UnreadableInput(error.message) from None
     _report(ctx.core.desk.link(ref, cli_identity(as_email), url), "linked")
