@@ -23,6 +23,7 @@ from bot.ports.records import OutboxAction
 from handlers.item_json import item_json
 from handlers.server import build_server, chat_adapters
 from handlers.sources.base import hmac_hex
+from handlers.trackers_http import DELIVERY_LIMIT_BYTES
 from storage.models import OutboxRow
 from tests.support.builders import API, draft
 from tests.support.eventually import eventually
@@ -238,3 +239,11 @@ async def test_whoever_logged_the_item_in_chat_hears_too(
     assert (await deliver(client, closed, "delivery-1")).status == 200
 
     await eventually(lambda: direct_messages(slack) == ["DUANA", "DUDEE"])
+
+
+async def test_a_body_over_the_limit_is_413(client: Client) -> None:
+    body = b"x" * (DELIVERY_LIMIT_BYTES + 1)
+
+    response = await client.post(f"/trackers/{NAME}", data=body)
+
+    assert response.status == 413
