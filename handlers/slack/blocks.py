@@ -40,6 +40,8 @@ STORY_COMMENTS = 20
 STORY_COMMENT_CHARS = 500
 FACT_LABEL_CHARS = 64
 FACT_VALUE_CHARS = 160
+FIX_LINES = 4  # linked fixes shown on a card
+FIX_CHARS = 150
 EARLIER_SUMMARY_CHARS = 120
 KIND_EMOJI = {
     Kind.COMPLAINT: ":rage:",
@@ -77,8 +79,9 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
     blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
-    if item.links:
-        fixes = "\n".join(f":link: {escape(line)}" for line in link_lines(item))
+    if item.links:  # a few short lines, so even all escaped they fit a context element
+        shown = link_lines(item)[:FIX_LINES]
+        fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
     blocks += _history(story.history)
