@@ -28,6 +28,8 @@ from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
 from bot.tokens import Tokens
+from bot.trackers.registry import TrackerRegistry
+from bot.trackers.shipping import FixShipping
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Core:
     stories: CustomerStories
     mailboxes: Mailboxes
     api_limits: SharedBuckets
+    trackers: TrackerRegistry
+    shipping: FixShipping
 
     @classmethod
     def build(
@@ -97,6 +101,8 @@ class Core:
             CustomerStories(db, Accounts(lookup)),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
+            TrackerRegistry(db, box, clock, settings.public_url),
+            FixShipping(desk),
         )
 
     def close(self) -> None:

@@ -54,6 +54,9 @@ class EventKind(StrEnum):
     REMINDED = "reminded"
     SOURCE_STATUS = "source_status"  # the source changed the conversation's status
     REVISED = "revised"  # the customer rewrote what they said (an edited app store review)
+    LINKED = "linked"  # someone linked the tracker issue that fixes the item
+    FIX_SHIPPED = "fix_shipped"  # a linked issue was closed
+    FIX_REOPENED = "fix_reopened"  # a linked issue was opened again
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -89,6 +92,9 @@ class Identity:
     external_id: str
     name: str
     email: str | None = None
+
+
+THE_BOT = Identity(Platform.SYSTEM, SYSTEM_IDENTITY_ID, "All Hands")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,26 @@ class Comment:
     at: datetime
 
 
+class LinkStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The issue in the team's tracker that fixes an item, as its tracker last told us.
+
+    `awaiting_reply`: the issue was closed (the fix shipped) and nobody has told the customer;
+    `reopened`: the tracker opened it again after it was closed.
+    """
+
+    url: str
+    title: str
+    status: LinkStatus
+    awaiting_reply: bool = False
+    reopened: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Feedback:
     id: int
@@ -159,10 +185,16 @@ class Feedback:
     source_status: str | None = None  # the status the source gives its conversation
     # This copy shows its title or body with personal data masked (`bot.privacy.shown`).
     text_masked: bool = False
+    links: tuple[Link, ...] = field(default=())
 
     @property
     def ref(self) -> str:
         return ref_for(self.id)
+
+    @property
+    def fixed_awaiting_reply(self) -> bool:
+        """A linked fix shipped and the customer has not been told yet."""
+        return any(link.awaiting_reply for link in self.links)
 
 
 @dataclass(frozen=True, slots=True)

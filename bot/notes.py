@@ -11,7 +11,7 @@ from bot.domain import Event, EventKind, Feedback
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
     reminder, the source changing the conversation's status, the customer editing what they
-    wrote), else None."""
+    wrote, a linked fix shipping or reopening), else None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
         return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
@@ -33,6 +33,10 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         stars = f" (now {rating}★)" if isinstance(rating, int) else ""
         what = data.get("what", "message")
         return f"✏️ The customer edited their {what}{stars}: the card shows the new version."
+    if event.kind is EventKind.FIX_SHIPPED:
+        return f"🚀 Fix shipped: {data.get('title')} ({data.get('url')}). Tell the customer."
+    if event.kind is EventKind.FIX_REOPENED:
+        return f"↩️ Fix reopened: {data.get('title')} ({data.get('url')})."
     return None
 
 

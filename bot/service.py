@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from bot.admin.webhooks import WebhookDirectory
 from bot.delivery.fanout import Fanout, load, shown
 from bot.domain import (
-    SYSTEM_IDENTITY_ID,
+    THE_BOT,
     Actor,
     EventKind,
     Feedback,
@@ -39,6 +39,7 @@ from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
 from bot.privacy.shown import Privacy
+from bot.trackers.issues import issue_at
 
 COMMENT_MAX_CHARS = 4_000
 
@@ -375,6 +376,18 @@ class Desk:
             data = {"text": text[:500]}
             return self._record(uow, item_id, EventKind.COMMENTED, actor, now, data)
 
+    def link(self, ref: str, who: Identity, url: str) -> Outcome:
+        """Link the tracker issue that fixes the item; linking it again changes nothing."""
+        issue = issue_at(url)
+        item_id = self._id(ref)
+        with self._acting(who) as (uow, actor, now):
+            load(uow, item_id)
+            uow.feedback.lock(item_id)
+            if not uow.links.add(item_id, issue.url, issue.short_name, now):
+                return self._unchanged(uow, load(uow, item_id))
+            data = {"url": issue.url, "tracker": issue.tracker.value}
+            return self._record(uow, item_id, EventKind.LINKED, actor, now, data)
+
     def system_note(
         self, item_id: int, kind: EventKind, data: dict[str, Any], once: tuple[str, str]
     ) -> bool:
@@ -384,9 +397,7 @@ class Desk:
             now = self.clock.now()
             if not uow.jobs.claim_run(*once, owner="desk", now=now):
                 return False
-            bot = uow.people.resolve(
-                Identity(Platform.SYSTEM, SYSTEM_IDENTITY_ID, "All Hands"), now
-            )
+            bot = uow.people.resolve(THE_BOT, now)
             uow.jobs.finish_run(*once, now=now)
             bot_actor = Actor(bot, Platform.SYSTEM)
             logged = self.fanout.log_change(uow, item_id, kind, bot_actor, now, data)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain import Kind, Severity, State
+from bot.domain import Kind, LinkStatus, Severity, State
 from bot.intake import FeedbackDraft
 from bot.service import COMMENT_MAX_CHARS
 
@@ -60,6 +60,8 @@ _ITEM = {
         "resolution",
         "created_at",
         "updated_at",
+        "links",
+        "fixed_awaiting_reply",
     ],
     "properties": {
         "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
@@ -84,6 +86,23 @@ _ITEM = {
         "resolution": _NULLABLE_STRING,
         "created_at": _TIME,
         "updated_at": _TIME,
+        "links": {
+            "type": "array",
+            "description": "The tracker issues that fix this item, as their trackers last said.",
+            "items": {
+                "type": "object",
+                "required": ["url", "title", "status"],
+                "properties": {
+                    "url": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"enum": [s.value for s in LinkStatus]},
+                },
+            },
+        },
+        "fixed_awaiting_reply": {
+            "type": "boolean",
+            "description": "A linked fix shipped and the customer has not been told yet.",
+        },
         "comments": {
             "type": "array",
             "items": {

@@ -17,7 +17,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
 from handlers.chat import ChatAdapter
-from handlers.jobs import server_jobs
+from handlers.jobs import direct_messengers, server_jobs
 from handlers.mailboxes.poller import MailboxPoller
 from handlers.sources.vendors import SourceWork
 from handlers.webhooks import HttpWebhookSender
@@ -45,6 +45,7 @@ class Background:
             webhooks=webhooks,
             stories=core.stories,
             privacy=core.desk.privacy,
+            direct=direct_messengers(core),
         )
         self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)

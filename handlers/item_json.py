@@ -56,6 +56,11 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
         "resolution": item.resolution,
         "created_at": rfc3339(item.created_at),
         "updated_at": rfc3339(item.updated_at),
+        "links": [
+            {"url": link.url, "title": link.title, "status": link.status.value}
+            for link in item.links
+        ],
+        "fixed_awaiting_reply": item.fixed_awaiting_reply,
     }
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]

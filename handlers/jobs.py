@@ -13,14 +13,16 @@ from bot.digest.live import LiveDigestJob
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
-from bot.ports.chat import DigestPublisher, QueueMessenger
+from bot.ports.chat import DigestPublisher, DirectMessenger, QueueMessenger
 from bot.ports.sources import SourcePoller
 from bot.rota import RotaJob
 from bot.sources.kinds import SourceKind
 from bot.sources.polling import PollJob, SourcePolling
 from handlers.slack.digest_poster import SlackDigestPoster
+from handlers.slack.direct import SlackDirect
 from handlers.slack.queue_messenger import SlackQueueMessenger
 from handlers.teams.digest_poster import TeamsDigestPoster
+from handlers.teams.direct import TeamsMessenger
 from handlers.teams.queue_messenger import TeamsQueueMessenger
 from handlers.vendors.appstore import AppStoreReviews
 from handlers.vendors.googleplay import GooglePlayReviews
@@ -47,6 +49,18 @@ def queue_messengers(core: Core) -> list[QueueMessenger]:
     teams = TeamsQueueMessenger.from_settings(core.settings, core.db, core.clock)
     if teams:
         found.append(teams)
+    return found
+
+
+def direct_messengers(core: Core) -> dict[Platform, DirectMessenger]:
+    """What sends the outbox's direct messages, for each chat platform the settings turn on."""
+    found: dict[Platform, DirectMessenger] = {}
+    slack = SlackDirect.from_settings(core.settings)
+    if slack:
+        found[Platform.SLACK] = slack
+    teams = TeamsMessenger.from_settings(core.settings, core.db, core.clock)
+    if teams:
+        found[Platform.TEAMS] = teams
     return found
 
 

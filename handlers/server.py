@@ -22,6 +22,7 @@ from handlers.rate_limit import TokenBuckets
 from handlers.slack.adapter import SlackAdapter
 from handlers.sources_http import SourcesApi
 from handlers.teams.adapter import TeamsAdapter
+from handlers.trackers_http import TrackersApi
 
 # Allocations between young collections once the heap is settled. Python's 700 suits a script;
 # a server allocates that much in a request or two, and every collection stalls the event loop.
@@ -87,6 +88,7 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     IngestApi(core.desk, core.tokens, core.api_limits).mount(app)
     source_limits = TokenBuckets(core.settings.source_rate, core.settings.source_burst)
     SourcesApi(core.sources, core.source_intake, source_limits).mount(app)
+    TrackersApi(core.trackers, core.shipping).mount(app)
     for adapter in adapters:
         adapter.mount(app)
     core.listeners.add(CountChanges())

@@ -426,3 +426,34 @@ class ItemVectorRow(Base):
     dimensions: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class FeedbackLinkRow(Base):
+    """An item waiting on an issue in the team's tracker (the fix); one row per item and issue,
+    so linking the same issue twice adds nothing. `awaiting_reply`: the fix shipped and nobody
+    has told the customer yet."""
+
+    __tablename__ = "feedback_links"
+    __table_args__ = (UniqueConstraint("feedback_id", "url"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(500), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    awaiting_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TrackerRow(Base):
+    """An issue tracker whose webhooks tell us a linked fix shipped; its secret sealed with
+    ALLHANDS_SECRET_KEY before it is stored."""
+
+    __tablename__ = "trackers"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -23,6 +23,7 @@ from storage.repositories.events import EventRepository
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.jobs import JobRepository
+from storage.repositories.links import LinkRepository, TrackerRepository
 from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
@@ -49,7 +50,9 @@ class SqlUnitOfWork:
         self._writer_lock.__enter__()
         self.session = self._sessions()
         self.people = PeopleRepository(self.session)
-        self.feedback = FeedbackRepository(self.session, self.people)
+        self.links = LinkRepository(self.session)
+        self.trackers = TrackerRepository(self.session)
+        self.feedback = FeedbackRepository(self.session, self.people, self.links)
         self.events = EventRepository(self.session, self.people)
         self.cards = CardRepository(self.session)
         self.outbox = OutboxRepository(self.session)

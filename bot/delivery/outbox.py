@@ -29,7 +29,7 @@ from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
 from bot.metrics import count_rate_limited
 from bot.ports.changes import Change
-from bot.ports.chat import ChatPoster, PostedCard, WebhookSender
+from bot.ports.chat import ChatPoster, DirectMessenger, PostedCard, WebhookSender
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
 from bot.ports.store import Store
@@ -88,6 +88,7 @@ class OutboxWorker:
         webhooks: tuple[WebhookSender, WebhookDirectory] | None = None,
         stories: CustomerStories | None = None,
         privacy: Privacy | None = None,
+        direct: Mapping[Platform, DirectMessenger] | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         idle_poll_seconds: float = 1.0,
@@ -97,6 +98,7 @@ class OutboxWorker:
         self._webhooks = webhooks
         self._stories = stories
         self._privacy = privacy or Privacy(db)
+        self._direct = dict(direct or {})
         self._targets = [*self._posters, *([Platform.WEBHOOK] if webhooks else [])]
         self._clock: Clock = clock or SystemClock()
         self._lease = lease
@@ -270,6 +272,9 @@ class OutboxWorker:
         if work.message.platform is Platform.WEBHOOK:
             await self._send_webhook(work.message)
             return None
+        if work.message.action == OutboxAction.DIRECT:
+            await self._send_direct(work.message)
+            return None
         poster = self._posters[work.message.platform]
         item, copy = work.item, work.copy
         if item is None or copy is None:
@@ -307,6 +312,15 @@ class OutboxWorker:
             return  # the lead removed this webhook meanwhile
         body = json.dumps(message.payload, separators=(",", ":")).encode()
         await sender.deliver(hook.url, hook.secret, str(message.id), body)
+
+    async def _send_direct(self, message: OutboxMessage) -> None:
+        messenger = self._direct.get(message.platform)
+        email, text = message.payload.get("email"), message.payload.get("text")
+        if messenger is None or not isinstance(email, str) or not isinstance(text, str):
+            log.warning("outbox.direct_unsendable id=%s platform=%s", message.id, message.platform)
+            return
+        if not await messenger.send_direct(email, text):
+            log.info("outbox.direct_nobody id=%s platform=%s", message.id, message.platform)
 
     def _done(
         self, message: OutboxMessage, copy: CardCopy | None, posted: PostedCard | None

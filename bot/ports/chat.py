@@ -82,6 +82,17 @@ class QueueMessenger(Protocol):
         ...
 
 
+class DirectMessenger(Protocol):
+    """Sends one person (by email) a plain direct message; the outbox's DIRECT messages."""
+
+    platform: Platform
+
+    async def send_direct(self, email: str, text: str) -> bool:
+        """False when nobody with this email is known on the platform. Raises
+        `bot.errors.DeliveryError` on failure."""
+        ...
+
+
 class WebhookSender(Protocol):
     """Delivers one signed webhook; raises `bot.errors.DeliveryError` when it did not land."""
 

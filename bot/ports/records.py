@@ -48,6 +48,7 @@ class OutboxAction(StrEnum):
     NOTE = "note"
     MENTION = "mention"
     WEBHOOK = "webhook"
+    DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,16 @@ class StoredSource:
     sealed_secret: str | None
     sealed_credentials: str | None
     options: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTracker:
+    """A registered issue tracker as stored: its webhook secret still sealed."""
+
+    name: str
+    kind: str
+    sealed_secret: str
     created_at: datetime
 
 

@@ -20,6 +20,8 @@ from bot.domain import (
     Feedback,
     Identity,
     Kind,
+    Link,
+    LinkStatus,
     Person,
     Platform,
     Severity,
@@ -40,6 +42,7 @@ from bot.ports.records import (
     RawDelivery,
     RunClaim,
     StoredSource,
+    StoredTracker,
     ThemeRow,
     TokenGrant,
     TokenInfo,
@@ -422,6 +425,40 @@ class ConversationRepository(Protocol):
     def remember_user(self, account_id: str, chat_id: str, now: datetime) -> None: ...
 
     def chat_ids(self, account_ids: Sequence[str]) -> list[str]: ...
+
+
+class LinkRepository(Protocol):
+    """Items' links to the tracker issues that fix them (one per item and issue URL)."""
+
+    def add(self, feedback_id: int, url: str, title: str, now: datetime) -> bool:
+        """False when the item is linked to this issue already."""
+        ...
+
+    def for_items(self, item_ids: Sequence[int]) -> dict[int, tuple[Link, ...]]: ...
+
+    def items_linked(self, url: str) -> list[int]:
+        """Every item linked to the issue at `url`."""
+        ...
+
+    def set_status(
+        self, feedback_id: int, url: str, title: str, status: LinkStatus, now: datetime
+    ) -> bool:
+        """The issue's status as its tracker says now; False when the link had it already."""
+        ...
+
+
+class TrackerRepository(Protocol):
+    """Registered issue trackers (their webhook secrets sealed)."""
+
+    def add(self, tracker: StoredTracker) -> bool:
+        """False when a tracker of that name exists already."""
+        ...
+
+    def get(self, name: str) -> StoredTracker | None: ...
+
+    def all(self) -> list[StoredTracker]: ...
+
+    def remove(self, name: str) -> bool: ...
 
 
 class SourceRepository(Protocol):

@@ -18,12 +18,14 @@ from bot.ports.repositories import (
     FeedbackRepository,
     InboxRepository,
     JobRepository,
+    LinkRepository,
     MailboxRepository,
     OutboxRepository,
     PeopleRepository,
     RateBucketRepository,
     SourceRepository,
     TokenRepository,
+    TrackerRepository,
     VectorRepository,
 )
 
@@ -79,6 +81,12 @@ class UnitOfWork(Protocol):
 
     @property
     def vectors(self) -> VectorRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    @property
+    def trackers(self) -> TrackerRepository: ...
 
     def __enter__(self) -> Self: ...
 

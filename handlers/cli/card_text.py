@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.domain import Feedback, Holder, Platform, State, holder_name
+from bot.trackers.issues import link_lines
 
 LABEL_WIDTH = 10
 PLACES = {
@@ -32,6 +33,7 @@ def card_text(item: Feedback) -> str:
         ("Area", item.product_area),
         ("Tags", " ".join(f"#{tag}" for tag in item.tags)),
         ("Status", _status(item)),
+        *(("Fix", line) for line in link_lines(item)),
         ("Buttons", " · ".join(_buttons(item))),
     ]
     lines += [f"{label:<{LABEL_WIDTH}}{value}" for label, value in facts if value]

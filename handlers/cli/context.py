@@ -26,6 +26,11 @@ class ConfigError(Exception):
     """Configuration or schema that stops the command from starting at all."""
 
 
+class UnreadableInput(Exception):
+    """An argument the command cannot read at all (a URL that names no issue): exit 2, where a
+    request the core refuses is 1."""
+
+
 def load_settings() -> Settings:
     try:
         return Settings()
@@ -91,7 +96,7 @@ class AllHandsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as error:
+        except (ConfigError, UnreadableInput) as error:
             _fail(ctx, str(error), EXIT_CONFIG)
         except SetupError as error:
             _fail(ctx, error.message, EXIT_CONFIG)

@@ -1,4 +1,4 @@
-"""`allhands feedback list|show|claim|unclaim|close|reopen`, acting as a named person."""
+"""`allhands feedback list|show|claim|unclaim|close|reopen|link`, acting as a named person."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 import click
 
 from bot.domain import Customer, Feedback, State, holder_name
+from bot.errors import Invalid
 from bot.ports.records import ListFilter
 from bot.service import Outcome
-from handlers.cli.context import Context, cli_identity
+from bot.trackers.issues import issue_at, link_line
+from handlers.cli.context import Context, UnreadableInput, cli_identity
 from handlers.item_json import item_json, rfc3339
 
 AS_OPTION = click.option(
@@ -92,6 +94,7 @@ def _facts(item: Feedback) -> list[tuple[str, str]]:
             ("closed", f"by {closer} ({item.closed.platform.value}) {rfc3339(item.closed.at)}")
         )
         facts.append(("resolution", item.resolution or "(none given)"))
+    facts += [("fix", f"{link_line(link)} ({link.url})") for link in item.links]
     return facts
 
 
@@ -154,3 +157,18 @@ def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None) -> N
 def feedback_reopen(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
     """Reopen a closed item."""
     _act(ctx, ref, as_email, note, "reopened")
+
+
+@feedback.command("link")
+@click.argument("ref")
+@click.argument("url")
+@AS_OPTION
+@click.pass_obj
+def feedback_link(ctx: Context, ref: str, url: str, as_email: str) -> None:
+    """Link the GitHub, GitLab, Jira or Linear issue that fixes the item: when its tracker says
+    the issue closed, the card says the fix shipped and its claimer hears of it."""
+    try:
+        issue_at(url)
+    except Invalid as error:
+        raise UnreadableInput(error.message) from None
+    _report(ctx.core.desk.link(ref, cli_identity(as_email), url), "linked")

@@ -16,6 +16,7 @@ from handlers.cli import (
     teams,
     themes,
     tokens,
+    trackers,
 )
 from handlers.cli.context import AllHandsGroup, Context, MakeCore
 
@@ -36,6 +37,7 @@ COMMANDS: tuple[click.Command, ...] = (
     admin.audit,
     sources.sources,
     themes.themes,
+    trackers.trackers,
 )
 
 

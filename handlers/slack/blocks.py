@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_pieces, escaped_preview, one_line
 
@@ -40,6 +41,8 @@ STORY_COMMENTS = 20
 STORY_COMMENT_CHARS = 500
 FACT_LABEL_CHARS = 64
 FACT_VALUE_CHARS = 160
+FIX_LINES = 4  # linked fixes shown on a card
+FIX_CHARS = 150
 EARLIER_SUMMARY_CHARS = 120
 KIND_EMOJI = {
     Kind.COMPLAINT: ":rage:",
@@ -78,6 +81,10 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
     blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
+    if item.links:  # a few short lines, so even all escaped they fit a context element
+        shown = link_lines(item)[:FIX_LINES]
+        fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
+        blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
     blocks += _history(story.history)
     return Message(fallback(item), blocks)
@@ -213,6 +220,8 @@ def _change_line(event: Event, mentions: Mentions) -> str | None:
             return f"{actor}:" + _quoted(data.get("text"), sep=" ")
         case EventKind.EDITED:
             return f"{actor} changed {_edits(data)}"
+        case EventKind.LINKED:
+            return f"{actor} linked the fix: {escape(str(data.get('url', '')))}"
     return None
 
 

@@ -1,6 +1,7 @@
-"""Messages the bot starts on its own, outside the outbox: the digest and the rota's queue.
+"""Messages the bot starts on its own: the digest and the rota's queue, and (through the
+outbox) a person's direct message when a fix they wait on ships.
 
-Both need the same things: a client of their own that waits out rate limits (a scheduler beat
+All need the same things: a client of their own that waits out rate limits (a scheduler beat
 may send many messages at once), a person reached by email (`users.lookupByEmail`, then the
 DM that `conversations.open` returns), and Slack's errors as the `DeliveryError` their job
 logs or retries.
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import DeliveryError
+from handlers.slack.text import escape
 
 NOT_FOUND = "users_not_found"
 GIVE_UP = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive"}
@@ -49,6 +51,14 @@ class SlackDirect:
                 return None
             raise delivery_error(error) from error
         return str(opened["channel"]["id"])
+
+    async def send_direct(self, email: str, text: str) -> bool:
+        """The `DirectMessenger` port: plain text, escaped, in the person's DM."""
+        channel = await self.direct_channel(email)
+        if channel is None:
+            return False
+        await self.post(channel, text=escape(text))
+        return True
 
     async def post(self, channel: str, **message: Any) -> dict[str, Any]:
         """`chat.postMessage` without link previews; returns Slack's answer (channel, ts)."""

@@ -29,6 +29,7 @@ from bot.domain import (
     holder_name,
 )
 from bot.notes import follow_up
+from bot.trackers.issues import link_lines
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -135,7 +136,7 @@ def status_line(item: Feedback) -> str:
 def note_text(item: Feedback, event: Event) -> str:
     """The one line posted in the card's thread after a change, safe as message text: a
     message renders markdown and HTML, so names and customer words are escaped for both."""
-    return _message_safe(_note_line(item, event))
+    return message_safe(_note_line(item, event))
 
 
 def _note_line(item: Feedback, event: Event) -> str:
@@ -154,6 +155,8 @@ def _note_line(item: Feedback, event: Event) -> str:
         return f"{who}{where} closed {item.ref}" + (
             f": {_cut(resolution, NOTE_PREVIEW_CHARS)}" if resolution else "."
         )
+    if event.kind is EventKind.LINKED:
+        return f"{who}{where} linked the fix for {item.ref}: {data.get('url', '')}"
     follow_up_line = follow_up(item, event)
     if follow_up_line is not None:
         return follow_up_line
@@ -167,7 +170,7 @@ def _note_line(item: Feedback, event: Event) -> str:
     return f"{who}{where} {verb} {item.ref}."
 
 
-def _message_safe(text: str) -> str:
+def message_safe(text: str) -> str:
     """Text for a Teams message: markdown neutralised, then `<`, `>` and `&` as entities (so
     `<at>` cannot mention anyone and no tag renders)."""
     return html.escape(text.translate(_MESSAGE_MARKDOWN), quote=False)
@@ -253,6 +256,9 @@ def _body(
     if item.state is State.CLOSED and item.resolution:
         status += f": {plain(item.resolution, NOTE_PREVIEW_CHARS)}"
     body.append({"type": "TextBlock", "text": status, "isSubtle": True, "wrap": True})
+    body += [
+        {"type": "TextBlock", "text": plain(line, 300), "wrap": True} for line in link_lines(item)
+    ]
     return body
 
 

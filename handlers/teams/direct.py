@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationParameters
 from botbuilder.schema.teams import TeamsChannelAccount
 from botframework.connector.auth import BotFrameworkAuthentication
 
@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.ports.clock import Clock
 from bot.ports.store import Store
 from handlers.teams.adapter import authentication
+from handlers.teams.cards import message_safe
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory
 
@@ -54,6 +55,11 @@ class TeamsMessenger(TeamsPoster):
             channel,
             lambda c: c.conversations.send_to_conversation(channel, activity),
         )
+
+    async def send_direct(self, email: str, text: str) -> bool:
+        """The `DirectMessenger` port: plain text, made safe as a message, 1:1."""
+        activity = Activity(type=ActivityTypes.message, text=message_safe(text))
+        return await self.send_to_email(email, activity)
 
     async def send_to_email(self, email: str, activity: Activity) -> bool:
         """A 1:1 message; False when nobody in the roster has this email."""

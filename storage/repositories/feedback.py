@@ -25,12 +25,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.customers.story import History
-from bot.domain import Comment, Customer, Feedback, Holder, Kind, Platform, Severity, State
+from bot.domain import Comment, Customer, Feedback, Holder, Kind, Link, Platform, Severity, State
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter
 from storage.models import CommentRow, FeedbackRow, IdempotencyKeyRow
 from storage.plans import insert_for, plan
 from storage.repositories.history import earlier_by_customer
+from storage.repositories.links import LinkRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.sql import (
     bulk_insert_ignoring,
@@ -96,9 +97,10 @@ _REOPENED: dict[str, Any] = {
 
 
 class FeedbackRepository:
-    def __init__(self, session: Session, people: PeopleRepository) -> None:
+    def __init__(self, session: Session, people: PeopleRepository, links: LinkRepository) -> None:
         self._session = session
         self._people = people
+        self._links = links
 
     def insert(self, draft: FeedbackDraft, now: datetime) -> Feedback | None:
         """Insert one open item; None when (source, external_id) exists already.
@@ -165,7 +167,8 @@ class FeedbackRepository:
             return None
         row: Any = SimpleNamespace(**dict(zip(_FEEDBACK.c.keys(), rows[0], strict=True)))
         comments = self.comments(item_id) if with_comments else ()
-        return self._to_domain(row, tuple(comments))
+        links = self._links.for_items([item_id]).get(item_id, ())
+        return self._to_domain(row, tuple(comments), links)
 
     def find(self, where: ListFilter) -> list[Feedback]:
         query = select(FeedbackRow)
@@ -181,7 +184,9 @@ class FeedbackRepository:
             query = query.where(FeedbackRow.id > where.after_id)
         order = FeedbackRow.received_at if where.oldest_first else FeedbackRow.id
         query = query.order_by(order, FeedbackRow.id).limit(where.limit)
-        return [self._to_domain(row, ()) for row in self._session.scalars(query)]
+        rows = list(self._session.scalars(query))
+        links = self._links.for_items([row.id for row in rows])
+        return [self._to_domain(row, (), links.get(row.id, ())) for row in rows]
 
     def count_by_state(self) -> dict[State, int]:
         rows = self._session.execute(
@@ -418,7 +423,9 @@ class FeedbackRepository:
             return None
         return Holder(self._people.get(person_id), Platform(platform or Platform.SYSTEM), at)
 
-    def _to_domain(self, row: FeedbackRow, comments: tuple[Comment, ...]) -> Feedback:
+    def _to_domain(
+        self, row: FeedbackRow, comments: tuple[Comment, ...], links: tuple[Link, ...] = ()
+    ) -> Feedback:
         return Feedback(
             id=row.id,
             source=row.source,
@@ -444,4 +451,5 @@ class FeedbackRepository:
             version=row.version,
             comments=comments,
             source_status=row.source_status,
+            links=links,
         )
