@@ -29,6 +29,7 @@ from bot.service import Desk, IngestRequest
 from bot.tokens import Tokens
 from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
+from handlers.bodies import BodyRefused, read_limited
 from handlers.item_json import item_json, receipt_json
 from handlers.rate_limit import TokenBuckets
 
@@ -342,18 +343,14 @@ def _shown(grant: TokenGrant, item: Feedback, *, with_comments: bool = False) ->
 
 
 async def read_bounded(request: web.Request, limit: int) -> bytes:
-    """The whole body, or 413 as soon as it is over `limit` bytes (declared or sent)."""
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
-    raw = bytearray()
-    while len(raw) <= limit:  # one read returns what has arrived so far, not the whole body
-        chunk = await request.content.read(limit + 1 - len(raw))
-        if not chunk:
-            break
-        raw += chunk
-    if len(raw) > limit:
-        raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.")
-    return bytes(raw)
+    """The whole body, or 413 as soon as it is over `limit` bytes (declared or sent), 408 when
+    it trickles in too slowly."""
+    try:
+        return await read_limited(request, limit)
+    except BodyRefused as refused:
+        if refused.status == 413:
+            raise Problem(413, "body-too-large", f"The body is over {limit // 1024} KB.") from None
+        raise Problem(refused.status, "body-too-slow", f"{refused.reason.capitalize()}.") from None
 
 
 async def _json_body(request: web.Request, limit: int) -> Any:
