@@ -22,6 +22,7 @@ from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
+from bot.replies import Replies
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
@@ -46,6 +47,7 @@ class Core:
     source_intake: SourceIntake
     stories: CustomerStories
     mailboxes: Mailboxes
+    replies: Replies
 
     @classmethod
     def build(
@@ -94,6 +96,7 @@ class Core:
             SourceIntake(db, desk, sources, inbox, clock),
             CustomerStories(db, Accounts(lookup)),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
+            Replies(desk, settings.support_from),
         )
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ class Platform(StrEnum):
     SYSTEM = "system"
     WEBHOOK = "webhook"
     SOURCE = "source"  # a helpdesk, survey, mailbox or app store (bot.sources)
+    EMAIL = "email"  # a reply to the customer, sent over SMTP (bot.replies)
 
 
 class EventKind(StrEnum):
@@ -54,6 +55,8 @@ class EventKind(StrEnum):
     REMINDED = "reminded"
     SOURCE_STATUS = "source_status"  # the source changed the conversation's status
     REVISED = "revised"  # the customer rewrote what they said (an edited app store review)
+    REPLIED = "replied"  # someone answered the customer through the item's source
+    REPLY_FAILED = "reply_failed"  # the customer's mail server refused that answer
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -157,10 +160,28 @@ class Feedback:
     version: int
     comments: tuple[Comment, ...] = field(default=())
     source_status: str | None = None  # the status the source gives its conversation
+    replies: tuple[Reply, ...] = field(default=())  # read with the comments
 
     @property
     def ref(self) -> str:
         return ref_for(self.id)
+
+
+class ReplyStatus(StrEnum):
+    PENDING = "pending"  # stored, waiting for the outbox to send it
+    SENT = "sent"
+    FAILED = "failed"  # refused for good; `allhands feedback reply-retry` sends it again
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer sent (or being sent) to the customer through the item's source."""
+
+    by: Person
+    at: datetime
+    channel: str
+    status: ReplyStatus
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

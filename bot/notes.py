@@ -11,7 +11,7 @@ from bot.domain import Event, EventKind, Feedback
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
     reminder, the source changing the conversation's status, the customer editing what they
-    wrote), else None."""
+    wrote, a reply to the customer and its refusal), else None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
         return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
@@ -33,6 +33,14 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         stars = f" (now {rating}★)" if isinstance(rating, int) else ""
         what = data.get("what", "message")
         return f"✏️ The customer edited their {what}{stars}: the card shows the new version."
+    if event.kind is EventKind.REPLIED:
+        who = event.actor.name if event.actor else "Someone"
+        return f"✉️ {who} replied to the customer by {data.get('channel', 'email')}."
+    if event.kind is EventKind.REPLY_FAILED:
+        return (
+            f"⚠️ The reply to the customer was refused: {data.get('error')}. "
+            f"Send it again with `allhands feedback reply-retry {item.ref}`."
+        )
     return None
 
 

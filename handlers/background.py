@@ -20,6 +20,7 @@ from handlers.chat import ChatAdapter
 from handlers.jobs import server_jobs
 from handlers.mailboxes.poller import MailboxPoller
 from handlers.sources.vendors import SourceWork
+from handlers.vendors.smtp import SmtpReplyChannel
 from handlers.webhooks import HttpWebhookSender
 
 GRACE_SECONDS = 10.0
@@ -38,8 +39,10 @@ class Background:
         }
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
+        smtp = core.settings.smtp_url
+        replies = (SmtpReplyChannel(smtp.get_secret_value()), core.replies) if smtp else None
         self.outbox = OutboxWorker(
-            core.db, posters, core.clock, webhooks=webhooks, stories=core.stories
+            core.db, posters, core.clock, webhooks=webhooks, replies=replies, stories=core.stories
         )
         self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)

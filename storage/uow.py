@@ -26,6 +26,7 @@ from storage.repositories.jobs import JobRepository
 from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.replies import ReplyRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.digest = DigestQueries(self.session)
         self.sources = SourceRepository(self.session)
         self.mailboxes = MailboxRepository(self.session)
+        self.replies = ReplyRepository(self.session, self.people)
         self._after_commit = []
         return self
 

@@ -194,6 +194,13 @@ class CustomersConfig(Strict):
         return names
 
 
+class RepliesConfig(Strict):
+    """Who may answer a customer from a card: whoever holds the item (`claimer`), `anyone`,
+    or `leads` only. Leads may always reply."""
+
+    who: Literal["claimer", "anyone", "leads"] = "claimer"
+
+
 SCHEMAS: dict[str, type[Strict]] = {
     "routes": RoutesConfig,
     "timeouts": TimeoutsConfig,
@@ -201,6 +208,7 @@ SCHEMAS: dict[str, type[Strict]] = {
     "webhooks": WebhooksConfig,
     "digest": DigestSettings,
     "customers": CustomersConfig,
+    "replies": RepliesConfig,
 }
 
 

@@ -48,6 +48,7 @@ class OutboxAction(StrEnum):
     NOTE = "note"
     MENTION = "mention"
     WEBHOOK = "webhook"
+    REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
 
 
 @dataclass(frozen=True, slots=True)
