@@ -96,7 +96,7 @@ class Core:
             SourceIntake(db, desk, sources, inbox, clock),
             CustomerStories(db, Accounts(lookup)),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
-            Replies(desk, settings.support_from),
+            Replies(desk, settings.support_from, mail_server=settings.smtp_url is not None),
         )
 
     def close(self) -> None:

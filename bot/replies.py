@@ -63,9 +63,11 @@ class Sent:
 
 
 class Replies:
-    def __init__(self, desk: Desk, support_from: str) -> None:
-        """`support_from` is the address replies come from (`ALLHANDS_SUPPORT_FROM`)."""
+    def __init__(self, desk: Desk, support_from: str, *, mail_server: bool) -> None:
+        """`support_from` is the address replies come from (`ALLHANDS_SUPPORT_FROM`);
+        `mail_server` says whether one is set to send them (`ALLHANDS_SMTP_URL`)."""
         self._desk = desk
+        self._mail_server = mail_server
         self._db: Store = desk.db
         self._clock: Clock = desk.clock
         self._fanout: Fanout = desk.fanout
@@ -189,8 +191,11 @@ class Replies:
             )
         if not item.customer.email:
             raise Invalid(f"{item.ref} has no customer email address to reply to.", "ref")
-        if not self._from:
-            raise Invalid("Set ALLHANDS_SUPPORT_FROM (the support address) to reply by email.")
+        if not self._from or not self._mail_server:
+            raise Invalid(
+                "Set ALLHANDS_SUPPORT_FROM (the support address) and ALLHANDS_SMTP_URL (the mail "
+                "server) to reply by email."
+            )
         first = [item.external_id] if item.external_id and _is_message_id(item.external_id) else []
         thread = list(dict.fromkeys(first + uow.replies.thread(item.id, item.source)))
         subject = item.title or "Your message"

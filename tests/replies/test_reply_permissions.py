@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.admin.secrets import new_key
 from bot.core import Core
 from bot.errors import Forbidden, Invalid
 from bot.intake import CustomerIn, FeedbackDraft
-from tests.support.replies import email_thread, person
+from tests.support.clock import FakeClock
+from tests.support.core import make_core
+from tests.support.replies import SUPPORT, email_thread, person
 
 ANA, BEN, LEA = "ana@company.example", "ben@company.example", "lea@company.example"
 
@@ -67,3 +70,17 @@ def test_an_item_from_the_api_has_no_channel_back(core: Core) -> None:
     with pytest.raises(Invalid, match=r"came from api .*no channel back.*copy the text"):
         core.replies.reply(item.ref, person(ANA), "Hello")
     assert core.desk.get(item.ref).replies == ()
+
+
+async def test_without_a_mail_server_an_email_reply_is_refused_up_front(
+    db_url: str, clock: FakeClock
+) -> None:
+    core = make_core(db_url, clock, ALLHANDS_SECRET_KEY=new_key(), ALLHANDS_SUPPORT_FROM=SUPPORT)
+    try:
+        item = await email_thread(core)
+        core.desk.claim(item.ref, person(ANA))
+        with pytest.raises(Invalid, match="ALLHANDS_SMTP_URL"):
+            core.replies.reply(item.ref, person(ANA), "Hello")
+        assert core.desk.get(item.ref).replies == ()
+    finally:
+        core.close()
