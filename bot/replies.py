@@ -29,6 +29,7 @@ from bot.domain import (
     EventKind,
     Feedback,
     Identity,
+    Person,
     Platform,
     ReplyStatus,
     State,
@@ -167,15 +168,16 @@ class Replies:
             raise Forbidden(
                 "Only support leads may reply to customers (setting replies.who = leads)."
             )
-        holder = item.claimed.person if item.claimed and item.state is State.CLAIMED else None
+        holder = _holder(item)
         if holder is None:
             raise Forbidden(
                 f"Claim {item.ref} before replying: only its holder may answer the customer "
                 "(setting replies.who = claimer)."
             )
         if holder.id != actor.person.id:
+            role = "closed" if item.state is State.CLOSED else "holds"
             raise Forbidden(
-                f"Only {holder.name}, who holds {item.ref}, or a lead may reply to its customer "
+                f"Only {holder.name}, who {role} {item.ref}, or a lead may reply to its customer "
                 "(setting replies.who = claimer)."
             )
 
@@ -230,6 +232,16 @@ def item_id_of(ref: str) -> int:
     if item_id is None:
         raise Invalid(f"'{ref}' is not a feedback reference like FB-12.", "ref")
     return item_id
+
+
+def _holder(item: Feedback) -> Person | None:
+    """Who answers for the item now: its holder, or once closed, whoever closed it (they may
+    tell the customer how it ended)."""
+    if item.state is State.CLAIMED and item.claimed:
+        return item.claimed.person
+    if item.state is State.CLOSED and item.closed:
+        return item.closed.person
+    return None
 
 
 def _is_message_id(key: str) -> bool:

@@ -195,8 +195,8 @@ class CustomersConfig(Strict):
 
 
 class RepliesConfig(Strict):
-    """Who may answer a customer from a card: whoever holds the item (`claimer`), `anyone`,
-    or `leads` only. Leads may always reply."""
+    """Who may answer a customer from a card: whoever holds the item, or closed it
+    (`claimer`), `anyone`, or `leads` only. Leads may always reply."""
 
     who: Literal["claimer", "anyone", "leads"] = "claimer"
 

@@ -29,7 +29,11 @@ async def test_by_default_only_the_holder_replies(core: Core) -> None:
     with pytest.raises(Forbidden, match=r"Only ana, who holds .*replies\.who = claimer"):
         core.replies.reply(item.ref, person(BEN), "Hello")
     assert core.replies.reply(item.ref, person(ANA), "Hello").reply_id > 0
-    assert [r.by.email for r in core.desk.get(item.ref).replies] == [ANA]
+    core.desk.close(item.ref, person(ANA), "Fixed")
+    with pytest.raises(Forbidden, match=r"Only ana, who closed "):
+        core.replies.reply(item.ref, person(BEN), "Hello")
+    core.replies.reply(item.ref, person(ANA), "It is fixed now")
+    assert [r.by.email for r in core.desk.get(item.ref).replies] == [ANA, ANA]
 
 
 async def test_anyone_may_reply_when_the_leads_say_so(core: Core) -> None:
