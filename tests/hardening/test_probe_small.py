@@ -92,7 +92,7 @@ async def test_slacks_legacy_token_is_never_kept() -> None:
     async def ack() -> None:
         return None
 
-    inbound = Inbound(desk=Any, people=Any, client=Any, inbox=Inbox())  # type: ignore[arg-type]
+    inbound = Inbound(desk=Any, people=Any, client=Any, inbox=Inbox(), replies=Any)  # type: ignore[arg-type]
     body = {"type": "block_actions", "token": "legacy-verification-token", "trigger_id": "1.2"}
     await inbound.record(ack, body, Any)  # type: ignore[arg-type]
 
