@@ -6,6 +6,7 @@ operator sees the same words everywhere.
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
@@ -16,7 +17,9 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.digest.period import DigestPlan, check_zone, parse_weekdays
-from bot.validation import HH_MM
+from bot.validation import EMAIL_PATTERN, HH_MM
+
+EMAIL = re.compile(EMAIL_PATTERN)
 
 DEFAULT_DATABASE_URL = "sqlite:///./allhands.db"
 POSTGRES_SCHEME = "postgresql+psycopg://"
@@ -91,6 +94,18 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias="ALLHANDS_SOURCE_BURST",
         description="Deliveries a source may post at once before its rate applies.",
+    )
+    smtp_url: SecretStr | None = Field(
+        None,
+        validation_alias="ALLHANDS_SMTP_URL",
+        description="Mail server replies to customers go out through: smtp://USER:PASS@HOST:PORT "
+        "(STARTTLS when the server offers it) or smtps://USER:PASS@HOST:PORT (TLS from the start).",
+    )
+    support_from: str = Field(
+        "",
+        validation_alias="ALLHANDS_SUPPORT_FROM",
+        description="The support address replies to customers come from (From:), e.g. "
+        "support@example.com; its domain names their Message-IDs.",
     )
     customer_lookup_url: str = Field(
         "",
@@ -287,6 +302,23 @@ class Settings(BaseSettings):
     @property
     def digest_teams_channel_ids(self) -> list[str]:
         return split_list(self.digest_teams_channels)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = urlsplit(value.get_secret_value().strip())
+        if url.scheme not in {"smtp", "smtps"} or not url.hostname:
+            raise ValueError("must be smtp://USER:PASS@HOST:PORT or smtps://USER:PASS@HOST:PORT")
+        return value
+
+    @field_validator("support_from")
+    @classmethod
+    def _support_address(cls, value: str) -> str:
+        if value.strip() and not EMAIL.match(value.strip()):
+            raise ValueError("must be an email address like support@example.com")
+        return value.strip()
 
     @field_validator("customer_lookup_url")
     @classmethod

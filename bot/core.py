@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.access.rate_limits import SharedBuckets
+from bot.access.tokens import Tokens
 from bot.admin.configure import Admin
 from bot.admin.routing import ConfiguredRouter, StaticRouter
 from bot.admin.secrets import SecretBox
@@ -22,12 +24,11 @@ from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
-from bot.rate_limits import SharedBuckets
+from bot.replies import Replies
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
-from bot.tokens import Tokens
 from bot.trackers.registry import TrackerRegistry
 from bot.trackers.shipping import FixShipping
 
@@ -52,6 +53,7 @@ class Core:
     api_limits: SharedBuckets
     trackers: TrackerRegistry
     shipping: FixShipping
+    replies: Replies
 
     @classmethod
     def build(
@@ -103,6 +105,7 @@ class Core:
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
             TrackerRegistry(db, box, clock, settings.public_url),
             FixShipping(desk),
+            Replies(desk, settings.support_from, mail_server=settings.smtp_url is not None),
         )
 
     def close(self) -> None:

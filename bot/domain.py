@@ -38,6 +38,7 @@ class Platform(StrEnum):
     SYSTEM = "system"
     WEBHOOK = "webhook"
     SOURCE = "source"  # a helpdesk, survey, mailbox or app store (bot.sources)
+    EMAIL = "email"  # a reply to the customer, sent over SMTP (bot.replies)
 
 
 class EventKind(StrEnum):
@@ -57,6 +58,8 @@ class EventKind(StrEnum):
     LINKED = "linked"  # someone linked the tracker issue that fixes the item
     FIX_SHIPPED = "fix_shipped"  # a linked issue was closed
     FIX_REOPENED = "fix_reopened"  # a linked issue was opened again
+    REPLIED = "replied"  # someone answered the customer through the item's source
+    REPLY_FAILED = "reply_failed"  # the customer's mail server refused that answer
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -186,6 +189,7 @@ class Feedback:
     # This copy shows its title or body with personal data masked (`bot.privacy.shown`).
     text_masked: bool = False
     links: tuple[Link, ...] = field(default=())
+    replies: tuple[Reply, ...] = field(default=())  # read with the comments
 
     @property
     def ref(self) -> str:
@@ -195,6 +199,23 @@ class Feedback:
     def fixed_awaiting_reply(self) -> bool:
         """A linked fix shipped and the customer has not been told yet."""
         return any(link.awaiting_reply for link in self.links)
+
+
+class ReplyStatus(StrEnum):
+    PENDING = "pending"  # stored, waiting for the outbox to send it
+    SENT = "sent"
+    FAILED = "failed"  # refused for good; `allhands feedback reply-retry` sends it again
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer sent (or being sent) to the customer through the item's source."""
+
+    by: Person
+    at: datetime
+    channel: str
+    status: ReplyStatus
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

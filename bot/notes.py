@@ -11,7 +11,8 @@ from bot.domain import Event, EventKind, Feedback
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
     reminder, the source changing the conversation's status, the customer editing what they
-    wrote, a linked fix shipping or reopening), else None."""
+    wrote, a linked fix shipping or reopening, a reply to the customer and its refusal), else
+    None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
         return f"⏰ {item.ref} has waited {data.get('minutes')} min for someone. Can you take it?"
@@ -37,6 +38,14 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         return f"🚀 Fix shipped: {data.get('title')} ({data.get('url')}). Tell the customer."
     if event.kind is EventKind.FIX_REOPENED:
         return f"↩️ Fix reopened: {data.get('title')} ({data.get('url')})."
+    if event.kind is EventKind.REPLIED:
+        who = event.actor.name if event.actor else "Someone"
+        return f"✉️ {who} replied to the customer by {data.get('channel', 'email')}."
+    if event.kind is EventKind.REPLY_FAILED:
+        return (
+            f"⚠️ The reply to the customer was refused: {data.get('error')}. "
+            f"Send it again with `allhands feedback reply-retry {item.ref}`."
+        )
     return None
 
 

@@ -19,14 +19,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.access.rate_limits import SharedBuckets
+from bot.access.tokens import Tokens
 from bot.delivery.group_commit import ingest_queue
 from bot.domain import Feedback, Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, DatabaseUnavailable, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter, TokenGrant
-from bot.rate_limits import SharedBuckets
 from bot.service import Desk, IngestRequest
-from bot.tokens import Tokens
 from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.bodies import BodyRefused, read_limited

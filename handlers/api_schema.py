@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain import Kind, LinkStatus, Severity, State
+from bot.domain import Kind, LinkStatus, ReplyStatus, Severity, State
 from bot.intake import FeedbackDraft
 from bot.service import COMMENT_MAX_CHARS
 
@@ -113,6 +113,21 @@ _ITEM = {
                     "platform": {"type": "string"},
                     "text": {"type": "string"},
                     "at": _TIME,
+                },
+            },
+        },
+        "replies": {
+            "type": "array",
+            "description": "Answers sent to the customer through the item's source (email).",
+            "items": {
+                "type": "object",
+                "required": ["by", "at", "channel", "status", "error"],
+                "properties": {
+                    "by": {"type": "object"},
+                    "at": _TIME,
+                    "channel": {"type": "string"},
+                    "status": {"enum": [s.value for s in ReplyStatus]},
+                    "error": _NULLABLE_STRING,
                 },
             },
         },

@@ -20,6 +20,7 @@ from handlers.chat import ChatAdapter
 from handlers.jobs import direct_messengers, server_jobs
 from handlers.mailboxes.poller import MailboxPoller
 from handlers.sources.vendors import SourceWork
+from handlers.vendors.smtp import SmtpReplyChannel
 from handlers.webhooks import HttpWebhookSender
 
 GRACE_SECONDS = 10.0
@@ -38,6 +39,8 @@ class Background:
         }
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
+        smtp = core.settings.smtp_url
+        replies = (SmtpReplyChannel(smtp.get_secret_value()), core.replies) if smtp else None
         self.outbox = OutboxWorker(
             core.db,
             posters,
@@ -46,6 +49,7 @@ class Background:
             stories=core.stories,
             privacy=core.desk.privacy,
             direct=direct_messengers(core),
+            replies=replies,
         )
         self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Comment, Feedback, Holder
+from bot.domain import Comment, Feedback, Holder, Reply
 
 
 def rfc3339(value: datetime) -> str:
@@ -28,6 +28,16 @@ def _comment(comment: Comment) -> dict[str, Any]:
         "platform": comment.platform.value,
         "text": comment.text,
         "at": rfc3339(comment.at),
+    }
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    return {
+        "by": {"name": reply.by.name, "email": reply.by.email},
+        "at": rfc3339(reply.at),
+        "channel": reply.channel,
+        "status": reply.status.value,
+        "error": reply.error,
     }
 
 
@@ -64,6 +74,7 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
     }
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]
+        data["replies"] = [_reply(r) for r in item.replies]
     return data
 
 

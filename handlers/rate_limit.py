@@ -2,7 +2,7 @@
 deliveries per source, so one runaway sender cannot starve the others.
 
 The limit holds per replica, so N replicas admit up to N times the rate; the API's own rate
-per token is shared by every replica instead (`bot.rate_limits.SharedBuckets`).
+per token is shared by every replica instead (`bot.access.rate_limits.SharedBuckets`).
 """
 
 from __future__ import annotations

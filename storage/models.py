@@ -457,3 +457,28 @@ class TrackerRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     sealed_secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ReplyRow(Base):
+    """An answer to the customer, with the email it sends: its Message-ID is fixed here, so
+    every attempt to send it carries the same one."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(300))
+    thread_refs: Mapped[str] = mapped_column(Text)  # References, space-separated, oldest first
+    at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -215,6 +215,13 @@ class PrivacyConfig(Strict):
         return patterns
 
 
+class RepliesConfig(Strict):
+    """Who may answer a customer from a card: whoever holds the item, or closed it
+    (`claimer`), `anyone`, or `leads` only. Leads may always reply."""
+
+    who: Literal["claimer", "anyone", "leads"] = "claimer"
+
+
 SCHEMAS: dict[str, type[Strict]] = {
     "routes": RoutesConfig,
     "timeouts": TimeoutsConfig,
@@ -223,6 +230,7 @@ SCHEMAS: dict[str, type[Strict]] = {
     "digest": DigestSettings,
     "customers": CustomersConfig,
     "privacy": PrivacyConfig,
+    "replies": RepliesConfig,
 }
 
 

@@ -32,9 +32,11 @@ from bot.ports.changes import Change
 from bot.ports.chat import ChatPoster, DirectMessenger, PostedCard, WebhookSender
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
+from bot.ports.replies import ReplyChannel
 from bot.ports.store import Store
 from bot.privacy.masking import Masker
 from bot.privacy.shown import Privacy, masked_event, masked_item, masked_story
+from bot.replies import Replies
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ class OutboxWorker:
         clock: Clock | None = None,
         *,
         webhooks: tuple[WebhookSender, WebhookDirectory] | None = None,
+        replies: tuple[ReplyChannel, Replies] | None = None,
         stories: CustomerStories | None = None,
         privacy: Privacy | None = None,
         direct: Mapping[Platform, DirectMessenger] | None = None,
@@ -96,10 +99,15 @@ class OutboxWorker:
         self._db = db
         self._posters = dict(posters)
         self._webhooks = webhooks
+        self._replies = replies
         self._stories = stories
         self._privacy = privacy or Privacy(db)
         self._direct = dict(direct or {})
-        self._targets = [*self._posters, *([Platform.WEBHOOK] if webhooks else [])]
+        self._targets = [
+            *self._posters,
+            *([Platform.WEBHOOK] if webhooks else []),
+            *([Platform.EMAIL] if replies else []),
+        ]
         self._clock: Clock = clock or SystemClock()
         self._lease = lease
         self._batch = batch
@@ -252,7 +260,7 @@ class OutboxWorker:
                         message.platform,
                         error,
                     )
-                    await asyncio.to_thread(self._give_up, message.id, str(error))
+                    await asyncio.to_thread(self._give_up, message, str(error))
                     continue
                 delay = error.retry_after or _backoff(message.attempts)
                 await asyncio.to_thread(self._retry_rest, works[index:], delay, str(error))
@@ -274,6 +282,9 @@ class OutboxWorker:
             return None
         if work.message.action == OutboxAction.DIRECT:
             await self._send_direct(work.message)
+            return None
+        if work.message.platform is Platform.EMAIL:
+            await self._send_reply(work.message)
             return None
         poster = self._posters[work.message.platform]
         item, copy = work.item, work.copy
@@ -322,9 +333,20 @@ class OutboxWorker:
         if not await messenger.send_direct(email, text):
             log.info("outbox.direct_nobody id=%s platform=%s", message.id, message.platform)
 
+    async def _send_reply(self, message: OutboxMessage) -> None:
+        """Once recorded as sent, a reply is not sent again (a retried command queues it twice)."""
+        assert self._replies is not None
+        channel, replies = self._replies
+        email = await asyncio.to_thread(replies.outgoing, _reply_id(message))
+        if email is not None:
+            await channel.send(email)
+
     def _done(
         self, message: OutboxMessage, copy: CardCopy | None, posted: PostedCard | None
     ) -> None:
+        if self._replies is not None and message.action == OutboxAction.REPLY:
+            self._replies[1].sent(message.id, _reply_id(message))
+            return
         with self._db.write() as uow:
             if posted is not None and copy is not None:
                 uow.cards.mark_posted(copy.id, posted.message_id, posted.extra)
@@ -344,7 +366,14 @@ class OutboxWorker:
             uow.outbox.retry_at([w.message.id for w in works], self._clock.now(), tried=False)
             uow.commit()
 
-    def _give_up(self, message_id: int, error: str) -> None:
+    def _give_up(self, message: OutboxMessage, error: str) -> None:
+        if self._replies is not None and message.action == OutboxAction.REPLY:
+            self._replies[1].refused(message.id, _reply_id(message), error)
+            return
         with self._db.write() as uow:
-            uow.outbox.give_up(message_id, error)
+            uow.outbox.give_up(message.id, error)
             uow.commit()
+
+
+def _reply_id(message: OutboxMessage) -> int:
+    return int(message.payload["reply_id"])

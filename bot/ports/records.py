@@ -49,6 +49,7 @@ class OutboxAction(StrEnum):
     MENTION = "mention"
     WEBHOOK = "webhook"
     DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
+    REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
 
 
 @dataclass(frozen=True, slots=True)

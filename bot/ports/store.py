@@ -9,6 +9,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
     ConfigRepository,
@@ -87,6 +88,9 @@ class UnitOfWork(Protocol):
 
     @property
     def trackers(self) -> TrackerRepository: ...
+
+    @property
+    def replies(self) -> ReplyRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,4 +1,5 @@
-"""`allhands feedback list|show|claim|unclaim|close|reopen|link`, acting as a named person."""
+"""`allhands feedback list|show|claim|unclaim|close|reopen|link|reply|reply-retry`, acting as a
+named person."""
 
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ def feedback_show(ctx: Context, ref: str, as_json: bool) -> None:
     click.echo(item.body)
     for comment in item.comments:
         click.echo(f"  {comment.author.name} ({comment.platform.value}): {comment.text}")
+    for reply in item.replies:
+        why = f": {reply.error}" if reply.error else ""
+        click.echo(f"  reply by {reply.by.name} ({reply.channel}) {reply.status.value}{why}")
 
 
 def _facts(item: Feedback) -> list[tuple[str, str]]:
@@ -172,3 +176,25 @@ def feedback_link(ctx: Context, ref: str, url: str, as_email: str) -> None:
     except Invalid as error:
         raise UnreadableInput(error.message) from None
     _report(ctx.core.desk.link(ref, cli_identity(as_email), url), "linked")
+
+
+@feedback.command("reply")
+@click.argument("ref")
+@AS_OPTION
+@click.option("--text", required=True, help="What the customer reads.")
+@click.pass_obj
+def feedback_reply(ctx: Context, ref: str, as_email: str, text: str) -> None:
+    """Answer the customer through the item's source (an email, threaded, from the support
+    address); the outbox sends it."""
+    sent = ctx.core.replies.reply(ref, cli_identity(as_email), text)
+    click.echo(f"{sent.item.ref}: reply queued to {sent.item.customer.email} ({sent.message_id}).")
+
+
+@feedback.command("reply-retry")
+@click.argument("ref")
+@AS_OPTION
+@click.pass_obj
+def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
+    """Send the item's last refused reply again, with the same Message-ID."""
+    sent = ctx.core.replies.retry(ref, cli_identity(as_email))
+    click.echo(f"{sent.item.ref}: reply queued again ({sent.message_id}).")

@@ -25,6 +25,7 @@ MODALS = {
     SlackId.HAND_OFF: views.hand_off,
     SlackId.SEVERITY: views.change_severity,
     SlackId.TAGS: views.edit_tags,
+    SlackId.REPLY: views.reply_to_customer,
 }
 
 

@@ -142,7 +142,7 @@ class SlackAdapter:
             process_before_response=True,  # listeners answer inline; the work goes to the inbox
             # or, for modals and commands, to `AfterAck`
         )
-        inbound = Inbound(core.desk, people, interactive, core.inbox)
+        inbound = Inbound(core.desk, people, interactive, core.inbox, core.replies)
         self.handle_recorded: Handle | None = inbound.handle_recorded
         self._after_ack = inbound.after_ack
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))

@@ -294,6 +294,7 @@ def _overflow(item: Feedback) -> OverflowMenuElement:
     if item.state is not State.CLOSED:
         options.append(option(SlackId.HAND_OFF, "Hand off to…"))
     options += [option(SlackId.SEVERITY, "Change severity"), option(SlackId.TAGS, "Edit tags")]
+    options.append(option(SlackId.REPLY, "Reply to customer…"))  # Slack allows five
     return OverflowMenuElement(action_id=SlackId.MORE, options=options)
 
 

@@ -27,6 +27,7 @@ def durable_handlers(
         SlackId.SEVERITY_VIEW: submissions.severity,
         SlackId.TAGS_VIEW: submissions.edit_tags,
         SlackId.LOG_VIEW: submissions.log,
+        SlackId.REPLY_VIEW: submissions.reply,
         SlackEvent.REACTION_ADDED: events.reaction_added,
         SlackEvent.REACTION_REMOVED: events.reaction_removed,
         SlackEvent.MESSAGE: events.message,

@@ -23,11 +23,13 @@ class SlackId(StrEnum):
     HAND_OFF = "allhands.hand_off"
     SEVERITY = "allhands.severity"
     TAGS = "allhands.tags"
+    REPLY = "allhands.reply"
     # modals (callback ids)
     CLOSE_VIEW = "allhands.close_view"
     HAND_OFF_VIEW = "allhands.hand_off_view"
     SEVERITY_VIEW = "allhands.severity_view"
     TAGS_VIEW = "allhands.tags_view"
+    REPLY_VIEW = "allhands.reply_view"
     LOG_VIEW = "allhands.log_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points
@@ -57,6 +59,7 @@ class Field(StrEnum):
     BODY = "body"
     CUSTOMER = "customer"
     KIND = "kind"
+    REPLY = "reply"
 
 
 def message_key(channel: str, ts: str) -> str:

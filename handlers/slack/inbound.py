@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery.inbox import Inbox
 from bot.domain import Identity, Platform
 from bot.errors import AllHandsError
+from bot.replies import Replies
 from bot.service import Desk
 from handlers.slack.ids import DurableId, durable_id
 from handlers.slack.people import SlackPeople
@@ -103,6 +104,7 @@ class Inbound:
     people: SlackPeople
     client: AsyncWebClient  # retries 429s and server errors itself: a person is waiting
     inbox: Inbox
+    replies: Replies
     after_ack: AfterAck = field(default_factory=AfterAck)
     durable: dict[DurableId, Handler] = field(default_factory=dict)  # see handlers/slack/durable.py
 

@@ -1,4 +1,5 @@
-"""Modal submissions: close with a resolution, hand off, change severity or tags, log a message.
+"""Modal submissions: close with a resolution, hand off, change severity or tags, log a message,
+reply to the customer.
 
 Each is recorded and acked (which closes the modal), and then calls the Desk; the card's update
 and its thread note then come from the outbox, like every other change.
@@ -12,10 +13,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import Feedback, Kind, Severity
+from bot.errors import Invalid
 from bot.intake import CustomerIn, FeedbackDraft
 from handlers.slack.blocks import hand_off_story
 from handlers.slack.ids import Field, SlackId, message_key
 from handlers.slack.inbound import Body, Inbound
+from handlers.slack.text import escape
 from handlers.slack.views import Origin
 
 SOURCE = "slack"
@@ -49,6 +52,7 @@ class Submissions:
             SlackId.HAND_OFF_VIEW,
             SlackId.SEVERITY_VIEW,
             SlackId.LOG_VIEW,
+            SlackId.REPLY_VIEW,
         ):  # each handled later (handlers/slack/durable.py)
             app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
@@ -78,6 +82,25 @@ class Submissions:
         link = await self._permalink(origin)
         story = hand_off_story(full, mentions, sender, note, link)
         await self._in.direct_message(target, story.text, blocks=story.blocks)
+
+    async def reply(self, body: Body, context: AsyncBoltContext) -> None:
+        """A reply the item cannot carry (it has no way back to its customer) is told to the
+        person with their words, to copy and send where the customer wrote."""
+        origin, text = _origin(body), _text(body, Field.REPLY)
+        who = await self._in.who(context)
+        try:
+            sent = await self._in.core(self._in.replies.reply, origin.ref, who, text)
+        except Invalid as error:
+            if error.field != "ref":
+                raise
+            await self._in.tell(
+                context.user_id or "",
+                origin.channel,
+                f"{escape(error.message)}\nYour reply:\n{escape(text)}",
+            )
+            return
+        to = sent.item.customer.email or "the customer"
+        await self._in.tell(context.user_id or "", origin.channel, f"Reply to {to} on its way.")
 
     async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])

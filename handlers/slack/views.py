@@ -99,6 +99,23 @@ def hand_off(item: Feedback, origin: Origin) -> View:
     return _modal(SlackId.HAND_OFF_VIEW, f"Hand off {item.ref}", blocks, origin=origin)
 
 
+def reply_to_customer(item: Feedback, origin: Origin) -> View:
+    """What the customer will read; sent through the item's source (an email, threaded)."""
+    to = item.customer.email or "the customer"
+    blocks: list[Block] = [
+        title_section(item),
+        InputBlock(
+            block_id=Field.REPLY,
+            label=shorten(f"Reply to {to}", 150),
+            element=PlainTextInputElement(
+                action_id=Field.REPLY, multiline=True, max_length=COMMENT_MAX_CHARS
+            ),
+        ),
+    ]
+    title = f"Reply on {item.ref}"
+    return _modal(SlackId.REPLY_VIEW, title, blocks, origin=origin, submit="Send")
+
+
 def change_severity(item: Feedback, origin: Origin) -> View:
     options = {s: Option(value=s.value, text=s.value.capitalize()) for s in Severity}
     select = StaticSelectElement(

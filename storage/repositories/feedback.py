@@ -7,6 +7,7 @@ row count decides which of two concurrent changes won.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +34,7 @@ from storage.plans import insert_for, plan
 from storage.repositories.history import earlier_by_customer
 from storage.repositories.links import LinkRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.replies import ReplyRepository
 from storage.repositories.sql import (
     bulk_insert_ignoring,
     flush_pending,
@@ -168,7 +170,11 @@ class FeedbackRepository:
         row: Any = SimpleNamespace(**dict(zip(_FEEDBACK.c.keys(), rows[0], strict=True)))
         comments = self.comments(item_id) if with_comments else ()
         links = self._links.for_items([item_id]).get(item_id, ())
-        return self._to_domain(row, tuple(comments), links)
+        item = self._to_domain(row, tuple(comments), links)
+        if not with_comments:
+            return item
+        replies = ReplyRepository(self._session, self._people).for_item(item_id)
+        return replace(item, replies=tuple(replies))
 
     def find(self, where: ListFilter) -> list[Feedback]:
         query = select(FeedbackRow)

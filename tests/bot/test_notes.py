@@ -57,6 +57,13 @@ ITEM = Feedback(
             {"hours": 25, "holder": "Ana"},
             "👋 Ana: FB-7 has been quiet for 25 h. Still on it? If not, unclaim or close it.",
         ),
+        (EventKind.REPLIED, {"channel": "email"}, "✉️ Someone replied to the customer by email."),
+        (
+            EventKind.REPLY_FAILED,
+            {"error": "550 5.1.1 No such user"},
+            "⚠️ The reply to the customer was refused: 550 5.1.1 No such user. "
+            "Send it again with `allhands feedback reply-retry FB-7`.",
+        ),
         (EventKind.CLAIMED, {}, None),
     ],
 )

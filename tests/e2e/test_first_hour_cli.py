@@ -125,12 +125,14 @@ def test_config_show_without_a_key_shows_every_setting(db_url: str) -> None:
         "customers",
         "digest",
         "privacy",
+        "replies",
         "rota",
         "routes",
         "timeouts",
         "webhooks",
     ]
     assert every["timeouts"]["claim_minutes"]["urgent"] == 15
+    assert every["replies"] == {"who": "claimer"}
 
 
 def test_config_set_routes_reports_every_mistake_at_once(db_url: str, tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from bot.access.tokens import Tokens
 from bot.core import Core
 from bot.domain import Event, EventKind, Identity, Person, Platform
 from bot.errors import Invalid
 from bot.intake import FeedbackDraft
-from bot.tokens import Tokens
 from handlers.slack.inbound import Inbound
 from handlers.teams.cards import note_text
 from storage.db import create_db_engine
@@ -92,7 +92,7 @@ async def test_slacks_legacy_token_is_never_kept() -> None:
     async def ack() -> None:
         return None
 
-    inbound = Inbound(desk=Any, people=Any, client=Any, inbox=Inbox())  # type: ignore[arg-type]
+    inbound = Inbound(desk=Any, people=Any, client=Any, inbox=Inbox(), replies=Any)  # type: ignore[arg-type]
     body = {"type": "block_actions", "token": "legacy-verification-token", "trigger_id": "1.2"}
     await inbound.record(ack, body, Any)  # type: ignore[arg-type]
 

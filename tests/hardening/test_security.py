@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 from sqlalchemy import text
 
-import bot.tokens
+import bot.access.tokens
 from app import cli
 from bot.core import Core
 from bot.domain import Platform, State
@@ -231,7 +231,7 @@ async def test_a_token_revoked_from_the_cli_is_refused_by_the_running_server(
     assert await status(unused) == 401  # never cached: refused at once
 
     later = time.monotonic() + 60  # past any remembered answer
-    monkeypatch.setattr(bot.tokens, "time", SimpleNamespace(monotonic=lambda: later))
+    monkeypatch.setattr(bot.access.tokens, "time", SimpleNamespace(monotonic=lambda: later))
     assert await status(token) == 401
 
     fresh = _cli(db_url, "token", "create", "--name", "zendesk-2")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
+from bot.access.tokens import hash_token
 from bot.ports.records import TokenGrant, TokenScope
-from bot.tokens import hash_token
 from storage.db import create_db_engine, downgrade, upgrade
 from storage.models import ApiTokenRow
 from tests.support.core import make_core

@@ -1,0 +1,96 @@
+"""Replies to customers and the emails they send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain import Platform, Reply, ReplyStatus
+from bot.ports.replies import OutgoingEmail, StoredReply
+from storage.models import CommentRow, ReplyRow
+from storage.repositories.people import PeopleRepository
+
+
+class ReplyRepository:
+    def __init__(self, session: Session, people: PeopleRepository) -> None:
+        self._session = session
+        self._people = people
+
+    def add(
+        self, item_id: int, author_id: int, channel: str, email: OutgoingEmail, now: datetime
+    ) -> int:
+        row = ReplyRow(
+            feedback_id=item_id,
+            author_id=author_id,
+            channel=channel,
+            status=ReplyStatus.PENDING.value,
+            message_id=email.message_id,
+            sender=email.sender,
+            recipient=email.to,
+            subject=email.subject,
+            text=email.text,
+            in_reply_to=email.in_reply_to,
+            thread_refs=" ".join(email.references),
+            at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return row.id
+
+    def get(self, reply_id: int) -> StoredReply | None:
+        row = self._session.get(ReplyRow, reply_id)
+        return _stored(row) if row else None
+
+    def mark(self, reply_id: int, status: ReplyStatus, error: str | None, now: datetime) -> None:
+        self._session.execute(
+            update(ReplyRow)
+            .where(ReplyRow.id == reply_id)
+            .values(status=status.value, error=error, updated_at=now)
+        )
+
+    def for_item(self, item_id: int) -> list[Reply]:
+        rows = self._session.scalars(
+            select(ReplyRow).where(ReplyRow.feedback_id == item_id).order_by(ReplyRow.id)
+        )
+        return [
+            Reply(self._people.get(r.author_id), r.at, r.channel, ReplyStatus(r.status), r.error)
+            for r in rows
+        ]
+
+    def last_failed(self, item_id: int) -> StoredReply | None:
+        row = self._session.scalars(
+            select(ReplyRow)
+            .where(ReplyRow.feedback_id == item_id, ReplyRow.status == ReplyStatus.FAILED.value)
+            .order_by(ReplyRow.id.desc())
+            .limit(1)
+        ).first()
+        return _stored(row) if row else None
+
+    def thread(self, item_id: int, source: str) -> list[str]:
+        prefix = f"{source}:<"
+        keys = self._session.scalars(
+            select(CommentRow.external_id)
+            .where(
+                CommentRow.feedback_id == item_id,
+                CommentRow.platform == Platform.SOURCE.value,
+                CommentRow.external_id.startswith(prefix, autoescape=True),
+            )
+            .order_by(CommentRow.at, CommentRow.id)
+        )
+        return [key.removeprefix(source + ":") for key in keys if key and key.endswith(">")]
+
+
+def _stored(row: ReplyRow) -> StoredReply:
+    email = OutgoingEmail(
+        message_id=row.message_id,
+        sender=row.sender,
+        to=row.recipient,
+        subject=row.subject,
+        text=row.text,
+        in_reply_to=row.in_reply_to,
+        references=tuple(row.thread_refs.split()),
+    )
+    return StoredReply(row.id, row.feedback_id, ReplyStatus(row.status), email)
