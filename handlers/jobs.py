@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import TypeVar
 
 from bot.core import Core
 from bot.delivery.jobs import JobRunner
@@ -27,41 +28,38 @@ from handlers.teams.queue_messenger import TeamsQueueMessenger
 from handlers.vendors.appstore import AppStoreReviews
 from handlers.vendors.googleplay import GooglePlayReviews
 
+T = TypeVar("T")
+
 
 def digest_publishers(core: Core) -> dict[Platform, DigestPublisher]:
     """A digest publisher for each chat platform the settings turn on."""
-    found: dict[Platform, DigestPublisher] = {}
-    slack = SlackDigestPoster.from_settings(core.settings)
-    if slack:
-        found[Platform.SLACK] = slack
-    teams = TeamsDigestPoster.from_settings(core.settings, core.db, core.clock)
-    if teams:
-        found[Platform.TEAMS] = teams
-    return found
+    return on_platforms(
+        SlackDigestPoster.from_settings(core.settings),
+        TeamsDigestPoster.from_settings(core.settings, core.db, core.clock),
+    )
 
 
 def queue_messengers(core: Core) -> list[QueueMessenger]:
     """A rota messenger (the shift-start queue) for each chat platform the settings turn on."""
-    found: list[QueueMessenger] = []
-    slack = SlackQueueMessenger.from_settings(core.settings)
-    if slack:
-        found.append(slack)
-    teams = TeamsQueueMessenger.from_settings(core.settings, core.db, core.clock)
-    if teams:
-        found.append(teams)
-    return found
+    found: dict[Platform, QueueMessenger] = on_platforms(
+        SlackQueueMessenger.from_settings(core.settings),
+        TeamsQueueMessenger.from_settings(core.settings, core.db, core.clock),
+    )
+    return list(found.values())
 
 
 def direct_messengers(core: Core) -> dict[Platform, DirectMessenger]:
     """What sends the outbox's direct messages, for each chat platform the settings turn on."""
-    found: dict[Platform, DirectMessenger] = {}
-    slack = SlackDirect.from_settings(core.settings)
-    if slack:
-        found[Platform.SLACK] = slack
-    teams = TeamsMessenger.from_settings(core.settings, core.db, core.clock)
-    if teams:
-        found[Platform.TEAMS] = teams
-    return found
+    return on_platforms(
+        SlackDirect.from_settings(core.settings),
+        TeamsMessenger.from_settings(core.settings, core.db, core.clock),
+    )
+
+
+def on_platforms(slack: T | None, teams: T | None) -> dict[Platform, T]:
+    """Each platform's sender, for the platforms whose settings made one."""
+    made = ((Platform.SLACK, slack), (Platform.TEAMS, teams))
+    return {platform: sender for platform, sender in made if sender is not None}
 
 
 def job_owner(role: str) -> str:
