@@ -9,14 +9,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.ports.feedback import EventRepository, FeedbackRepository
 from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
     ConfigRepository,
     ConversationRepository,
     DigestQueries,
-    EventRepository,
-    FeedbackRepository,
     InboxRepository,
     JobRepository,
     LinkRepository,
