@@ -25,6 +25,8 @@ def slack_env(database_url: str, api_url: str) -> dict[str, str]:
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
+        # Every item gets its card: these benchmarks measure card traffic, not flood summaries.
+        "ALLHANDS_FLOOD_CARDS_PER_HOUR": "0",
     }
 
 

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_SOURCE_BURST",
         description="Deliveries a source may post at once before its rate applies.",
     )
+    flood_cards_per_hour: int = Field(
+        30,
+        ge=0,
+        validation_alias="ALLHANDS_FLOOD_CARDS_PER_HOUR",
+        description="New cards one source may post into one channel per hour; beyond that its "
+        "normal and low items are stored and counted in one summary message (0: no limit).",
+    )
     smtp_url: SecretStr | None = Field(
         None,
         validation_alias="ALLHANDS_SMTP_URL",

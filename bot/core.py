@@ -17,6 +17,7 @@ from bot.admin.webhooks import WebhookDirectory
 from bot.config import Settings
 from bot.customers.accounts import Accounts
 from bot.customers.stories import CustomerStories
+from bot.delivery.floods import FloodGate
 from bot.delivery.inbox import Inbox
 from bot.digest.live import LiveDigestSettings
 from bot.domain import Platform
@@ -83,7 +84,8 @@ class Core:
         router = ConfiguredRouter(db, fallback, enabled)
         box = SecretBox(settings.sealing_key())
         webhooks = WebhookDirectory(db, clock, box)
-        desk = Desk(db, router, listeners, clock, webhooks)
+        floods = FloodGate(settings.flood_cards_per_hour)
+        desk = Desk(db, router, listeners, clock, webhooks, floods)
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
         return cls(

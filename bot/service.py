@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from bot.admin.webhooks import WebhookDirectory
 from bot.delivery.fanout import Fanout, load, shown
+from bot.delivery.floods import FloodGate
 from bot.domain import (
     THE_BOT,
     Actor,
@@ -106,9 +107,10 @@ class Desk:
         listener: ChangeListener,
         clock: Clock | None = None,
         webhooks: WebhookDirectory | None = None,
+        floods: FloodGate | None = None,
     ) -> None:
         self.db = db
-        self.fanout = Fanout(router, listener, webhooks)
+        self.fanout = Fanout(router, listener, webhooks, floods)
         self.clock: Clock = clock or SystemClock()
         self.privacy = Privacy(db)  # what every chat surface shows of an item
 

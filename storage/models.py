@@ -237,6 +237,8 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Higher goes first in its channel: an urgent or high item's card overtakes a backlog.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class InboundDeliveryRow(Base):
@@ -482,3 +484,20 @@ class ReplyRow(Base):
     thread_refs: Mapped[str] = mapped_column(Text)  # References, space-separated, oldest first
     at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CardFloodRow(Base):
+    """New cards one source sent one channel in one hour; past the threshold, how many were
+    held back and the one summary message that counts them."""
+
+    __tablename__ = "card_floods"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(300), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    shown: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+    summary_queued: Mapped[bool] = mapped_column(Boolean)  # an unsent SUMMARY message exists
+    message_id: Mapped[str | None] = mapped_column(String(300))  # the summary, once posted
+    extra: Mapped[dict[str, Any] | None]

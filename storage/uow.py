@@ -21,6 +21,7 @@ from storage.repositories.conversations import ConversationRepository
 from storage.repositories.digest import DigestQueries
 from storage.repositories.events import EventRepository
 from storage.repositories.feedback import FeedbackRepository
+from storage.repositories.floods import FloodRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.links import LinkRepository, TrackerRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.events = EventRepository(self.session, self.people)
         self.cards = CardRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.floods = FloodRepository(self.session)
         self.tokens = TokenRepository(self.session)
         self.rate_buckets = RateBucketRepository(self.session)
         self.jobs = JobRepository(self.session)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.admin.webhooks import WebhookDirectory, webhook_body
+from bot.delivery.floods import FloodGate, card_priority
 from bot.domain import Actor, EventKind, Feedback, Platform, Severity
 from bot.errors import NotFound
 from bot.ports.changes import Change, ChangeListener
@@ -33,11 +34,16 @@ class Logged:
 
 class Fanout:
     def __init__(
-        self, router: Router, listener: ChangeListener, webhooks: WebhookDirectory | None
+        self,
+        router: Router,
+        listener: ChangeListener,
+        webhooks: WebhookDirectory | None,
+        floods: FloodGate | None = None,
     ) -> None:
         self._router = router
         self._listener = listener
         self._webhooks = webhooks
+        self._floods = floods or FloodGate(0)
 
     def log_change(
         self,
@@ -79,19 +85,28 @@ class Fanout:
     def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
         """A card in every routed channel; an urgent item also pages the channel's mention.
 
-        The mention is queued right after its card in the same channel, so the outbox sends it
-        once the card exists and can carry it in the card's thread.
+        An urgent or high item's card (and page) goes ahead of the channel's queued normal
+        cards; a normal one past its source's flood threshold gets no card, only a count in the
+        flood's summary. The mention is queued right after its card in the same channel, so the
+        outbox sends it once the card exists and can carry it in the card's thread.
         """
+        priority = card_priority(item)
         for destination in self._router.destinations(item):
-            card_id = uow.cards.add_pending(item.id, destination.platform, destination.channel, now)
+            platform, channel = destination.platform, destination.channel
+            if not self._floods.admits(uow, item, platform, channel, now):
+                continue
+            card_id = uow.cards.add_pending(item.id, platform, channel, now)
             if card_id is None:
                 continue
-            platform, channel = destination.platform, destination.channel
             card = {"card_id": card_id}
-            uow.outbox.enqueue(platform, channel, OutboxAction.POST_CARD, item.id, card, now)
+            post = OutboxAction.POST_CARD
+            uow.outbox.enqueue(platform, channel, post, item.id, card, now, priority=priority)
             if item.severity is Severity.URGENT and destination.mention:
                 page = {**card, "mention": destination.mention}
-                uow.outbox.enqueue(platform, channel, OutboxAction.MENTION, item.id, page, now)
+                mention = OutboxAction.MENTION
+                uow.outbox.enqueue(
+                    platform, channel, mention, item.id, page, now, priority=priority
+                )
 
     def commit(self, uow: UnitOfWork, changes: Sequence[Change]) -> None:
         """Commit, then tell the listener; `outbound` says whether anything waits to be sent."""

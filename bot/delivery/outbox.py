@@ -24,6 +24,7 @@ from itertools import groupby
 from bot.admin.webhooks import WebhookDirectory
 from bot.customers.stories import CustomerStories
 from bot.customers.story import NO_STORY, CustomerStory
+from bot.delivery.floods import summary_key, summary_text
 from bot.delivery.wakeup import Wakeup
 from bot.domain import Event, Feedback, Platform, State
 from bot.errors import DeliveryError
@@ -31,6 +32,7 @@ from bot.metrics import count_rate_limited
 from bot.ports.changes import Change
 from bot.ports.chat import ChatPoster, DirectMessenger, PostedCard, WebhookSender
 from bot.ports.clock import Clock, SystemClock
+from bot.ports.floods import Flood, FloodKey
 from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
 from bot.ports.replies import ReplyChannel
 from bot.ports.store import Store
@@ -163,7 +165,7 @@ class OutboxWorker:
         by_channel = [
             list(group)
             for _, group in groupby(
-                sorted(work, key=lambda w: (w.message.platform, w.message.channel, w.message.id)),
+                sorted(work, key=lambda w: (w.message.platform, w.message.channel, _in_line(w))),
                 key=lambda w: (w.message.platform, w.message.channel),
             )
         ]
@@ -241,7 +243,12 @@ class OutboxWorker:
         # other replica takes a message this run may still send.
         deadline = loop.time() + self._lease.total_seconds() / 2
         for index, work in enumerate(works):
-            if self._stopping or loop.time() > deadline:
+            overtaken = (
+                index > 0
+                and _is_chat(work.message, self._posters)
+                and await asyncio.to_thread(self._overtaken, work.message)
+            )
+            if overtaken or self._stopping or loop.time() > deadline:
                 await asyncio.to_thread(self._release, works[index:])
                 return
             message = work.message
@@ -287,6 +294,9 @@ class OutboxWorker:
             await self._send_reply(work.message)
             return None
         poster = self._posters[work.message.platform]
+        if work.message.action == OutboxAction.SUMMARY:
+            await self._send_summary(work.message, poster)
+            return None
         item, copy = work.item, work.copy
         if item is None or copy is None:
             return None  # the item or its card is gone: nothing left to show
@@ -314,6 +324,33 @@ class OutboxWorker:
             if isinstance(mention, str):
                 await poster.post_mention(item, copy, mention, retry=retry)
         return None
+
+    async def _send_summary(self, message: OutboxMessage, poster: ChatPoster) -> None:
+        """A flood's summary as it stands now: posted the first time, then updated in place."""
+        key = summary_key(message.platform, message.channel, message.payload)
+        flood = await asyncio.to_thread(self._take_summary, key)
+        if flood is None:
+            return  # its hour's counter is gone: nothing left to tell
+        text = summary_text(flood)
+        if flood.message_id is not None:
+            summary = PostedCard(flood.message_id, flood.extra or {})
+            await poster.update_summary(message.channel, summary, text)
+            return
+        dedup_key = f"allhands-flood-{key.source}-{key.hour:%Y%m%d%H}"
+        retry = message.attempts > 1
+        posted = await poster.post_summary(message.channel, dedup_key, text, key.hour, retry=retry)
+        await asyncio.to_thread(self._summary_posted, key, posted)
+
+    def _take_summary(self, key: FloodKey) -> Flood | None:
+        with self._db.write() as uow:
+            flood = uow.floods.take_summary(key)
+            uow.commit()
+        return flood
+
+    def _summary_posted(self, key: FloodKey, posted: PostedCard) -> None:
+        with self._db.write() as uow:
+            uow.floods.summary_posted(key, posted.message_id, posted.extra)
+            uow.commit()
 
     async def _send_webhook(self, message: OutboxMessage) -> None:
         assert self._webhooks is not None
@@ -361,6 +398,12 @@ class OutboxWorker:
             uow.outbox.retry_at([w.message.id for w in works[1:]], when, error, tried=False)
             uow.commit()
 
+    def _overtaken(self, message: OutboxMessage) -> bool:
+        """Whether a more pressing message (an urgent card) came into the channel meanwhile:
+        then the run gives back its rest, and the next round starts with that one."""
+        with self._db.read() as uow:
+            return uow.outbox.waiting_ahead(message.platform, message.channel, message.priority)
+
     def _release(self, works: Sequence[_Work]) -> None:
         with self._db.write() as uow:
             uow.outbox.retry_at([w.message.id for w in works], self._clock.now(), tried=False)
@@ -373,6 +416,16 @@ class OutboxWorker:
         with self._db.write() as uow:
             uow.outbox.give_up(message.id, error)
             uow.commit()
+
+
+def _is_chat(message: OutboxMessage, posters: Mapping[Platform, ChatPoster]) -> bool:
+    """Cards and their notes, the messages priorities order (not webhooks, emails or DMs)."""
+    return message.platform in posters and message.action != OutboxAction.DIRECT
+
+
+def _in_line(work: _Work) -> tuple[int, int]:
+    """A channel's order: highest priority first, then oldest first (as the outbox takes it)."""
+    return -work.message.priority, work.message.id
 
 
 def _reply_id(message: OutboxMessage) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.customers.story import NO_STORY, CustomerStory
@@ -69,6 +70,16 @@ class ChatPoster(Protocol):
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
     ) -> None:
         """Page a Slack user group / Teams tag (its id) in the card's thread."""
+        ...
+
+    async def post_summary(
+        self, channel: str, dedup_key: str, text: str, written_at: datetime, *, retry: bool = False
+    ) -> PostedCard:
+        """Post a plain message (a flood's summary) into `channel`; `retry` as for cards."""
+        ...
+
+    async def update_summary(self, channel: str, summary: PostedCard, text: str) -> None:
+        """Replace the text of a message `post_summary` posted."""
         ...
 
 

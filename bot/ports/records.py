@@ -50,6 +50,7 @@ class OutboxAction(StrEnum):
     WEBHOOK = "webhook"
     DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
     REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
+    SUMMARY = "summary"  # a flood's summary (`bot.delivery.floods`), posted once then updated
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class OutboxMessage:
     feedback_id: int | None
     payload: dict[str, Any]
     attempts: int
+    priority: int = 0  # higher goes first in its channel
 
 
 @dataclass(frozen=True, slots=True)

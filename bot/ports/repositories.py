@@ -91,6 +91,8 @@ class OutboxRepository(Protocol):
         feedback_id: int | None,
         payload: dict[str, Any],
         now: datetime,
+        *,
+        priority: int = 0,
     ) -> None: ...
 
     def any_due(
@@ -110,7 +112,12 @@ class OutboxRepository(Protocol):
         limit: int,
         skip: Iterable[tuple[Platform, str]] = (),
     ) -> list[OutboxMessage]:
-        """Take due messages for `lease`, each channel from its oldest pending message on."""
+        """Take due messages for `lease`, each channel from its first pending message on:
+        highest priority first, then oldest first."""
+        ...
+
+    def waiting_ahead(self, platform: Platform, channel: str, priority: int) -> bool:
+        """Whether a message above `priority` waits in the channel (it should go next)."""
         ...
 
     def mark_sent(self, message_id: int, now: datetime) -> None: ...

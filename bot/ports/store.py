@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.ports.feedback import EventRepository, FeedbackRepository
+from bot.ports.floods import FloodRepository
 from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
@@ -51,6 +52,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def floods(self) -> FloodRepository: ...
 
     @property
     def inbox(self) -> InboxRepository: ...

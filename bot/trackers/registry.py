@@ -1,8 +1,5 @@
-"""Registering issue trackers: the URL each one's webhook posts to, its secret (sealed).
-
-Only GitHub's signature is checked yet; the other trackers are refused when added, so no
-webhook is ever taken on trust.
-"""
+"""Registering issue trackers (GitHub, GitLab, Jira, Linear): the URL each one's webhook posts
+to, its secret (sealed)."""
 
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ from bot.trackers.issues import TrackerKind
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CACHE_SECONDS = 2.0
-SUPPORTED = (TrackerKind.GITHUB,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +99,4 @@ def _kind(kind: str) -> TrackerKind:
     except ValueError:
         known = ", ".join(k.value for k in TrackerKind)
         raise Invalid(f"'{kind}' is not a tracker; trackers are {known}.", "kind") from None
-    if chosen not in SUPPORTED:
-        raise Invalid(f"Only github trackers are supported yet, not {chosen}.", "kind")
     return chosen

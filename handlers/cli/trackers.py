@@ -7,10 +7,18 @@ import click
 from bot.trackers.issues import TrackerKind
 from handlers.cli.context import Context
 
+# What to tick in each tracker's webhook settings.
+EVENTS = {
+    TrackerKind.GITHUB: "Issues (closed and reopened); content type application/json",
+    TrackerKind.GITLAB: "Issues events; the secret as the webhook's secret token",
+    TrackerKind.JIRA: "Issue updated; the secret as the webhook's secret",
+    TrackerKind.LINEAR: "Issues; --secret is the signing secret Linear shows for the webhook",
+}
+
 
 @click.group()
 def trackers() -> None:
-    """Issue trackers (GitHub) telling All Hands when a linked fix ships."""
+    """Issue trackers (GitHub, GitLab, Jira, Linear) telling All Hands when a linked fix ships."""
 
 
 @trackers.command("add")
@@ -23,7 +31,7 @@ def trackers_add(ctx: Context, kind: str, name: str, secret: str) -> None:
     url = ctx.core.trackers.add(kind, name, secret)
     click.echo(f"Tracker {name} ({kind}) added.")
     click.echo(f"url: {url}")
-    click.echo("events: Issues (closed and reopened); content type application/json")
+    click.echo(f"events: {EVENTS[TrackerKind(kind)]}")
 
 
 @trackers.command("list")

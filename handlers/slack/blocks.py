@@ -196,6 +196,12 @@ def urgent_mention(item: Feedback, group_id: str) -> Message:
     return Message(text, [SectionBlock(text=verbatim(text))])
 
 
+def plain(text: str) -> Message:
+    """A message of our own words only (a flood's summary), escaped like any text."""
+    shown = escape(text)
+    return Message(shown, [SectionBlock(text=verbatim(shown))])
+
+
 def _change_line(event: Event, mentions: Mentions) -> str | None:
     """The one line a person's change gets in the card's thread."""
     actor = who(event.actor, event.platform, mentions) if event.actor else "Someone"

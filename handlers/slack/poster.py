@@ -29,7 +29,7 @@ from bot.errors import DeliveryError
 from bot.ports.chat import PostedCard
 from bot.ports.clock import Clock
 from bot.ports.records import CardCopy
-from handlers.slack.blocks import STATE_REACTION, Message, card, note, urgent_mention
+from handlers.slack.blocks import STATE_REACTION, Message, card, note, plain, urgent_mention
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
 
@@ -120,6 +120,21 @@ class SlackPoster:
         message = urgent_mention(item, mention)
         key = f"allhands-mention-{copy.id}"
         await self._post_once(channel, key, message, item.created_at, thread_ts=ts, retry=retry)
+
+    async def post_summary(
+        self, channel: str, dedup_key: str, text: str, written_at: datetime, *, retry: bool = False
+    ) -> PostedCard:
+        ts, channel, _ = await self._post_once(
+            channel, dedup_key, plain(text), written_at, retry=retry
+        )
+        return PostedCard(message_key(channel, ts), {"channel": channel, "ts": ts})
+
+    async def update_summary(self, channel: str, summary: PostedCard, text: str) -> None:
+        message = plain(text)
+        where = str(summary.extra.get("channel") or channel)
+        update = self._client.chat_update
+        ts = summary.extra["ts"]
+        await self._call(update, channel=where, ts=ts, text=message.text, blocks=message.blocks)
 
     async def _post_once(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -31,7 +32,7 @@ from bot.errors import DeliveryError
 from bot.notes import urgent_call
 from bot.ports.chat import PostedCard
 from bot.ports.records import CardCopy
-from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
+from handlers.teams.cards import CONTENT_TYPE, feedback_card, message_safe, note_text
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,28 @@ class TeamsPoster:
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
     ) -> None:
         await self._reply(copy, tag_mention(item, mention))
+
+    async def post_summary(
+        self, channel: str, dedup_key: str, text: str, written_at: datetime, *, retry: bool = False
+    ) -> PostedCard:
+        reference = await self._reference(channel)
+        service_url = str(reference["serviceUrl"])
+        activity = Activity(type=ActivityTypes.message, text=message_safe(text))
+        sent = await self._call(
+            service_url,
+            channel,
+            lambda c: c.conversations.send_to_conversation(channel, activity),
+        )
+        return PostedCard(str(sent.id), {"service_url": service_url})
+
+    async def update_summary(self, channel: str, summary: PostedCard, text: str) -> None:
+        activity = Activity(type=ActivityTypes.message, text=message_safe(text))
+        activity.id = summary.message_id
+        await self._call(
+            str(summary.extra["service_url"]),
+            channel,
+            lambda c: c.conversations.update_activity(channel, summary.message_id, activity),
+        )
 
     async def _reply(self, copy: CardCopy, activity: Activity) -> None:
         """Send `activity` into the card's thread."""

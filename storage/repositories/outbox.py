@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
@@ -36,6 +36,8 @@ class OutboxRepository:
         feedback_id: int | None,
         payload: dict[str, Any],
         now: datetime,
+        *,
+        priority: int = 0,
     ) -> None:
         self.enqueued += 1
         row = {
@@ -48,6 +50,7 @@ class OutboxRepository:
             "next_attempt_at": now,
             "created_at": now,
             "failed": False,
+            "priority": priority,
         }
         insert_row(self._session, table_of(OutboxRow), row)
 
@@ -78,19 +81,21 @@ class OutboxRepository:
         limit: int,
         skip: Iterable[tuple[Platform, str]] = (),
     ) -> list[OutboxMessage]:
-        """Take due messages for `lease`, each channel from its oldest pending message on.
+        """Take due messages for `lease`, each channel from its first pending message on.
 
-        A channel is taken only by whoever holds its head, and only an unbroken run from there:
-        so a channel whose head waits for `Retry-After`, or is held by another replica (rows
-        locked elsewhere are skipped on PostgreSQL), keeps its order. Channels in `skip` (the
-        caller is still sending them) are left out, so their backlog does not fill `limit`.
+        A channel's queue runs highest priority first, then oldest first. A channel is taken
+        only by whoever holds its head, and only an unbroken run from there: so a channel whose
+        head waits for `Retry-After`, or is held by another replica (rows locked elsewhere are
+        skipped on PostgreSQL), keeps its order. Channels in `skip` (the caller is still
+        sending them) are left out, so their backlog does not fill `limit`.
         """
         pending = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed.is_(False))
         wanted = [p.value for p in platforms]
+        in_line = (OutboxRow.priority.desc(), OutboxRow.id)
         query = (
             select(OutboxRow)
             .where(pending, OutboxRow.next_attempt_at <= now, OutboxRow.platform.in_(wanted))
-            .order_by(OutboxRow.id)
+            .order_by(*in_line)
             .limit(limit)
         )
         query = _outside(query, skip)
@@ -100,11 +105,16 @@ class OutboxRepository:
         if not taken:
             return []
         channels = {(r.platform, r.channel) for r in taken}
+        last = taken[-1]
+        up_to_last = or_(
+            OutboxRow.priority > last.priority,
+            and_(OutboxRow.priority == last.priority, OutboxRow.id <= last.id),
+        )
         queue: dict[tuple[str, str], list[int]] = {}
         for platform, channel, message_id in self._session.execute(
             select(OutboxRow.platform, OutboxRow.channel, OutboxRow.id)
-            .where(pending, OutboxRow.platform.in_(wanted), OutboxRow.id <= taken[-1].id)
-            .order_by(OutboxRow.id)
+            .where(pending, OutboxRow.platform.in_(wanted), up_to_last)
+            .order_by(*in_line)
         ):
             if (platform, channel) in channels:
                 queue.setdefault((platform, channel), []).append(message_id)
@@ -129,9 +139,24 @@ class OutboxRepository:
                 r.feedback_id,
                 r.payload,
                 r.attempts,
+                r.priority,
             )
             for r in rows
         ]
+
+    def waiting_ahead(self, platform: Platform, channel: str, priority: int) -> bool:
+        ahead = (
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.failed.is_(False),
+                OutboxRow.platform == platform.value,
+                OutboxRow.channel == channel,
+                OutboxRow.priority > priority,
+            )
+            .limit(1)
+        )
+        return self._session.scalar(ahead) is not None
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
         self._session.execute(

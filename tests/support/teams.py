@@ -19,8 +19,10 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from bot.core import Core
+from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from handlers.teams.adapter import TeamsAdapter, authentication
+from handlers.teams.references import TeamsDirectory
 from tests.support.builders import API, draft
 from tests.support.fakes.connector import FakeConnector
 from tests.support.outbox import settle
@@ -153,3 +155,15 @@ async def ingest_with_card(core: Core, post: Post) -> tuple[str, str]:
     item = core.desk.ingest(draft("My card was declined **twice**", url=None), API).item
     await settle(core.db)
     return item.ref, posted_id(core, item.id)
+
+
+def installed_outbox(core: Core, teams: TeamsAdapter, connector: FakeConnector) -> OutboxWorker:
+    """The outbox sending to Teams, driven by hand; the app is installed in the team already."""
+    reference = {
+        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
+        "serviceUrl": connector.service_url,
+        "channelId": "msteams",
+        "bot": {"id": f"28:{connector.app_id}"},
+    }
+    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
+    return OutboxWorker(core.db, {Platform.TEAMS: teams.poster}, core.clock)

@@ -6,41 +6,34 @@ wrong signature is 401 with nothing changed; a reopened issue says so on the car
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from app import build_core
-from bot.admin.secrets import new_key
-from bot.config import Settings
 from bot.core import Core
-from bot.domain import EventKind, Identity, LinkStatus, Platform
+from bot.domain import EventKind, LinkStatus
 from bot.ports.records import OutboxAction
 from handlers.item_json import item_json
-from handlers.server import build_server, chat_adapters
-from handlers.sources.base import hmac_hex
 from handlers.trackers_http import DELIVERY_LIMIT_BYTES
 from storage.models import OutboxRow
-from tests.support.builders import API, draft
+from tests.support.builders import draft
 from tests.support.eventually import eventually
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.realdata import needs_realdata, realdata_json
+from tests.support.trackers import (
+    CLAIMERS,
+    SECRET,
+    Client,
+    card_text,
+    direct_messages,
+    linked_and_claimed,
+    slack_person,
+)
+from tests.support.trackers import deliver as deliver_to
 
 pytestmark = needs_realdata
 
-CARDS = "C0CARDS"
 NAME = "gh"
-SECRET = "a-test-secret-for-this-webhook"
-Client = TestClient[Any, Any]
-CLAIMERS = [
-    ("UANA", "Ana Lima", "ana@example.com"),
-    ("UBEN", "Ben Okafor", "ben@example.com"),
-    ("UCAI", "Cai Wen", "cai@example.com"),
-]
 
 
 def github(name: str) -> dict[str, Any]:
@@ -48,74 +41,10 @@ def github(name: str) -> dict[str, Any]:
     return data
 
 
-def slack_person(user_id: str, name: str, email: str) -> Identity:
-    return Identity(Platform.SLACK, f"T0001:{user_id}", name, email)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    async with FakeSlackApi() as fake:
-        for user_id, name, email in CLAIMERS:
-            fake.add_user(user_id, name, email)
-        yield fake
-
-
-@pytest.fixture
-def core(db_url: str, slack: FakeSlackApi) -> Core:
-    settings = Settings(
-        ALLHANDS_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET="slack-secret",
-        SLACK_API_URL=slack.api_url,
-        ALLHANDS_SLACK_CHANNEL=CARDS,
-        ALLHANDS_SECRET_KEY=new_key(),
-    )
-    built = build_core(settings)
-    built.trackers.add("github", NAME, SECRET)
-    return built
-
-
-@pytest.fixture
-async def client(core: Core) -> AsyncIterator[Client]:
-    adapters, _ = chat_adapters(core, dev=False)
-    async with TestClient(TestServer(build_server(core, adapters))) as test_client:
-        yield test_client
-
-
 async def deliver(
     client: Client, payload: dict[str, Any], delivery: str, secret: str = SECRET
 ) -> Any:
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": "issues",
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": "sha256=" + hmac_hex(secret, body),
-    }
-    return await client.post(f"/trackers/{NAME}", data=body, headers=headers)
-
-
-def direct_messages(slack: FakeSlackApi) -> list[str]:
-    """The DM channels the bot posted to (Slack's D… conversations)."""
-    posts = slack.calls_to("chat.postMessage")
-    return sorted(str(c.args["channel"]) for c in posts if str(c.args["channel"]).startswith("D"))
-
-
-async def linked_and_claimed(core: Core, slack: FakeSlackApi, url: str) -> list[str]:
-    """Three items, each claimed in Slack by a different person and linked to `url`."""
-    refs = []
-    for index, (user_id, name, email) in enumerate(CLAIMERS):
-        item = core.desk.ingest(draft(f"Export fails, case {index}"), API).item
-        who = slack_person(user_id, name, email)
-        core.desk.claim(item.ref, who)
-        assert core.desk.link(item.ref, who, url).changed
-        refs.append(item.ref)
-    await eventually(lambda: len(slack.cards(CARDS)) == 3)
-    return refs
-
-
-def card_text(slack: FakeSlackApi) -> list[str]:
-    return [json.dumps(card.blocks) for card in slack.cards(CARDS)]
+    return await deliver_to(client, "github", NAME, payload, delivery, secret)
 
 
 async def test_a_closed_issue_marks_three_linked_items_fixed_and_dms_each_claimer_once(

@@ -95,11 +95,22 @@ def test_a_github_tracker_is_added_listed_and_removed(db_url: str) -> None:
     assert "no tracker named gh" in gone.stderr
 
 
-def test_trackers_other_than_github_are_refused_for_now(db_url: str) -> None:
+def test_gitlab_jira_and_linear_trackers_are_added_with_their_urls(db_url: str) -> None:
     for kind in ["gitlab", "jira", "linear"]:
-        refused = run(db_url, "trackers", "add", kind, "t", "--secret", "s")
-        assert refused.exit_code == 1
-        assert refused.stderr == (
-            f"allhands: Only github trackers are supported yet, not {kind}.\n"
-        )
-    assert run(db_url, "trackers", "list").stdout == ""
+        added = run(db_url, "trackers", "add", kind, kind, "--secret", "s3cret")
+        assert added.exit_code == 0, added.output
+        assert f"url: https://allhands.example.com/trackers/{kind}" in added.stdout.splitlines()
+        assert "s3cret" not in added.stdout
+    listed = run(db_url, "trackers", "list").stdout.splitlines()
+    assert [line.split("\t")[:2] for line in listed] == [
+        ["gitlab", "gitlab"],
+        ["jira", "jira"],
+        ["linear", "linear"],
+    ]
+
+
+def test_an_unknown_tracker_kind_is_refused_naming_the_kinds(db_url: str) -> None:
+    refused = run(db_url, "trackers", "add", "trello", "t", "--secret", "s")
+
+    assert refused.exit_code == 2
+    assert "'trello' is not one of 'github', 'gitlab', 'jira', 'linear'" in refused.stderr
