@@ -4,7 +4,7 @@ An outbox message's priority, so an urgent or high item's card overtakes a chann
 of normal ones; and per source, channel and hour how many new cards were shown, how many held
 back past the flood threshold, and the summary message that counts those.
 
-Revision ID: 0018
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-02 14:00:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
