@@ -22,12 +22,14 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Self
+from typing import Any
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tests.support.fakes.local import LocalServer
 
 PAGE_SIZE = 2  # small, so a handful of reviews spans pages
 
@@ -47,16 +49,11 @@ class _Misbehaviour:
     fail_after: int = 0  # … once this many more have been answered
 
 
-class _FakeServer:
+class _FakeServer(LocalServer):
     def __init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        super().__init__()
         self.trouble = _Misbehaviour()
         self.requests: list[str] = []  # the review pages asked for, by URL
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def refuse(self, times: int = 1) -> None:
         self.trouble.refuse += times
@@ -66,23 +63,6 @@ class _FakeServer:
         failure on a later page)."""
         self.trouble.fail += times
         self.trouble.fail_after = after
-
-    def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        app = web.Application()
-        self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def _misbehave(self, refused: dict[str, Any]) -> web.Response | None:
         if self.trouble.refuse:
