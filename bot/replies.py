@@ -57,7 +57,15 @@ EMAIL_KINDS = frozenset(
     {SourceKind.IMAP, SourceKind.POSTMARK, SourceKind.MAILGUN, SourceKind.SENDGRID}
 )
 # Sources whose vendor's API takes a reply (`handlers/vendors/replies.py` posts it).
-VENDOR_KINDS = frozenset({SourceKind.ZENDESK, SourceKind.INTERCOM, SourceKind.FRESHDESK})
+VENDOR_KINDS = frozenset(
+    {
+        SourceKind.ZENDESK,
+        SourceKind.INTERCOM,
+        SourceKind.FRESHDESK,
+        SourceKind.APPSTORE,
+        SourceKind.GOOGLEPLAY,
+    }
+)
 SUBJECT_MAX_CHARS = 400
 ERROR_MAX_CHARS = 1000
 SYSTEM = Identity(Platform.SYSTEM, SYSTEM_IDENTITY_ID, "All Hands")

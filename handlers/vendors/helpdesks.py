@@ -11,6 +11,8 @@ their words among the agents' public ones.
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
+from functools import partial
 from html import escape
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
@@ -45,6 +47,23 @@ def answered(vendor: str, status: int, answer: Any, said: str) -> None:
     if status == 429 or status >= 500:
         raise DeliveryError(reason, LATER_SECONDS, rate_limited=status == 429)
     raise DeliveryError(reason, None)
+
+
+async def post_once(
+    client: aiohttp.ClientSession,
+    vendor: str,
+    there: Callable[[], Awaitable[bool]] | None,
+    request: tuple[str, str, dict[str, str], Any],
+    said: Callable[[Any], str],
+) -> None:
+    """The rule every vendor reply follows: after an attempt whose outcome is unknown (`there`
+    given: it asks the vendor), send only when the vendor does not have the reply already.
+    `request` is the method, URL, headers and JSON body that post it."""
+    if there is not None and await there():
+        return
+    method, url, headers, body = request
+    status, answer = await call(client, vendor, method, url, headers=headers, body=body)
+    answered(vendor, status, answer, said(answer))
 
 
 def unreadable(vendor: str, status: int) -> DeliveryError:
@@ -106,18 +125,15 @@ class ZendeskReplies:
         base = _needs_url(source, self.vendor)
         headers = _basic(source.credentials or "")  # EMAIL/token:TOKEN
         ticket = f"{base}/api/v2/tickets/{quote(reply.target, safe='')}"
-        if retry and await self._there(client, base, ticket, headers, reply.marker):
-            return
         update = {
             "ticket": {
                 "comment": {"body": reply.text, "public": True},
                 "metadata": {"custom": {MARKER_FIELD: reply.marker}},
             }
         }
-        status, answer = await call(
-            client, self.vendor, "PUT", f"{ticket}.json", headers=headers, body=update
-        )
-        answered(self.vendor, status, answer, zendesk_said(answer))
+        there = partial(self._there, client, base, ticket, headers, reply.marker)
+        request = ("PUT", f"{ticket}.json", headers, update)
+        await post_once(client, self.vendor, there if retry else None, request, zendesk_said)
 
     async def _there(
         self,
@@ -180,8 +196,6 @@ class IntercomReplies:
             "Intercom-Version": INTERCOM_VERSION,
         }
         conversation = f"{base}/conversations/{quote(reply.target, safe='')}"
-        if retry and await self._there(client, conversation, headers, reply.text):
-            return
         admin = await self._admin(client, base, headers, source.name)
         message = {
             "message_type": "comment",
@@ -189,10 +203,9 @@ class IntercomReplies:
             "admin_id": admin,
             "body": paragraphs(reply.text),
         }
-        status, answer = await call(
-            client, self.vendor, "POST", f"{conversation}/reply", headers=headers, body=message
-        )
-        answered(self.vendor, status, answer, intercom_said(answer))
+        there = partial(self._there, client, conversation, headers, reply.text)
+        request = ("POST", f"{conversation}/reply", headers, message)
+        await post_once(client, self.vendor, there if retry else None, request, intercom_said)
 
     async def _admin(
         self, client: aiohttp.ClientSession, base: str, headers: dict[str, str], name: str
@@ -249,17 +262,9 @@ class FreshdeskReplies:
         base = _needs_url(source, self.vendor)
         headers = _basic(f"{source.credentials}:X")
         ticket = f"{base}/api/v2/tickets/{quote(reply.target, safe='')}"
-        if retry and await self._there(client, ticket, headers, reply.text):
-            return
-        status, answer = await call(
-            client,
-            self.vendor,
-            "POST",
-            f"{ticket}/reply",
-            headers=headers,
-            body={"body": paragraphs(reply.text)},
-        )
-        answered(self.vendor, status, answer, freshdesk_said(answer))
+        there = partial(self._there, client, ticket, headers, reply.text)
+        request = ("POST", f"{ticket}/reply", headers, {"body": paragraphs(reply.text)})
+        await post_once(client, self.vendor, there if retry else None, request, freshdesk_said)
 
     async def _there(
         self, client: aiohttp.ClientSession, ticket: str, headers: dict[str, str], text: str

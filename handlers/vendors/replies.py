@@ -1,13 +1,12 @@
 """The `ReplyChannel` the outbox sends every reply through: an email over SMTP, or a post
-through the API of the source the item came from (`helpdesks.py`)."""
+through the API of the source the item came from (`helpdesks.py`, `store_replies.py`)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import aiohttp
 
 from bot.errors import DeliveryError
+from bot.ports.clock import SystemClock
 from bot.ports.replies import Outgoing, OutgoingEmail
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceRegistry
@@ -19,15 +18,20 @@ from handlers.vendors.helpdesks import (
 )
 from handlers.vendors.http import session
 from handlers.vendors.smtp import SmtpReplyChannel
+from handlers.vendors.store_replies import AppStoreReplies, GooglePlayReplies
 
 TIMEOUT_SECONDS = 30.0
 
 
 def vendor_clients() -> dict[SourceKind, VendorClient]:
+    """The stores' signed tokens carry the time as it is: the vendor checks them by its clock."""
+    clock = SystemClock()
     return {
         SourceKind.ZENDESK: ZendeskReplies(),
         SourceKind.INTERCOM: IntercomReplies(),
         SourceKind.FRESHDESK: FreshdeskReplies(),
+        SourceKind.APPSTORE: AppStoreReplies(clock),
+        SourceKind.GOOGLEPLAY: GooglePlayReplies(clock),
     }
 
 
@@ -37,14 +41,13 @@ class ReplyRouter:
         sources: SourceRegistry,
         smtp: SmtpReplyChannel | None,
         *,
-        vendors: Mapping[SourceKind, VendorClient] | None = None,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         """`smtp` is None when no mail server is set (`ALLHANDS_SMTP_URL`); `timeout` bounds
         each call to a vendor."""
         self._sources = sources
         self._smtp = smtp
-        self._vendors = dict(vendors) if vendors is not None else vendor_clients()
+        self._vendors = vendor_clients()
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, reply: Outgoing, *, retry: bool) -> None:

@@ -22,7 +22,7 @@ from handlers.slack.ids import Field, SlackId
 from tests.support.eventually import eventually
 from tests.support.fakes.helpdesks import FakeZendesk
 from tests.support.fakes.slack_api import FakeSlackApi
-from tests.support.replies import CUSTOMER, SUPPORT, email_thread, helpdesk_item
+from tests.support.replies import CUSTOMER, SUPPORT, email_thread, vendor_item
 from tests.support.slack import CARDS, ingest_with_card, slack_settings
 from tests.support.slack_payloads import SlackSender, block_action, view_submission
 from tests.support.smtp import RunningSmtp
@@ -115,7 +115,7 @@ async def test_an_item_with_no_way_back_says_so_with_the_words_to_copy(
 async def test_a_reply_from_the_card_is_one_comment_on_the_zendesk_ticket(
     core: Core, slack: FakeSlackApi, sender: SlackSender, zendesk: FakeZendesk
 ) -> None:
-    item, ticket = await helpdesk_item(core, zendesk)
+    item, ticket = await vendor_item(core, zendesk)
     await eventually(lambda: len(slack.cards(CARDS)) == 1, what="the card")
     core.admin.change("replies", {"who": "anyone"}, None)
 
@@ -131,11 +131,11 @@ async def test_a_reply_from_the_card_is_one_comment_on_the_zendesk_ticket(
 async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
     core: Core, slack: FakeSlackApi, sender: SlackSender, zendesk: FakeZendesk
 ) -> None:
-    item, ticket = await helpdesk_item(core, zendesk)
+    item, ticket = await vendor_item(core, zendesk)
     await eventually(lambda: len(slack.cards(CARDS)) == 1, what="the card")
     ts = slack.cards(CARDS)[0].ts
     core.admin.change("replies", {"who": "anyone"}, None)
-    zendesk.refuse("Status: closed prevents ticket update")
+    zendesk.refuse_reply("Status: closed prevents ticket update")
 
     await reply_from_card(slack, sender, item.ref, ts, "Fixed in 4.2.")
 
@@ -167,5 +167,7 @@ async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
         (ticket, "Fixed in 4.2."),
         (ticket, "Shipped in 4.2 today."),
     ]
-    shown = core.desk.get(item.ref)
-    assert [r.status for r in shown.replies] == [ReplyStatus.SENT, ReplyStatus.SENT]
+    await eventually(
+        lambda: [r.status for r in core.desk.get(item.ref).replies] == [ReplyStatus.SENT] * 2,
+        what="both replies recorded as sent",
+    )

@@ -17,7 +17,8 @@ from bot.sources.intake import Incoming
 from handlers.sources.vendors import VendorParser
 from handlers.vendors.replies import ReplyRouter
 from handlers.vendors.smtp import SmtpReplyChannel
-from tests.support.fakes.helpdesks import FakeHelpdesk
+from tests.support.fakes.app_stores import FakeAppStoreConnect, FakeGooglePlay
+from tests.support.fakes.vendor_replies import FakeVendor
 from tests.support.realdata import realdata_json
 
 SUPPORT = "help@support.example"
@@ -71,16 +72,29 @@ HELPDESK_DELIVERIES = {
 }
 
 
-async def helpdesk_item(core: Core, fake: FakeHelpdesk) -> tuple[Feedback, str]:
-    """An item from `fake`'s source, added with the fake's address and token, and the ticket
-    or conversation it came from."""
+async def vendor_item(core: Core, fake: FakeVendor) -> tuple[Feedback, str]:
+    """An item from `fake`'s source, added with the fake's address and access, and the
+    ticket, conversation or review it came from."""
     kind = fake.vendor
-    core.sources.add(
-        kind, kind, secret="webhook-secret", credentials=fake.token, options={"api_url": fake.url}
-    )
-    path, target = HELPDESK_DELIVERIES[kind]
-    body = json.dumps(realdata_json("sources", *path)).encode()
-    kept = await core.source_intake.keep(Incoming(kind, f"{kind}-1", "application/json", {}, body))
+    if isinstance(fake, FakeAppStoreConnect):
+        target = fake.add(1, "Crashes when I open a PDF.")
+        body = fake.resource(target)
+        ids = {"app_id": fake.app_id, "key_id": fake.key_id, "issuer_id": fake.issuer_id}
+        core.sources.add(kind, kind, credentials=fake.key_pem, options={"api_url": fake.url, **ids})
+    elif isinstance(fake, FakeGooglePlay):
+        target = fake.add(1, "Crashes when I open a PDF.")
+        body = fake.reviews[target]
+        options = {"api_url": fake.url, "package": fake.package}
+        core.sources.add(kind, kind, credentials=fake.service_account_json, options=options)
+    else:
+        path, target = HELPDESK_DELIVERIES[kind]
+        body = realdata_json("sources", *path)
+        options = {"api_url": fake.url}
+        core.sources.add(
+            kind, kind, secret="webhook-secret", credentials=fake.token, options=options
+        )
+    raw = json.dumps(body).encode()
+    kept = await core.source_intake.keep(Incoming(kind, f"{kind}-1", "application/json", {}, raw))
     assert kept.delivery_id is not None
     core.source_intake.apply(kept.delivery_id, VendorParser())
     (item,) = core.desk.search(ListFilter())

@@ -18,7 +18,7 @@ from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.helpdesks import FakeIntercom
 from tests.support.outbox import settle
 from tests.support.realdata import needs_realdata
-from tests.support.replies import helpdesk_item, person
+from tests.support.replies import person, vendor_item
 from tests.support.teams import (
     Post,
     assert_valid_card,
@@ -57,11 +57,11 @@ async def test_retry_on_the_refusal_posts_the_reply_once(
     core: Core, post: Post, connector: FakeConnector, intercom: FakeIntercom
 ) -> None:
     await install(post)
-    item, conversation = await helpdesk_item(core, intercom)
+    item, conversation = await vendor_item(core, intercom)
     await settle(core.db)
     card_id = posted_id(core, item.id)
     core.admin.change("replies", {"who": "anyone"}, None)
-    intercom.refuse("Conversation is closed")
+    intercom.refuse_reply("Conversation is closed")
 
     core.replies.reply(item.ref, person("ana@example.com"), TEXT)
     await eventually(lambda: len(retry_cards(connector)) == 1, what="the refusal's card")

@@ -1,80 +1,35 @@
 """Fake helpdesk APIs that take replies: Zendesk, Intercom and Freshdesk, each a real aiohttp
 server on 127.0.0.1 answering in the vendor's shapes (their answers start from the vendors'
-real examples in the shared real data, changed where the reply changes them).
-
-Each keeps the replies it took (`replies`: target and text, in order) and shows them when
-asked, as the vendor would. `stall()` makes the next reply be taken and then not answered
-until the server closes (the client times out after the vendor accepted it); `refuse(text)`
-answers the next reply with a 422 carrying `text` in the vendor's error shape.
+real examples in the shared real data, changed where the reply changes them). Each refuses a
+request without the source's access (401), keeps the replies it took and shows them when asked
+(`vendor_replies.FakeVendor`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from tests.support.fakes.local import LocalServer
+from tests.support.fakes.vendor_replies import FakeVendor, TakenReply
 from tests.support.realdata import realdata_json
-
-
-@dataclass(frozen=True)
-class TakenReply:
-    target: str
-    text: str  # the body as sent (HTML for Intercom and Freshdesk)
-    marker: str | None = None  # Zendesk's custom audit metadata
-
-
-class FakeHelpdesk(LocalServer):
-    vendor = ""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._released = asyncio.Event()
-        self._stall = False
-        self._refusal: str | None = None
-        self.replies: list[TakenReply] = []
-        self.authorizations: list[str] = []
-
-    def stall(self) -> None:
-        self._stall = True
-
-    def refuse(self, text: str) -> None:
-        self._refusal = text
-
-    def refusal(self, text: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    async def take(self, request: web.Request, reply: TakenReply) -> web.Response | None:
-        """Record the reply (or refuse it); None when it was taken and should be answered."""
-        self.authorizations.append(request.headers.get("Authorization", ""))
-        if self._refusal is not None:
-            text, self._refusal = self._refusal, None
-            return web.json_response(self.refusal(text), status=422)
-        self.replies.append(reply)
-        if self._stall:
-            self._stall = False
-            await self._released.wait()  # taken, but the answer never comes in time
-        return None
-
-    async def closing(self) -> None:
-        self._released.set()
 
 
 def basic(user: str) -> str:
     return "Basic " + base64.b64encode(user.encode()).decode()
 
 
-class FakeZendesk(FakeHelpdesk):
+class FakeZendesk(FakeVendor):
     """`PUT /api/v2/tickets/{id}.json` (a comment and custom metadata) and
     `GET /api/v2/tickets/{id}/audits.json`."""
 
     vendor = "zendesk"
     token = "agent@company.example/token:zd-token"
+
+    def authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == basic(self.token)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_put("/api/v2/tickets/{id}.json", self._update)
@@ -100,6 +55,8 @@ class FakeZendesk(FakeHelpdesk):
         return web.json_response(answer)
 
     async def _audits(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
         ticket = request.match_info["id"]
         example = realdata_json("sources", "zendesk", "api", "ticket_audits_list.json")
         audits = []
@@ -117,12 +74,15 @@ class FakeZendesk(FakeHelpdesk):
         )
 
 
-class FakeIntercom(FakeHelpdesk):
+class FakeIntercom(FakeVendor):
     """`GET /me`, `POST /conversations/{id}/reply` and `GET /conversations/{id}`."""
 
     vendor = "intercom"
     token = "ic-token"
     admin_id = "991267696"
+
+    def authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.token}"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/me", self._me)
@@ -137,6 +97,8 @@ class FakeIntercom(FakeHelpdesk):
         }
 
     async def _me(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
         return web.json_response(
             {"type": "admin", "id": self.admin_id, "name": "Support", "email": "support@x.example"}
         )
@@ -155,6 +117,8 @@ class FakeIntercom(FakeHelpdesk):
         return web.json_response(self._shown(request.match_info["id"], "reply_response_user_reply"))
 
     async def _conversation(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
         return web.json_response(self._shown(request.match_info["id"], "conversation_retrieve"))
 
     def _shown(self, conversation: str, example: str) -> dict[str, Any]:
@@ -180,11 +144,14 @@ class FakeIntercom(FakeHelpdesk):
         return answer  # type: ignore[no-any-return]
 
 
-class FakeFreshdesk(FakeHelpdesk):
+class FakeFreshdesk(FakeVendor):
     """`POST /api/v2/tickets/{id}/reply` and `GET /api/v2/tickets/{id}/conversations`."""
 
     vendor = "freshdesk"
     token = "fd-key"
+
+    def authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == basic(f"{self.token}:X")
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/v2/tickets/{id}/reply", self._reply)
@@ -204,6 +171,8 @@ class FakeFreshdesk(FakeHelpdesk):
         return web.json_response(self._entries(request.match_info["id"])[-1], status=201)
 
     async def _conversations(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
         return web.json_response(self._entries(request.match_info["id"]))
 
     def _entries(self, ticket: str) -> list[dict[str, Any]]:
