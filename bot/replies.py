@@ -78,6 +78,7 @@ class Sent:
     item: Feedback
     reply_id: int
     message_id: str  # the email's Message-ID, or the vendor reply's marker
+    to: str  # where it goes, for people to read: an address, or a source and its ticket
 
 
 class Replies:
@@ -122,7 +123,7 @@ class Replies:
             if isinstance(outgoing, OutgoingEmail):  # the customer's answer joins the item
                 uow.sources.remember_keys(item.source, [outgoing.message_id], item_id)
             self._fanout.commit(uow, [logged.change])
-            return Sent(logged.item, reply_id, key_of(outgoing))
+            return Sent(logged.item, reply_id, key_of(outgoing), addressee(outgoing))
 
     def retry(self, ref: str, who: Identity) -> Sent:
         """Send the item's last refused reply again (once more, with the same Message-ID or
@@ -140,7 +141,7 @@ class Replies:
             uow.replies.mark(failed.id, ReplyStatus.PENDING, None, now)
             self._queue(uow, item_id, failed.id, now)
             uow.commit()
-            return Sent(item, failed.id, key_of(failed.outgoing))
+            return Sent(item, failed.id, key_of(failed.outgoing), addressee(failed.outgoing))
 
     def outgoing(self, reply_id: int) -> Outgoing | None:
         """What to send for a queued reply; None once it is recorded as sent (or gone)."""
@@ -253,6 +254,12 @@ class Replies:
         payload = {"reply_id": reply_id}
         channel = f"reply:{item_id}"
         uow.outbox.enqueue(Platform.EMAIL, channel, OutboxAction.REPLY, item_id, payload, now)
+
+
+def addressee(outgoing: Outgoing) -> str:
+    if isinstance(outgoing, OutgoingEmail):
+        return outgoing.to
+    return f"{outgoing.source} ({outgoing.target})"
 
 
 def item_id_of(ref: str) -> int:

@@ -106,8 +106,8 @@ class Submissions:
                 f"{escape(error.message)}\nYour reply:\n{escape(text)}",
             )
             return
-        to = sent.item.customer.email or "the customer"
-        await self._in.tell(context.user_id or "", origin.channel, f"Reply to {to} on its way.")
+        told = f"Reply to {escape(sent.to)} on its way."
+        await self._in.tell(context.user_id or "", origin.channel, told)
 
     async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])

@@ -126,6 +126,8 @@ async def test_a_reply_from_the_card_is_one_comment_on_the_zendesk_ticket(
         what="the reply sent",
     )
     assert [(r.target, r.text) for r in zendesk.replies] == [(ticket, "Fixed in 4.2.")]
+    (told,) = await slack.wait_for("chat.postEphemeral")
+    assert told.args["text"] == f"Reply to zendesk ({ticket}) on its way."
 
 
 async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
