@@ -10,13 +10,9 @@ from bot.ports.clock import SystemClock
 from bot.ports.replies import Outgoing, OutgoingEmail
 from bot.sources.kinds import SourceKind
 from bot.sources.registry import SourceRegistry
-from handlers.vendors.helpdesks import (
-    FreshdeskReplies,
-    IntercomReplies,
-    VendorClient,
-    ZendeskReplies,
-)
+from handlers.vendors.helpdesks import FreshdeskReplies, IntercomReplies, ZendeskReplies
 from handlers.vendors.http import session
+from handlers.vendors.posting import VendorClient
 from handlers.vendors.smtp import SmtpReplyChannel
 from handlers.vendors.store_replies import AppStoreReplies, GooglePlayReplies
 

@@ -21,8 +21,8 @@ from bot.ports.sources import PollFailed
 from bot.sources.registry import SourceConfig
 from handlers.sources.base import dig
 from handlers.vendors import appstore, googleplay
-from handlers.vendors.helpdesks import post_once, same_words, unreadable
 from handlers.vendors.http import api_base, call
+from handlers.vendors.posting import post_once, same_words, unreadable
 
 
 def apple_said(answer: Any) -> str:
