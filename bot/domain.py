@@ -38,7 +38,7 @@ class Platform(StrEnum):
     SYSTEM = "system"
     WEBHOOK = "webhook"
     SOURCE = "source"  # a helpdesk, survey, mailbox or app store (bot.sources)
-    EMAIL = "email"  # a reply to the customer, sent over SMTP (bot.replies)
+    EMAIL = "email"  # a reply to the customer, by email or a vendor's API (bot.replies)
 
 
 class EventKind(StrEnum):

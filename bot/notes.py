@@ -44,7 +44,7 @@ def follow_up(item: Feedback, event: Event) -> str | None:
     if event.kind is EventKind.REPLY_FAILED:
         return (
             f"⚠️ The reply to the customer was refused: {data.get('error')}. "
-            f"Send it again with `allhands feedback reply-retry {item.ref}`."
+            f"Retry sends it again (or `allhands feedback reply-retry {item.ref}`)."
         )
     return None
 

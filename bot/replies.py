@@ -1,9 +1,16 @@
 """Answering the customer from a card or the CLI, through the channel their item came from.
 
-Email first: an item that came by email (a polled mailbox, an inbound-email webhook) is
-answered with a threaded email from the support address. A reply is stored with its email (its
+An item that came by email (a polled mailbox, an inbound-email webhook) is answered with a
+threaded email from the support address; one from a helpdesk or an app store through that
+vendor's API, with the access its source was added with (a public comment on the Zendesk
+ticket, an admin reply in the Intercom conversation, a Freshdesk reply, a public response to
+the review). A reply is stored with its email (its
 Message-ID fixed then), a comment and an event, and an outbox row, in one transaction; the
 outbox sends it after commit through the `ReplyChannel`.
+
+A vendor can be asked: each vendor reply carries a marker fixed when it is stored, and an
+attempt that follows one whose outcome is unknown first looks for the marker (or the text) at
+the vendor, sending only when it is not there.
 
 What "exactly once" can mean over SMTP: each attempt sends the message at most once, and a
 reply recorded as sent is never sent again. An attempt whose outcome is unknown (the server
@@ -39,7 +46,7 @@ from bot.errors import Conflict, Forbidden, Invalid
 from bot.intake import has_visible_text
 from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
-from bot.ports.replies import OutgoingEmail
+from bot.ports.replies import Outgoing, OutgoingEmail, VendorReply, key_of
 from bot.ports.store import Store, UnitOfWork
 from bot.service import COMMENT_MAX_CHARS, Desk
 from bot.sources.kinds import SourceKind
@@ -48,6 +55,16 @@ log = logging.getLogger(__name__)
 
 EMAIL_KINDS = frozenset(
     {SourceKind.IMAP, SourceKind.POSTMARK, SourceKind.MAILGUN, SourceKind.SENDGRID}
+)
+# Sources whose vendor's API takes a reply (`handlers/vendors/replies.py` posts it).
+VENDOR_KINDS = frozenset(
+    {
+        SourceKind.ZENDESK,
+        SourceKind.INTERCOM,
+        SourceKind.FRESHDESK,
+        SourceKind.APPSTORE,
+        SourceKind.GOOGLEPLAY,
+    }
 )
 SUBJECT_MAX_CHARS = 400
 ERROR_MAX_CHARS = 1000
@@ -60,7 +77,8 @@ class Sent:
 
     item: Feedback
     reply_id: int
-    message_id: str
+    message_id: str  # the email's Message-ID, or the vendor reply's marker
+    to: str  # where it goes, for people to read: an address, or a source and its ticket
 
 
 class Replies:
@@ -89,8 +107,8 @@ class Replies:
             item = load(uow, item_id)
             uow.feedback.lock(item_id)
             self._may_reply(uow, item, actor)
-            email = self._email(uow, item, text)
-            reply_id = uow.replies.add(item_id, actor.person.id, Platform.EMAIL, email, now)
+            channel, outgoing = self._outgoing(uow, item, text)
+            reply_id = uow.replies.add(item_id, actor.person.id, channel, outgoing, now)
             uow.feedback.add_comment(
                 item_id,
                 actor.person.id,
@@ -100,14 +118,16 @@ class Replies:
                 None,
             )
             self._queue(uow, item_id, reply_id, now)
-            data = {"reply_id": reply_id, "channel": Platform.EMAIL.value, "text": text[:500]}
+            data = {"reply_id": reply_id, "channel": channel, "text": text[:500]}
             logged = self._fanout.log_change(uow, item_id, EventKind.REPLIED, actor, now, data)
-            uow.sources.remember_keys(item.source, [email.message_id], item_id)
+            if isinstance(outgoing, OutgoingEmail):  # the customer's answer joins the item
+                uow.sources.remember_keys(item.source, [outgoing.message_id], item_id)
             self._fanout.commit(uow, [logged.change])
-            return Sent(logged.item, reply_id, email.message_id)
+            return Sent(logged.item, reply_id, key_of(outgoing), addressee(outgoing))
 
     def retry(self, ref: str, who: Identity) -> Sent:
-        """Send the item's last refused reply again (once more, with the same Message-ID)."""
+        """Send the item's last refused reply again (once more, with the same Message-ID or
+        marker)."""
         item_id = item_id_of(ref)
         with self._db.write() as uow:
             now = self._clock.now()
@@ -121,15 +141,15 @@ class Replies:
             uow.replies.mark(failed.id, ReplyStatus.PENDING, None, now)
             self._queue(uow, item_id, failed.id, now)
             uow.commit()
-            return Sent(item, failed.id, failed.email.message_id)
+            return Sent(item, failed.id, key_of(failed.outgoing), addressee(failed.outgoing))
 
-    def outgoing(self, reply_id: int) -> OutgoingEmail | None:
-        """The email to send for a queued reply; None once it is recorded as sent (or gone)."""
+    def outgoing(self, reply_id: int) -> Outgoing | None:
+        """What to send for a queued reply; None once it is recorded as sent (or gone)."""
         with self._db.read() as uow:
             stored = uow.replies.get(reply_id)
         if stored is None or stored.status is ReplyStatus.SENT:
             return None
-        return stored.email
+        return stored.outgoing
 
     def sent(self, message_id: int, reply_id: int) -> None:
         """The outbox sent it: the reply and its outbox row are recorded together."""
@@ -140,7 +160,8 @@ class Replies:
             uow.commit()
 
     def refused(self, message_id: int, reply_id: int, error: str) -> None:
-        """The mail server refused it for good: failed, with its reason noted on the card."""
+        """The mail server or the vendor refused it for good: failed, with its reason noted on
+        the card."""
         reason = error[:ERROR_MAX_CHARS]
         with self._db.write() as uow:
             now = self._clock.now()
@@ -181,9 +202,17 @@ class Replies:
                 "(setting replies.who = claimer)."
             )
 
-    def _email(self, uow: UnitOfWork, item: Feedback, text: str) -> OutgoingEmail:
+    def _outgoing(self, uow: UnitOfWork, item: Feedback, text: str) -> tuple[str, Outgoing]:
+        """The reply's channel (`email`, or the source's kind) and what it sends; Invalid when
+        the item has no way back to its customer."""
         source = uow.sources.get(item.source)
         kind = source.kind if source else None
+        if kind in VENDOR_KINDS and item.external_id:
+            marker = f"allhands-{item.ref.lower()}-{secrets.token_hex(8)}"
+            return str(kind), VendorReply(item.source, item.external_id, marker, text)
+        return Platform.EMAIL.value, self._email(uow, item, text, kind)
+
+    def _email(self, uow: UnitOfWork, item: Feedback, text: str, kind: str | None) -> OutgoingEmail:
         if kind not in EMAIL_KINDS:
             came = f"a {kind} source" if kind else "the API or chat"
             raise Invalid(
@@ -225,6 +254,12 @@ class Replies:
         payload = {"reply_id": reply_id}
         channel = f"reply:{item_id}"
         uow.outbox.enqueue(Platform.EMAIL, channel, OutboxAction.REPLY, item_id, payload, now)
+
+
+def addressee(outgoing: Outgoing) -> str:
+    if isinstance(outgoing, OutgoingEmail):
+        return outgoing.to
+    return f"{outgoing.source} ({outgoing.target})"
 
 
 def item_id_of(ref: str) -> int:

@@ -20,6 +20,7 @@ from handlers.chat import ChatAdapter
 from handlers.jobs import direct_messengers, server_jobs
 from handlers.mailboxes.poller import MailboxPoller
 from handlers.sources.vendors import SourceWork
+from handlers.vendors.replies import ReplyRouter
 from handlers.vendors.smtp import SmtpReplyChannel
 from handlers.webhooks import HttpWebhookSender
 
@@ -40,7 +41,8 @@ class Background:
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
         smtp = core.settings.smtp_url
-        replies = (SmtpReplyChannel(smtp.get_secret_value()), core.replies) if smtp else None
+        mail = SmtpReplyChannel(smtp.get_secret_value()) if smtp else None
+        replies = (ReplyRouter(core.sources, mail), core.replies)
         self.outbox = OutboxWorker(
             core.db,
             posters,

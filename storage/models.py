@@ -463,7 +463,7 @@ class TrackerRow(Base):
 
 class ReplyRow(Base):
     """An answer to the customer, with the email it sends: its Message-ID is fixed here, so
-    every attempt to send it carries the same one."""
+    every attempt to send it carries the same one (a vendor reply's marker, likewise)."""
 
     __tablename__ = "replies"
 

@@ -374,9 +374,10 @@ class OutboxWorker:
         """Once recorded as sent, a reply is not sent again (a retried command queues it twice)."""
         assert self._replies is not None
         channel, replies = self._replies
-        email = await asyncio.to_thread(replies.outgoing, _reply_id(message))
-        if email is not None:
-            await channel.send(email)
+        outgoing = await asyncio.to_thread(replies.outgoing, _reply_id(message))
+        if outgoing is not None:
+            # Taking it counted one attempt: more means an earlier take may have sent it.
+            await channel.send(outgoing, retry=message.attempts > 1)
 
     def _done(
         self, message: OutboxMessage, copy: CardCopy | None, posted: PostedCard | None

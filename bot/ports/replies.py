@@ -1,4 +1,5 @@
-"""Answering the customer through the channel their item came from (email first)."""
+"""Answering the customer through the channel their item came from: email, or a helpdesk's or
+an app store's API."""
 
 from __future__ import annotations
 
@@ -24,26 +25,47 @@ class OutgoingEmail:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorReply:
+    """One reply posted through the API of the source the item came from. `marker` is fixed
+    when the reply is stored: a later attempt asks the vendor whether it is there already."""
+
+    source: str  # the source's name: its kind and the access it was added with
+    target: str  # the ticket, conversation or review answered
+    marker: str
+    text: str
+
+
+Outgoing = OutgoingEmail | VendorReply
+
+
+@dataclass(frozen=True, slots=True)
 class StoredReply:
     id: int
     feedback_id: int
     status: ReplyStatus
-    email: OutgoingEmail
+    outgoing: Outgoing
+
+
+def key_of(outgoing: Outgoing) -> str:
+    """What names a reply at the other end: the email's Message-ID, or the vendor's marker."""
+    return outgoing.message_id if isinstance(outgoing, OutgoingEmail) else outgoing.marker
 
 
 class ReplyChannel(Protocol):
-    async def send(self, email: OutgoingEmail) -> None:
-        """Hand the reply to the mail server once. `DeliveryError` without `retry_after`
-        when it refuses for good (5xx), with one when it asks to try later (4xx); any
-        other error (a timeout, a dropped connection) leaves it unknown whether it went."""
+    async def send(self, reply: Outgoing, *, retry: bool) -> None:
+        """Hand the reply over once. `retry` says an earlier attempt may have got there: a
+        vendor is asked first and nothing is sent when it has the reply already.
+        `DeliveryError` without `retry_after` when it is refused for good (a 5xx from a mail
+        server, a vendor's 4xx), with one when asked to try later; any other error (a
+        timeout, a dropped connection) leaves it unknown whether it went."""
         ...
 
 
 class ReplyRepository(Protocol):
-    """Replies to customers, with the email each one sends."""
+    """Replies to customers, with the email or vendor post each one sends."""
 
     def add(
-        self, item_id: int, author_id: int, channel: str, email: OutgoingEmail, now: datetime
+        self, item_id: int, author_id: int, channel: str, outgoing: Outgoing, now: datetime
     ) -> int: ...
 
     def get(self, reply_id: int) -> StoredReply | None: ...

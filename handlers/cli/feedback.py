@@ -185,9 +185,9 @@ def feedback_link(ctx: Context, ref: str, url: str, as_email: str) -> None:
 @click.pass_obj
 def feedback_reply(ctx: Context, ref: str, as_email: str, text: str) -> None:
     """Answer the customer through the item's source (an email, threaded, from the support
-    address); the outbox sends it."""
+    address; a helpdesk's reply; an app review's response); the outbox sends it."""
     sent = ctx.core.replies.reply(ref, cli_identity(as_email), text)
-    click.echo(f"{sent.item.ref}: reply queued to {sent.item.customer.email} ({sent.message_id}).")
+    click.echo(f"{sent.item.ref}: reply queued to {sent.to} ({sent.message_id}).")
 
 
 @feedback.command("reply-retry")
@@ -195,6 +195,6 @@ def feedback_reply(ctx: Context, ref: str, as_email: str, text: str) -> None:
 @AS_OPTION
 @click.pass_obj
 def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
-    """Send the item's last refused reply again, with the same Message-ID."""
+    """Send the item's last refused reply again, with the same Message-ID or marker."""
     sent = ctx.core.replies.retry(ref, cli_identity(as_email))
     click.echo(f"{sent.item.ref}: reply queued again ({sent.message_id}).")

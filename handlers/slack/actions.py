@@ -37,6 +37,7 @@ class CardActions:
     def register(self, app: AsyncApp) -> None:
         for action_id in DONE:  # done later by `change` (handlers/slack/durable.py)
             app.action(action_id)(self._in.record)
+        app.action(SlackId.RETRY_REPLY)(self._in.record)
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))
@@ -57,6 +58,14 @@ class CardActions:
             await self._home.publish(context)
         elif not _on_card(body, outcome):
             await self._in.tell(who_id(context), channel_of(body), DONE[action_id].format(ref=ref))
+
+    async def retry_reply(self, body: Body, context: AsyncBoltContext) -> None:
+        """Retry on a refused reply's note: the reply goes out once more, as it was written."""
+        ref = str(body["actions"][0]["value"])
+        sent = await self._in.core(self._in.replies.retry, ref, await self._in.who(context))
+        await self._in.tell(
+            who_id(context), channel_of(body), f"Sending the reply on {sent.item.ref} again."
+        )
 
     async def _open_modal(self, body: Body, context: AsyncBoltContext) -> None:
         action = body["actions"][0]

@@ -174,7 +174,8 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
     """The thread note for a change, or None for changes that need none.
 
     A reminder that the holder has gone quiet carries the card's own Unclaim and Close…
-    buttons while the item is still claimed, so it can be acted on from the thread.
+    buttons while the item is still claimed, so it can be acted on from the thread; a refused
+    reply to the customer carries Retry.
     """
     text = _change_line(event, mentions)
     if text is None and (follow_up := notes.follow_up(item, event)):
@@ -184,6 +185,9 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
     blocks: list[Block] = [SectionBlock(text=verbatim(text))]
     if event.kind is EventKind.REMINDED and item.state is State.CLAIMED:
         blocks.append(ActionsBlock(elements=_buttons(item)))
+    if event.kind is EventKind.REPLY_FAILED:
+        retry = ButtonElement(text="Retry", action_id=SlackId.RETRY_REPLY, value=item.ref)
+        blocks.append(ActionsBlock(elements=[retry]))
     return Message(text, blocks)
 
 

@@ -22,6 +22,7 @@ def durable_handlers(
         SlackId.CLAIM: actions.change,
         SlackId.UNCLAIM: actions.change,
         SlackId.REOPEN: actions.change,
+        SlackId.RETRY_REPLY: actions.retry_reply,
         SlackId.CLOSE_VIEW: submissions.close,
         SlackId.HAND_OFF_VIEW: submissions.hand_off,
         SlackId.SEVERITY_VIEW: submissions.severity,

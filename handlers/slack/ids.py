@@ -18,6 +18,7 @@ class SlackId(StrEnum):
     REOPEN = "allhands.reopen"
     SHOW_FULL = "allhands.show_full"
     MORE = "allhands.more"
+    RETRY_REPLY = "allhands.retry_reply"  # on a refused reply's note in the card's thread
     # the overflow menu's options
     OPEN_SOURCE = "allhands.open_source"
     HAND_OFF = "allhands.hand_off"

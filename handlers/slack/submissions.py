@@ -1,5 +1,5 @@
-"""Modal submissions: close with a resolution, hand off, change severity or tags, log a message,
-reply to the customer.
+"""Modal submissions: close with a resolution (told to the customer when asked), hand off,
+change severity or tags, log a message, reply to the customer.
 
 Each is recorded and acked (which closes the modal), and then calls the Desk; the card's update
 and its thread note then come from the outbox, like every other change.
@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import Feedback, Kind, Severity
+from bot.domain import Feedback, Identity, Kind, Severity
 from bot.errors import Invalid
 from bot.intake import CustomerIn, FeedbackDraft
 from handlers.slack.blocks import hand_off_story
@@ -61,8 +61,10 @@ class Submissions:
         tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
         resolution = _text(body, Field.RESOLUTION)
         who = await self._in.who(context)
-        desk = self._in.desk
-        await self._in.core(desk.close, _origin(body).ref, who, resolution, notify_customer=tell)
+        origin = _origin(body)
+        await self._in.core(self._in.desk.close, origin.ref, who, resolution, notify_customer=tell)
+        if tell and resolution:  # the resolution is what the customer is told
+            await self._answer(context, origin, who, resolution)
 
     async def hand_off(self, body: Body, context: AsyncBoltContext) -> None:
         origin = _origin(body)
@@ -84,10 +86,15 @@ class Submissions:
         await self._in.direct_message(target, story.text, blocks=story.blocks)
 
     async def reply(self, body: Body, context: AsyncBoltContext) -> None:
-        """A reply the item cannot carry (it has no way back to its customer) is told to the
-        person with their words, to copy and send where the customer wrote."""
         origin, text = _origin(body), _text(body, Field.REPLY)
-        who = await self._in.who(context)
+        await self._answer(context, origin, await self._in.who(context), text)
+
+    async def _answer(
+        self, context: AsyncBoltContext, origin: Origin, who: Identity, text: str
+    ) -> None:
+        """Send `text` to the item's customer. A reply the item cannot carry (it has no way
+        back to its customer) is told to the person with their words, to copy and send where
+        the customer wrote."""
         try:
             sent = await self._in.core(self._in.replies.reply, origin.ref, who, text)
         except Invalid as error:
@@ -99,8 +106,8 @@ class Submissions:
                 f"{escape(error.message)}\nYour reply:\n{escape(text)}",
             )
             return
-        to = sent.item.customer.email or "the customer"
-        await self._in.tell(context.user_id or "", origin.channel, f"Reply to {to} on its way.")
+        told = f"Reply to {escape(sent.to)} on its way."
+        await self._in.tell(context.user_id or "", origin.channel, told)
 
     async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])

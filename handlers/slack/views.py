@@ -58,7 +58,7 @@ class Origin:
 
 
 def close_item(item: Feedback, origin: Origin) -> View:
-    tell = Option(value="yes", text="Tell the customer it was resolved")
+    tell = Option(value="yes", text="Send the resolution to the customer")
     blocks: list[Block] = [
         title_section(item),
         InputBlock(

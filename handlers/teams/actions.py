@@ -18,6 +18,7 @@ from bot.admin.configure import Admin
 from bot.customers.stories import CustomerStories
 from bot.domain import Feedback, Identity, State
 from bot.errors import AllHandsError
+from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card, plain, status_line
 from handlers.teams.references import TeamsDirectory
@@ -116,6 +117,15 @@ def _show(desk: Desk, ref: str) -> InvokeResponse:
     except AllHandsError as error:
         return message_response(error.message)
     return message_response(f"{item.ref}: {status_line(item)}. {plain(item.body, SHOWN_CHARS)}")
+
+
+def retry_reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """Retry on a refused reply's note: the reply goes out once more; the clicker is told."""
+    try:
+        sent = replies.retry(str(data.get("ref", "")), who)
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(f"Sending the reply on {sent.item.ref} again.")
 
 
 def save_settings(admin: Admin, data: Mapping[str, Any], who: Identity) -> InvokeResponse:

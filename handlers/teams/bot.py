@@ -27,6 +27,7 @@ from bot.customers.stories import CustomerStories
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
+from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams import actions, commands
 from handlers.teams.cards import Verb, attachment
@@ -63,8 +64,10 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
         directory: TeamsDirectory,
         people: TeamsPeople,
         reactions: Mapping[str, Verb],
+        replies: Replies,
     ) -> None:
         self._desk = desk
+        self._replies = replies
         self._stories = stories
         self._console = console
         self._commands = CommandRunner(desk, console)
@@ -198,10 +201,14 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             # the card as it is now: a captured claim cannot claim again after an unclaim.
             if verb == SAVE_VERB:
                 return actions.message_response("Those settings were saved already.")
+            if verb == Verb.RETRY_REPLY:
+                return actions.message_response("That reply is on its way again already.")
             verb = Verb.REFRESH
         who = await self._people.identity(turn_context)
         if verb == SAVE_VERB:
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
+        if verb == Verb.RETRY_REPLY:
+            return await asyncio.to_thread(actions.retry_reply, self._replies, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
             actions.execute,

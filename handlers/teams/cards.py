@@ -63,6 +63,7 @@ class Verb(StrEnum):
     REFRESH = "allhands.refresh"
     SHOW = "allhands.show"  # an earlier item of the customer's, named on the card
     SHOW_FULL = "allhands.show_full"  # the item's words unmasked, to the one who clicked
+    RETRY_REPLY = "allhands.retry_reply"  # on a refused reply's note in the card's thread
 
 
 def plain(text: str, limit: int) -> str:
@@ -123,6 +124,13 @@ def message_card(lines: Sequence[str]) -> dict[str, Any]:
         "version": VERSION,
         "body": [{"type": "TextBlock", "text": line, "wrap": True} for line in lines],
     }
+
+
+def retry_card(item: Feedback, note: str) -> dict[str, Any]:
+    """A refused reply's note, with Retry: the reply goes out once more, as it was written."""
+    card = message_card([note])
+    card["actions"] = [_execute("Retry", Verb.RETRY_REPLY, item, style="positive")]
+    return card
 
 
 def status_line(item: Feedback) -> str:

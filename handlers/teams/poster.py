@@ -27,12 +27,12 @@ from msrest.exceptions import HttpOperationError
 
 from bot.customers.story import NO_STORY, CustomerStory
 from bot.delivery.pacing import Pacer
-from bot.domain import Event, Feedback, Platform
+from bot.domain import Event, EventKind, Feedback, Platform
 from bot.errors import DeliveryError
 from bot.notes import urgent_call
 from bot.ports.chat import PostedCard
 from bot.ports.records import CardCopy
-from handlers.teams.cards import CONTENT_TYPE, feedback_card, message_safe, note_text
+from handlers.teams.cards import CONTENT_TYPE, feedback_card, message_safe, note_text, retry_card
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,12 @@ class TeamsPoster:
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
     ) -> None:
-        await self._reply(copy, Activity(type=ActivityTypes.message, text=note_text(item, event)))
+        text = note_text(item, event)
+        activity = Activity(type=ActivityTypes.message, text=text)
+        if event.kind is EventKind.REPLY_FAILED:
+            card = Attachment(content_type=CONTENT_TYPE, content=retry_card(item, text))
+            activity = Activity(type=ActivityTypes.message, attachments=[card])
+        await self._reply(copy, activity)
 
     async def post_mention(
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False

@@ -86,46 +86,18 @@ def refused(status: int, answer: Any) -> str:
     return f"{VENDOR} answered {status}" + (f" ({said})" if said else "") + f"; {hint}"
 
 
-class GooglePlayReviews:
-    """`bot.ports.sources.SourcePoller` for Google Play; keeps access tokens until they expire."""
+class GoogleAccess:
+    """Access tokens for service accounts, each kept until shortly before it expires."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._tokens: dict[tuple[str, str | None, str], tuple[str, datetime]] = {}
 
-    async def fetch(self, source: SourceConfig, since: datetime) -> list[Polled]:
-        try:
-            account = service_account(source.credentials)
-        except ValueError as error:
-            raise PollFailed(f"{VENDOR}: the --service-account key: {error}") from None
-        base = api_base(source, API)
-        package = quote(str(source.options.get("package") or ""), safe="")
-        address = f"{base}/androidpublisher/v3/applications/{package}/reviews"
-        found: list[Polled] = []
-        seen: set[str] = set()
-        async with session() as client:
-            headers = {"Authorization": f"Bearer {await self._token(client, account)}"}
-            query: dict[str, Any] = {"maxResults": PAGE_SIZE}
-            while True:
-                url = f"{address}?{urlencode(query)}"
-                status, answer = await call(client, VENDOR, "GET", url, headers=headers)
-                if status == 401:
-                    self._tokens.pop(_cache_key(account), None)
-                if status != 200:
-                    raise PollFailed(refused(status, answer))
-                listed = page(VENDOR, status, answer)
-                for review in entries(listed, "reviews"):
-                    changed = googleplay.changed_at(review) or since
-                    if changed >= since:
-                        body = json.dumps(review).encode()
-                        found.append(Polled(googleplay.event_id(review), body, changed))
-                following = member(listed, "tokenPagination").get("nextPageToken")
-                if not following:
-                    return found
-                remember(str(following), seen, VENDOR)
-                query["token"] = following
+    def forget(self, account: ServiceAccount) -> None:
+        """The API refused the token (401): the next call asks for a new one."""
+        self._tokens.pop(_cache_key(account), None)
 
-    async def _token(self, client: aiohttp.ClientSession, account: ServiceAccount) -> str:
+    async def token(self, client: aiohttp.ClientSession, account: ServiceAccount) -> str:
         """An access token for the account: the one kept, or a new one from its token URI."""
         now = self._clock.now()
         kept = self._tokens.get(_cache_key(account))
@@ -161,6 +133,45 @@ class GooglePlayReviews:
             now + timedelta(seconds=seconds) - RENEW_BEFORE,
         )
         return access
+
+
+class GooglePlayReviews:
+    """`bot.ports.sources.SourcePoller` for Google Play; keeps access tokens until they expire."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._access = GoogleAccess(clock)
+
+    async def fetch(self, source: SourceConfig, since: datetime) -> list[Polled]:
+        try:
+            account = service_account(source.credentials)
+        except ValueError as error:
+            raise PollFailed(f"{VENDOR}: the --service-account key: {error}") from None
+        base = api_base(source, API)
+        package = quote(str(source.options.get("package") or ""), safe="")
+        address = f"{base}/androidpublisher/v3/applications/{package}/reviews"
+        found: list[Polled] = []
+        seen: set[str] = set()
+        async with session() as client:
+            headers = {"Authorization": f"Bearer {await self._access.token(client, account)}"}
+            query: dict[str, Any] = {"maxResults": PAGE_SIZE}
+            while True:
+                url = f"{address}?{urlencode(query)}"
+                status, answer = await call(client, VENDOR, "GET", url, headers=headers)
+                if status == 401:
+                    self._access.forget(account)
+                if status != 200:
+                    raise PollFailed(refused(status, answer))
+                listed = page(VENDOR, status, answer)
+                for review in entries(listed, "reviews"):
+                    changed = googleplay.changed_at(review) or since
+                    if changed >= since:
+                        body = json.dumps(review).encode()
+                        found.append(Polled(googleplay.event_id(review), body, changed))
+                following = member(listed, "tokenPagination").get("nextPageToken")
+                if not following:
+                    return found
+                remember(str(following), seen, VENDOR)
+                query["token"] = following
 
 
 def _cache_key(account: ServiceAccount) -> tuple[str, str | None, str]:

@@ -1,5 +1,5 @@
-"""What the vendor API clients share: a session per poll, JSON answers, paging links that stay
-with the vendor, and failures told in words (`PollFailed`)."""
+"""What the vendor API clients share: a session per poll or reply, JSON answers, paging links
+that stay with the vendor, and failures told in words (`PollFailed`)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ TIMEOUT = aiohttp.ClientTimeout(total=30)
 ANSWER_LIMIT_BYTES = 8 * 1024 * 1024
 
 
-def session() -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(timeout=TIMEOUT, headers={"User-Agent": "AllHands/1"})
+def session(timeout: aiohttp.ClientTimeout = TIMEOUT) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": "AllHands/1"})
 
 
 def api_base(source: SourceConfig, default: str) -> str:
@@ -34,11 +34,12 @@ async def call(
     *,
     headers: Mapping[str, str] | None = None,
     form: Mapping[str, str] | None = None,
+    body: Any = None,
 ) -> tuple[int, Any]:
-    """The status and the JSON answer (None when it is not JSON); PollFailed when the vendor
-    cannot be reached."""
+    """The status and the JSON answer (None when it is not JSON) to a form or a JSON `body`;
+    PollFailed when the vendor cannot be reached."""
     try:
-        async with client.request(method, url, headers=headers, data=form) as response:
+        async with client.request(method, url, headers=headers, data=form, json=body) as response:
             body = await response.content.read(ANSWER_LIMIT_BYTES)
             status = response.status
     except (TimeoutError, aiohttp.ClientError) as error:

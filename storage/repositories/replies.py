@@ -1,4 +1,8 @@
-"""Replies to customers and the emails they send."""
+"""Replies to customers and what they send: an email, or a post through a vendor's API.
+
+A vendor reply keeps its marker in `message_id`, its source's name in `sender` and the ticket,
+conversation or review it answers in `recipient`; its `channel` is the source's kind.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform, Reply, ReplyStatus
-from bot.ports.replies import OutgoingEmail, StoredReply
+from bot.ports.replies import Outgoing, OutgoingEmail, StoredReply, VendorReply
 from storage.models import CommentRow, ReplyRow
 from storage.repositories.people import PeopleRepository
 
@@ -19,22 +23,16 @@ class ReplyRepository:
         self._people = people
 
     def add(
-        self, item_id: int, author_id: int, channel: str, email: OutgoingEmail, now: datetime
+        self, item_id: int, author_id: int, channel: str, outgoing: Outgoing, now: datetime
     ) -> int:
         row = ReplyRow(
             feedback_id=item_id,
             author_id=author_id,
             channel=channel,
             status=ReplyStatus.PENDING.value,
-            message_id=email.message_id,
-            sender=email.sender,
-            recipient=email.to,
-            subject=email.subject,
-            text=email.text,
-            in_reply_to=email.in_reply_to,
-            thread_refs=" ".join(email.references),
             at=now,
             updated_at=now,
+            **_columns(outgoing),
         )
         self._session.add(row)
         self._session.flush()
@@ -83,7 +81,33 @@ class ReplyRepository:
         return [key.removeprefix(source + ":") for key in keys if key and key.endswith(">")]
 
 
+def _columns(outgoing: Outgoing) -> dict[str, str | None]:
+    if isinstance(outgoing, VendorReply):
+        return {
+            "message_id": outgoing.marker,
+            "sender": outgoing.source,
+            "recipient": outgoing.target,
+            "subject": "",
+            "text": outgoing.text,
+            "in_reply_to": None,
+            "thread_refs": "",
+        }
+    return {
+        "message_id": outgoing.message_id,
+        "sender": outgoing.sender,
+        "recipient": outgoing.to,
+        "subject": outgoing.subject,
+        "text": outgoing.text,
+        "in_reply_to": outgoing.in_reply_to,
+        "thread_refs": " ".join(outgoing.references),
+    }
+
+
 def _stored(row: ReplyRow) -> StoredReply:
+    status = ReplyStatus(row.status)
+    if row.channel != Platform.EMAIL.value:
+        vendor = VendorReply(row.sender, row.recipient, row.message_id, row.text)
+        return StoredReply(row.id, row.feedback_id, status, vendor)
     email = OutgoingEmail(
         message_id=row.message_id,
         sender=row.sender,
@@ -93,4 +117,4 @@ def _stored(row: ReplyRow) -> StoredReply:
         in_reply_to=row.in_reply_to,
         references=tuple(row.thread_refs.split()),
     )
-    return StoredReply(row.id, row.feedback_id, ReplyStatus(row.status), email)
+    return StoredReply(row.id, row.feedback_id, status, email)

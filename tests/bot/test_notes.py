@@ -62,7 +62,7 @@ ITEM = Feedback(
             EventKind.REPLY_FAILED,
             {"error": "550 5.1.1 No such user"},
             "⚠️ The reply to the customer was refused: 550 5.1.1 No such user. "
-            "Send it again with `allhands feedback reply-retry FB-7`.",
+            "Retry sends it again (or `allhands feedback reply-retry FB-7`).",
         ),
         (EventKind.CLAIMED, {}, None),
     ],

@@ -17,6 +17,7 @@ from tests.support.replies import (
     SECOND_ID,
     SUPPORT,
     email_thread,
+    killed_after_sending,
     outbox,
     person,
 )
@@ -24,10 +25,6 @@ from tests.support.smtp import RunningSmtp
 
 ANA = "ana@company.example"
 TEXT = "Fixed in 4.2, sorry for the trouble."
-
-
-class Killed(Exception):
-    """The process dies after the mail server took the reply, before it is recorded."""
 
 
 async def test_a_reply_arrives_once_in_the_customers_thread(core: Core, smtp: RunningSmtp) -> None:
@@ -83,13 +80,8 @@ async def test_a_crash_between_sending_and_recording_sends_again_with_the_same_i
     core.desk.claim(item.ref, person(ANA))
     core.replies.reply(item.ref, person(ANA), "We are on it.")
 
-    def killed(message_id: int, reply_id: int) -> None:
-        raise Killed
-
-    with monkeypatch.context() as patch:
-        patch.setattr(core.replies, "sent", killed)
-        with pytest.raises(Killed):
-            await outbox(core, smtp.url).drain_once()
+    with killed_after_sending(core, monkeypatch):
+        await outbox(core, smtp.url).drain_once()
     assert len(smtp.sink.received) == 1
     clock.advance(minutes=2)
     await outbox(core, smtp.url).drain_once()  # another replica, once the lease ran out

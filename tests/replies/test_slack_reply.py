@@ -1,9 +1,13 @@
 """Replying from a Slack card: "Reply to customer…" in the card's menu opens a modal; what is
-sent there reaches the customer by email (the server's outbox), and an item with no way back
-tells the person so, with their words to copy."""
+sent there reaches the customer by email or on their Zendesk ticket (the server's outbox), and
+an item with no way back tells the person so, with their words to copy. A vendor's refusal is
+noted in the card's thread with its words and Retry, which posts it once; closing with "tell
+the customer" sends the resolution the same way."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,12 +15,14 @@ from aiohttp.test_utils import TestClient
 
 from bot.admin.secrets import new_key
 from bot.core import Core
+from bot.domain import ReplyStatus
 from handlers.chat import ChatAdapter
 from handlers.server import chat_adapters
 from handlers.slack.ids import Field, SlackId
 from tests.support.eventually import eventually
+from tests.support.fakes.helpdesks import FakeZendesk
 from tests.support.fakes.slack_api import FakeSlackApi
-from tests.support.replies import CUSTOMER, SUPPORT, email_thread
+from tests.support.replies import CUSTOMER, SUPPORT, email_thread, vendor_item
 from tests.support.slack import CARDS, ingest_with_card, slack_settings
 from tests.support.slack_payloads import SlackSender, block_action, view_submission
 from tests.support.smtp import RunningSmtp
@@ -38,16 +44,40 @@ def sender(client: TestClient[Any, Any]) -> SlackSender:
     return SlackSender(client)
 
 
+@pytest.fixture
+async def zendesk() -> AsyncIterator[FakeZendesk]:
+    async with FakeZendesk() as fake:
+        yield fake
+
+
+async def submit_from_card(
+    slack: FakeSlackApi,
+    sender: SlackSender,
+    chosen: tuple[SlackId, SlackId],
+    ref: str,
+    ts: str,
+    values: dict[str, dict[str, Any]],
+) -> None:
+    """Open the card's modal (`chosen`: the menu option or button, the modal's callback id)
+    and submit it with `values`."""
+    action, view = chosen
+    if action is SlackId.CLOSE:
+        click = block_action(SlackId.CLOSE, ref, "UANA", message_ts=ts)
+    else:
+        click = block_action(SlackId.MORE, "", "UANA", message_ts=ts, selected=f"{action}:{ref}")
+    before = len(slack.calls_to("views.open"))
+    await sender.interactive(click)
+    opened = (await slack.wait_for("views.open", before + 1))[-1]
+    assert opened.args["view"]["callback_id"] == view
+    metadata = opened.args["view"]["private_metadata"]
+    await sender.interactive(view_submission(view, values, metadata, "UANA"))
+
+
 async def reply_from_card(
     slack: FakeSlackApi, sender: SlackSender, ref: str, ts: str, text: str
 ) -> None:
-    menu = block_action(SlackId.MORE, "", "UANA", message_ts=ts, selected=f"{SlackId.REPLY}:{ref}")
-    await sender.interactive(menu)
-    (opened,) = await slack.wait_for("views.open")
-    assert opened.args["view"]["callback_id"] == SlackId.REPLY_VIEW
     values = {Field.REPLY: {"type": "plain_text_input", "value": text}}
-    metadata = opened.args["view"]["private_metadata"]
-    await sender.interactive(view_submission(SlackId.REPLY_VIEW, values, metadata, "UANA"))
+    await submit_from_card(slack, sender, (SlackId.REPLY, SlackId.REPLY_VIEW), ref, ts, values)
 
 
 async def test_a_reply_from_the_card_reaches_the_customer_by_email(
@@ -80,3 +110,66 @@ async def test_an_item_with_no_way_back_says_so_with_the_words_to_copy(
     assert told.args["text"].endswith("Your reply:\nTry the beta, please.")
     assert smtp.sink.received == []
     assert core.desk.get(ref).replies == ()
+
+
+async def test_a_reply_from_the_card_is_one_comment_on_the_zendesk_ticket(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, zendesk: FakeZendesk
+) -> None:
+    item, ticket = await vendor_item(core, zendesk)
+    await eventually(lambda: len(slack.cards(CARDS)) == 1, what="the card")
+    core.admin.change("replies", {"who": "anyone"}, None)
+
+    await reply_from_card(slack, sender, item.ref, slack.cards(CARDS)[0].ts, "Fixed in 4.2.")
+
+    await eventually(
+        lambda: [r.status for r in core.desk.get(item.ref).replies] == [ReplyStatus.SENT],
+        what="the reply sent",
+    )
+    assert [(r.target, r.text) for r in zendesk.replies] == [(ticket, "Fixed in 4.2.")]
+    (told,) = await slack.wait_for("chat.postEphemeral")
+    assert told.args["text"] == f"Reply to zendesk ({ticket}) on its way."
+
+
+async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, zendesk: FakeZendesk
+) -> None:
+    item, ticket = await vendor_item(core, zendesk)
+    await eventually(lambda: len(slack.cards(CARDS)) == 1, what="the card")
+    ts = slack.cards(CARDS)[0].ts
+    core.admin.change("replies", {"who": "anyone"}, None)
+    zendesk.refuse_reply("Status: closed prevents ticket update")
+
+    await reply_from_card(slack, sender, item.ref, ts, "Fixed in 4.2.")
+
+    def retry_note() -> list[dict[str, Any]]:
+        return [
+            call.args
+            for call in slack.calls_to("chat.postMessage")
+            if SlackId.RETRY_REPLY in json.dumps(call.args.get("blocks") or [])
+        ]
+
+    await eventually(lambda: len(retry_note()) == 1, what="the refusal's note")
+    (note,) = retry_note()
+    assert note["thread_ts"] == ts
+    assert "Zendesk answered 422: Status: closed prevents ticket update" in note["text"]
+    await sender.interactive(block_action(SlackId.RETRY_REPLY, item.ref, "UANA", message_ts="9.9"))
+    await eventually(lambda: len(zendesk.replies) == 1, what="the reply posted again")
+
+    resolution = {
+        Field.RESOLUTION: {"type": "plain_text_input", "value": "Shipped in 4.2 today."},
+        Field.TELL_CUSTOMER: {"type": "checkboxes", "selected_options": [{"value": "yes"}]},
+    }
+    await slack.wait_for("views.open")  # the reply modal's, seen above
+    await submit_from_card(
+        slack, sender, (SlackId.CLOSE, SlackId.CLOSE_VIEW), item.ref, ts, resolution
+    )
+
+    await eventually(lambda: len(zendesk.replies) == 2, what="the resolution told")
+    assert [(r.target, r.text) for r in zendesk.replies] == [
+        (ticket, "Fixed in 4.2."),
+        (ticket, "Shipped in 4.2 today."),
+    ]
+    await eventually(
+        lambda: [r.status for r in core.desk.get(item.ref).replies] == [ReplyStatus.SENT] * 2,
+        what="both replies recorded as sent",
+    )

@@ -17,17 +17,20 @@ requests once m more have been answered.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Self
+from typing import Any
 
 import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tests.support.fakes.vendor_replies import FakeVendor, TakenReply
 
 PAGE_SIZE = 2  # small, so a handful of reviews spans pages
 
@@ -47,16 +50,11 @@ class _Misbehaviour:
     fail_after: int = 0  # … once this many more have been answered
 
 
-class _FakeServer:
+class _FakeServer(FakeVendor):
     def __init__(self) -> None:
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        super().__init__()
         self.trouble = _Misbehaviour()
         self.requests: list[str] = []  # the review pages asked for, by URL
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def refuse(self, times: int = 1) -> None:
         self.trouble.refuse += times
@@ -66,23 +64,6 @@ class _FakeServer:
         failure on a later page)."""
         self.trouble.fail += times
         self.trouble.fail_after = after
-
-    def routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        app = web.Application()
-        self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def _misbehave(self, refused: dict[str, Any]) -> web.Response | None:
         if self.trouble.refuse:
@@ -123,6 +104,7 @@ class FakeAppStoreConnect(_FakeServer):
     """`GET /v1/apps/{id}/customerReviews`, newest first (`sort=-createdDate`), paged by a
     `cursor` in `links.next`."""
 
+    vendor = "appstore"
     app_id = "1234567890"
     key_id = "2X9R4HXF34"
     issuer_id = "57246542-96fe-1a63-e053-0824d011072a"
@@ -164,6 +146,53 @@ class FakeAppStoreConnect(_FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/v1/apps/{app}/customerReviews", self._list)
+        app.router.add_post("/v1/customerReviewResponses", self._respond)
+        app.router.add_get("/v1/customerReviews/{id}/response", self._response)
+
+    def authorized(self, request: web.Request) -> bool:
+        return self._verified(request.headers.get("Authorization", ""))
+
+    def refusal(self, text: str) -> dict[str, Any]:
+        error = {"status": "422", "code": "ENTITY_UNPROCESSABLE", "title": "Unprocessable"}
+        return {"errors": [{"id": str(uuid.uuid4()), **error, "detail": text}]}
+
+    def resource(self, review_id: str) -> dict[str, Any]:
+        """The review as the list shows it."""
+        return self._resource(review_id, self.reviews[review_id])
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        data = (await request.json())["data"]
+        review = data["relationships"]["review"]["data"]["id"]
+        taken = TakenReply(review, data["attributes"]["responseBody"])
+        refused = await self.take(request, taken)
+        if refused is not None:
+            return refused
+        return web.json_response(self._response_of(review, taken.text), status=201)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
+        review = request.match_info["id"]
+        given = [r.text for r in self.replies if r.target == review]
+        if not given:
+            return web.json_response(_apple_not_found(review), status=404)
+        return web.json_response(self._response_of(review, given[-1]))  # the last replaces
+
+    def _response_of(self, review: str, text: str) -> dict[str, Any]:
+        own = f"{self.url}/v1/customerReviewResponses/{review}-response"
+        attributes = {
+            "responseBody": text,
+            "lastModifiedDate": _apple_time(datetime.now(UTC)),
+            "state": "PENDING_PUBLISH",
+        }
+        data = {
+            "type": "customerReviewResponses",
+            "id": f"{review}-response",
+            "attributes": attributes,
+            "relationships": {"review": {"links": {"related": f"{own}/review"}}},
+            "links": {"self": own},
+        }
+        return {"data": data, "links": {"self": own}}
 
     async def _list(self, request: web.Request) -> web.Response:
         self.requests.append(str(request.url))
@@ -277,6 +306,8 @@ class FakeGooglePlay(_FakeServer):
     """`POST /token` (a service account's JWT assertion → an access token) and
     `GET /androidpublisher/v3/applications/{package}/reviews`, paged by `token`."""
 
+    vendor = "googleplay"
+    refusal_status = 400  # Google refuses a bad request as INVALID_ARGUMENT
     package = "com.example.allhands"
     client_email = "reviews-reader@allhands-test.iam.gserviceaccount.com"
     key_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6"
@@ -335,7 +366,39 @@ class FakeGooglePlay(_FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/token", self._token)
-        app.router.add_get("/androidpublisher/v3/applications/{package}/reviews", self._list)
+        reviews = "/androidpublisher/v3/applications/{package}/reviews"
+        app.router.add_get(reviews, self._list)
+        app.router.add_post(reviews + "/{review}:reply", self._reply)
+        app.router.add_get(reviews + "/{review}", self._review)
+
+    def authorized(self, request: web.Request) -> bool:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return token in self._issued.tokens
+
+    def refusal(self, text: str) -> dict[str, Any]:
+        return {"error": {"code": 400, "message": text, "status": "INVALID_ARGUMENT"}}
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        review = request.match_info["review"]
+        taken = TakenReply(review, (await request.json())["replyText"])
+        refused = await self.take(request, taken)
+        if refused is not None:
+            return refused
+        edited = {"seconds": str(int(datetime.now(UTC).timestamp())), "nanos": 0}
+        return web.json_response({"result": {"replyText": taken.text, "lastEdited": edited}})
+
+    async def _review(self, request: web.Request) -> web.Response:
+        if denied := self.denied(request):
+            return denied
+        review = request.match_info["review"]
+        shown = copy.deepcopy(self.reviews[review])
+        given = [r.text for r in self.replies if r.target == review]
+        if given:  # one developer comment, the last reply's
+            modified = {"seconds": str(int(datetime.now(UTC).timestamp())), "nanos": 0}
+            shown["comments"].append(
+                {"developerComment": {"text": given[-1], "lastModified": modified}}
+            )
+        return web.json_response(shown)
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
