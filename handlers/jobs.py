@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.core import Core
 from bot.delivery.jobs import JobRunner
@@ -17,6 +18,7 @@ from bot.nudges import NudgeJob, Nudger
 from bot.ports.chat import DigestPublisher, DirectMessenger, QueueMessenger
 from bot.ports.sources import SourcePoller
 from bot.rota import RotaJob
+from bot.signal.alerts import SpikeWatch, leads_channels
 from bot.sources.kinds import SourceKind
 from bot.sources.polling import PollJob, SourcePolling
 from handlers.slack.digest_poster import SlackDigestPoster
@@ -82,9 +84,15 @@ def source_polling(core: Core) -> SourcePolling:
 
 def server_jobs(core: Core) -> JobRunner:
     """The server's scheduler: the daily digest, nudges for items nobody picked up, the
-    rota's queue for whoever starts a support shift, and the app stores' reviews."""
+    rota's queue for whoever starts a support shift, the app stores' reviews, and spike
+    alerts."""
     owner = job_owner("server")
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
-    rota = RotaJob(core.db, lambda: core.digest.plan().zone, queue_messengers(core), owner)
+
+    def zone() -> ZoneInfo:
+        return core.digest.plan().zone
+
+    rota = RotaJob(core.db, zone, queue_messengers(core), owner)
     polls = PollJob(core.sources, source_polling(core), core.db, core.clock, owner)
-    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls], core.clock)
+    spikes = SpikeWatch(core.db, zone, leads_channels(core.settings, core.digest))
+    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls, spikes], core.clock)

@@ -50,6 +50,8 @@ class OutboxAction(StrEnum):
     WEBHOOK = "webhook"
     DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
     REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
+    POST_ALERT = "post_alert"  # a spike alert's copy in one channel (`payload["copy_id"]`)
+    UPDATE_ALERT = "update_alert"
 
 
 @dataclass(frozen=True, slots=True)

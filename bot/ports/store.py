@@ -28,6 +28,7 @@ from bot.ports.repositories import (
     TrackerRepository,
     VectorRepository,
 )
+from bot.ports.spikes import SpikeRepository
 
 
 class UnitOfWork(Protocol):
@@ -90,6 +91,9 @@ class UnitOfWork(Protocol):
 
     @property
     def replies(self) -> ReplyRepository: ...
+
+    @property
+    def spikes(self) -> SpikeRepository: ...
 
     def __enter__(self) -> Self: ...
 

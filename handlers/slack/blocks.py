@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_pieces, escaped_preview, one_line
@@ -194,6 +195,16 @@ def urgent_mention(item: Feedback, group_id: str) -> Message:
     """
     text = f"<!subteam^{group_id}> {escape(notes.urgent_call(item))}"
     return Message(text, [SectionBlock(text=verbatim(text))])
+
+
+def spike_alert(notice: SpikeNotice) -> Message:
+    """A spike alert: its headline bold, its details beneath (masked already, escaped here)."""
+    headline = escape(one_line(notice.headline, TITLE_CHARS))
+    details = "\n".join(escape(one_line(line, NOTE_CHARS)) for line in notice.lines)
+    blocks: list[Block] = [SectionBlock(text=verbatim(f"*{headline}*"))]
+    if details:
+        blocks.append(ContextBlock(elements=[verbatim(details)]))
+    return Message(headline, blocks)
 
 
 def _change_line(event: Event, mentions: Mentions) -> str | None:

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 from bot.core import Core
 from bot.domain import Platform
 from handlers.teams.adapter import TeamsAdapter, authentication
+from handlers.teams.references import TeamsDirectory
 from tests.support.builders import API, draft
 from tests.support.fakes.connector import FakeConnector
 from tests.support.outbox import settle
@@ -60,6 +61,18 @@ def teams_settings(connector: FakeConnector, channel: str | None = CHANNEL) -> d
         "MicrosoftAppPassword": "not-used-the-fake-signs-tokens",
     }
     return settings | ({"ALLHANDS_TEAMS_CHANNEL": channel} if channel else {})
+
+
+def installed_in_team(core: Core, connector: FakeConnector) -> None:
+    """The conversation reference Teams gives when the app is added to CHANNEL's team, kept
+    so proactive posts into CHANNEL can start."""
+    reference = {
+        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
+        "serviceUrl": connector.service_url,
+        "channelId": "msteams",
+        "bot": {"id": f"28:{connector.app_id}"},
+    }
+    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
 
 
 def teams_adapter(core: Core, connector: FakeConnector) -> TeamsAdapter:

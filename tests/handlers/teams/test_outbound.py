@@ -14,24 +14,17 @@ from bot.delivery.pacing import Pacer
 from bot.domain import Platform, Severity
 from bot.intake import FeedbackDraft
 from handlers.teams.adapter import TeamsAdapter
-from handlers.teams.references import TeamsDirectory
 from tests.support.builders import API
 from tests.support.clock import FakeClock, VirtualTime
 from tests.support.fakes.connector import FakeConnector
 from tests.support.outbox import pending
-from tests.support.teams import CHANNEL
+from tests.support.teams import CHANNEL, installed_in_team
 
 
 @pytest.fixture
 def worker(core: Core, teams: TeamsAdapter, connector: FakeConnector) -> OutboxWorker:
     """The outbox, driven by hand; the app is installed in the team already."""
-    reference = {
-        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
-        "serviceUrl": connector.service_url,
-        "channelId": "msteams",
-        "bot": {"id": f"28:{connector.app_id}"},
-    }
-    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
+    installed_in_team(core, connector)
     return OutboxWorker(core.db, {Platform.TEAMS: teams.poster}, core.clock)
 
 
