@@ -237,6 +237,12 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_DIGEST_TEAMS_CHANNELS",
         description="Teams channel conversation ids (comma-separated) that get the digest.",
     )
+    customer_value_field: str = Field(
+        "arr",
+        validation_alias="ALLHANDS_CUSTOMER_VALUE_FIELD",
+        description="The customer look-up's field (a key or path) the digest sums per open "
+        "issue as its customers' account value.",
+    )
     spike_slack_channels: str = Field(
         "",
         validation_alias="ALLHANDS_SPIKE_SLACK_CHANNELS",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.core import Core
 from bot.delivery.jobs import JobRunner
 from bot.digest.delivery import DigestSender
+from bot.digest.fixes import IssueValues
 from bot.digest.live import LiveDigestJob
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
@@ -69,8 +70,14 @@ def job_owner(role: str) -> str:
     return f"{role}@{socket.gethostname()}:{os.getpid()}"
 
 
+def issue_values(core: Core) -> IssueValues:
+    """What adds the open issues' account values to the digest (with the customer look-up)."""
+    return IssueValues(core.db, core.stories.accounts, core.settings.customer_value_field)
+
+
 def digest_sender(core: Core, role: str, plan: DigestPlan) -> DigestSender:
-    return DigestSender(core.db, digest_publishers(core), plan, core.clock, job_owner(role))
+    publishers, owner = digest_publishers(core), job_owner(role)
+    return DigestSender(core.db, publishers, plan, core.clock, owner, issue_values(core))
 
 
 def source_polling(core: Core) -> SourcePolling:
