@@ -44,6 +44,7 @@ FACT_LABEL_CHARS = 64
 FACT_VALUE_CHARS = 160
 FIX_LINES = 4  # linked fixes shown on a card
 FIX_CHARS = 150
+ALERT_LINE_CHARS = 1_000  # escaped; a context block holds 3,000 and an alert has two lines
 EARLIER_SUMMARY_CHARS = 120
 KIND_EMOJI = {
     Kind.COMPLAINT: ":rage:",
@@ -200,7 +201,9 @@ def urgent_mention(item: Feedback, group_id: str) -> Message:
 def spike_alert(notice: SpikeNotice) -> Message:
     """A spike alert: its headline bold, its details beneath (masked already, escaped here)."""
     headline = escape(one_line(notice.headline, TITLE_CHARS))
-    details = "\n".join(escape(one_line(line, NOTE_CHARS)) for line in notice.lines)
+    details = "\n".join(
+        escaped_preview(" ".join(line.split()), ALERT_LINE_CHARS)[0] for line in notice.lines
+    )
     blocks: list[Block] = [SectionBlock(text=verbatim(f"*{headline}*"))]
     if details:
         blocks.append(ContextBlock(elements=[verbatim(details)]))
