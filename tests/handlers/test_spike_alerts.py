@@ -125,6 +125,25 @@ async def test_thirty_items_in_an_hour_after_a_quiet_month_make_one_alert_update
     assert pending(core.db) == 0
 
 
+async def test_a_rate_limited_alert_waits_for_retry_after_and_posts_once(
+    core: Core, worker: OutboxWorker, slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    for n in range(12):
+        ingest(core, n)
+    watch(core).run(clock.now())
+    slack.rate_limit("chat.postMessage", times=1, retry_after=7)
+
+    await worker.drain_once()
+    clock.advance(seconds=6)
+    await worker.drain_once()  # still inside Retry-After
+    assert slack.cards(LEADS) == []
+    clock.advance(seconds=1)
+    await worker.drain_once()
+
+    assert len(slack.cards(LEADS)) == 1
+    assert pending(core.db) == 0
+
+
 async def test_replicas_racing_open_one_alert(
     core: Core, worker: OutboxWorker, slack: FakeSlackApi, clock: FakeClock
 ) -> None:
