@@ -17,6 +17,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.digest.period import DigestPlan, check_zone, parse_weekdays
+from bot.domain import Platform
 from bot.validation import EMAIL_PATTERN, HH_MM
 
 EMAIL = re.compile(EMAIL_PATTERN)
@@ -243,6 +244,22 @@ class Settings(BaseSettings):
         validation_alias="ALLHANDS_DIGEST_TEAMS_CHANNELS",
         description="Teams channel conversation ids (comma-separated) that get the digest.",
     )
+    customer_value_field: str = Field(
+        "arr",
+        validation_alias="ALLHANDS_CUSTOMER_VALUE_FIELD",
+        description="The customer look-up's field (a key or path) the digest sums per open "
+        "issue as its customers' account value.",
+    )
+    spike_slack_channels: str = Field(
+        "",
+        validation_alias="ALLHANDS_SPIKE_SLACK_CHANNELS",
+        description="Slack channel ids (comma-separated) for spike alerts; none: the digest's.",
+    )
+    spike_teams_channels: str = Field(
+        "",
+        validation_alias="ALLHANDS_SPIKE_TEAMS_CHANNELS",
+        description="Teams channel conversation ids for spike alerts; none: the digest's.",
+    )
     execs: str = Field(
         "",
         validation_alias="ALLHANDS_EXECS",
@@ -309,6 +326,12 @@ class Settings(BaseSettings):
     @property
     def digest_teams_channel_ids(self) -> list[str]:
         return split_list(self.digest_teams_channels)
+
+    @property
+    def spike_channels(self) -> list[tuple[Platform, str]]:
+        return [(Platform.SLACK, c) for c in split_list(self.spike_slack_channels)] + [
+            (Platform.TEAMS, c) for c in split_list(self.spike_teams_channels)
+        ]
 
     @field_validator("smtp_url")
     @classmethod

@@ -16,6 +16,8 @@ from bot.delivery.inbox import InboxWorker
 from bot.delivery.outbox import OutboxWorker
 from bot.domain import Platform
 from bot.ports.chat import ChatPoster
+from bot.ports.spikes import AlertPoster
+from bot.signal.alerts import SpikeAlerts
 from handlers.chat import ChatAdapter
 from handlers.jobs import direct_messengers, server_jobs
 from handlers.mailboxes.poller import MailboxPoller
@@ -38,6 +40,9 @@ class Background:
         posters: dict[Platform, ChatPoster] = {
             adapter.platform: adapter.poster for adapter in adapters
         }
+        alert_posters = {
+            p: poster for p, poster in posters.items() if isinstance(poster, AlertPoster)
+        }
         self._webhook_sender = HttpWebhookSender(core.clock)
         webhooks = (self._webhook_sender, core.webhooks)
         smtp = core.settings.smtp_url
@@ -52,6 +57,7 @@ class Background:
             privacy=core.desk.privacy,
             direct=direct_messengers(core),
             replies=replies,
+            alerts=SpikeAlerts(core.db, alert_posters, core.desk.privacy),
         )
         self._accounts = core.stories.accounts
         core.listeners.add(self.outbox)

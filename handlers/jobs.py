@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import socket
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.core import Core
 from bot.delivery.jobs import JobRunner
 from bot.digest.delivery import DigestSender
+from bot.digest.fixes import IssueValues
 from bot.digest.live import LiveDigestJob
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
@@ -17,6 +19,7 @@ from bot.nudges import NudgeJob, Nudger
 from bot.ports.chat import DigestPublisher, DirectMessenger, QueueMessenger
 from bot.ports.sources import SourcePoller
 from bot.rota import RotaJob
+from bot.signal.alerts import SpikeWatch, leads_channels
 from bot.sources.kinds import SourceKind
 from bot.sources.polling import PollJob, SourcePolling
 from handlers.slack.digest_poster import SlackDigestPoster
@@ -67,8 +70,14 @@ def job_owner(role: str) -> str:
     return f"{role}@{socket.gethostname()}:{os.getpid()}"
 
 
+def issue_values(core: Core) -> IssueValues:
+    """What adds the open issues' account values to the digest (with the customer look-up)."""
+    return IssueValues(core.db, core.stories.accounts, core.settings.customer_value_field)
+
+
 def digest_sender(core: Core, role: str, plan: DigestPlan) -> DigestSender:
-    return DigestSender(core.db, digest_publishers(core), plan, core.clock, job_owner(role))
+    publishers, owner = digest_publishers(core), job_owner(role)
+    return DigestSender(core.db, publishers, plan, core.clock, owner, issue_values(core))
 
 
 def source_polling(core: Core) -> SourcePolling:
@@ -82,9 +91,15 @@ def source_polling(core: Core) -> SourcePolling:
 
 def server_jobs(core: Core) -> JobRunner:
     """The server's scheduler: the daily digest, nudges for items nobody picked up, the
-    rota's queue for whoever starts a support shift, and the app stores' reviews."""
+    rota's queue for whoever starts a support shift, the app stores' reviews, and spike
+    alerts."""
     owner = job_owner("server")
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
-    rota = RotaJob(core.db, lambda: core.digest.plan().zone, queue_messengers(core), owner)
+
+    def zone() -> ZoneInfo:
+        return core.digest.plan().zone
+
+    rota = RotaJob(core.db, zone, queue_messengers(core), owner)
     polls = PollJob(core.sources, source_polling(core), core.db, core.clock, owner)
-    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls], core.clock)
+    spikes = SpikeWatch(core.db, zone, leads_channels(core.settings, core.digest))
+    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls, spikes], core.clock)

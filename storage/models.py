@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Double,
     ForeignKey,
@@ -501,3 +502,37 @@ class CardFloodRow(Base):
     summary_queued: Mapped[bool] = mapped_column(Boolean)  # an unsent SUMMARY message exists
     message_id: Mapped[str | None] = mapped_column(String(300))  # the summary, once posted
     extra: Mapped[dict[str, Any] | None]
+
+
+class SpikeAlertRow(Base):
+    """A spike of one tag or source on one local day; (dimension, key, day) is unique, so the
+    replica that inserts it is the one that alerts."""
+
+    __tablename__ = "spike_alerts"
+    __table_args__ = (UniqueConstraint("dimension", "key", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    usual: Mapped[float] = mapped_column(Double)
+    threshold: Mapped[int] = mapped_column(Integer)
+    newest_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SpikeAlertCopyRow(Base):
+    """One copy of a spike alert in one channel; `message_id` is null until it is posted."""
+
+    __tablename__ = "spike_alert_copies"
+    __table_args__ = (UniqueConstraint("alert_id", "platform", "channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("spike_alerts.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    extra: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

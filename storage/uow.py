@@ -31,6 +31,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.replies import ReplyRepository
 from storage.repositories.sources import SourceRepository
+from storage.repositories.spikes import SpikeRepository
 from storage.repositories.tokens import TokenRepository
 from storage.repositories.vectors import VectorRepository
 from storage.signals import INBOX, OUTBOX, SignalListener, signal
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.mailboxes = MailboxRepository(self.session)
         self.vectors = VectorRepository(self.session)
         self.replies = ReplyRepository(self.session, self.people)
+        self.spikes = SpikeRepository(self.session)
         self._after_commit = []
         return self
 

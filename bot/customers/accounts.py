@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import monotonic
 from typing import Any
@@ -117,6 +118,19 @@ def facts(record: Record, fields: Sequence[str]) -> tuple[AccountFact, ...]:
         if value:
             shown.append(AccountFact(field, value))
     return tuple(shown)
+
+
+def number_at(record: Record, field: str) -> float | None:
+    """The record's number at `field` (a key or a path, as for `facts`): a number, or text
+    that reads as one ("48000", "48,000.50"); None otherwise."""
+    value = _pick(record, field)
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value.replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _pick(record: Record, field: str) -> Any:

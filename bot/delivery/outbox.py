@@ -39,6 +39,7 @@ from bot.ports.store import Store
 from bot.privacy.masking import Masker
 from bot.privacy.shown import Privacy, masked_event, masked_item, masked_story
 from bot.replies import Replies
+from bot.signal.alerts import ALERT_ACTIONS, SpikeAlerts
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class OutboxWorker:
         stories: CustomerStories | None = None,
         privacy: Privacy | None = None,
         direct: Mapping[Platform, DirectMessenger] | None = None,
+        alerts: SpikeAlerts | None = None,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         idle_poll_seconds: float = 1.0,
@@ -105,6 +107,7 @@ class OutboxWorker:
         self._stories = stories
         self._privacy = privacy or Privacy(db)
         self._direct = dict(direct or {})
+        self._alerts = alerts
         self._targets = [
             *self._posters,
             *([Platform.WEBHOOK] if webhooks else []),
@@ -292,6 +295,10 @@ class OutboxWorker:
             return None
         if work.message.platform is Platform.EMAIL:
             await self._send_reply(work.message)
+            return None
+        if work.message.action in ALERT_ACTIONS:
+            if self._alerts is not None:
+                await self._alerts.send(work.message, retry=work.message.attempts > 1)
             return None
         poster = self._posters[work.message.platform]
         if work.message.action == OutboxAction.SUMMARY:

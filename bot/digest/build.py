@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from bot.digest.fixes import fix_loop
 from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
 from bot.digest.period import DigestPlan, local_midnight
 from bot.digest.quotes import mix, pick_quotes, score
@@ -126,6 +127,7 @@ def build_digest(
             _masked(row, masker) for row in queries.arrivals(last_week_start, period.end, stride)
         ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
+        fixes = fix_loop(queries.issue_links(week_start), week_start, masker)
     vectors = item_vectors(db, embedder or default_embedder(), rows, now)
     themes = find_themes(rows, vectors, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
@@ -159,6 +161,7 @@ def build_digest(
         sampled=stride > 1,
         # Clusters are found afresh each day, so only tags, fixed words, compete as moves.
         shifts=biggest_shifts(counts, [t for t in themes if t.source == "tag"], sentiment, before),
+        fixes=fixes,
     )
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.digest.build import build_digest
 from bot.digest.chart import render_chart
+from bot.digest.fixes import IssueValues
 from bot.digest.model import Chart, Digest
 from bot.digest.period import DigestPlan
 from bot.domain import Platform
@@ -72,8 +73,11 @@ class DigestSender:
         plan: DigestPlan,
         clock: Clock,
         owner: str,
+        values: IssueValues | None = None,
     ) -> None:
+        """`values` adds the open issues' account values (when the customer look-up is on)."""
         self._db = db
+        self._values = values
         self._publishers = dict(publishers)
         self._plan = plan
         self._clock = clock
@@ -91,6 +95,8 @@ class DigestSender:
             digest = await asyncio.to_thread(
                 build_digest, self._db, self._plan, day, self._clock.now()
             )
+            if self._values is not None:
+                digest = replace(digest, fixes=await self._values.weighed(digest.fixes))
             chart = await asyncio.to_thread(render_chart, digest)
             for target in waiting:
                 if await asyncio.to_thread(self._claim, day, target) or force:

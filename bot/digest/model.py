@@ -135,6 +135,35 @@ class Shift:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueWeight:
+    """An open issue: how many linked items and customers wait on it, and (with the customer
+    look-up) what their accounts are worth together."""
+
+    url: str
+    title: str
+    items: int
+    customers: int
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FixLoop:
+    """`fixed`: issues closed (their fix shipped) in the week; `waiting`: the customers of
+    their items nobody has told yet; `top`: the open issues, most customers first."""
+
+    fixed: int
+    waiting: int
+    top: tuple[IssueWeight, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.fixed or self.top)
+
+
+NO_FIXES = FixLoop(0, 0, ())
+
+
+@dataclass(frozen=True, slots=True)
 class DayVolume:
     """One local day for the chart: new items by kind, and the open backlog at its end."""
 
@@ -186,6 +215,7 @@ class Digest:
     sampled: bool
     shifts: tuple[Shift, ...]
     executive: bool = False
+    fixes: FixLoop = NO_FIXES
 
     @property
     def quiet(self) -> bool:

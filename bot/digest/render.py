@@ -9,10 +9,21 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.digest.model import Count, Digest, Helper, Quote, SentimentMix, Shift, Theme
+from bot.digest.model import (
+    Count,
+    Digest,
+    FixLoop,
+    Helper,
+    IssueWeight,
+    Quote,
+    SentimentMix,
+    Shift,
+    Theme,
+)
 
 COUNT_NAMES = (("new", "New"), ("claimed", "Claimed"), ("closed", "Closed"), ("still_open", "Open"))
 SHIFTS_HEADING = "What changed most"
+ISSUES_HEADING = "Open issues with the most customers behind them"
 EXAMPLE_CHARS = 140
 
 
@@ -163,6 +174,27 @@ def _items(count: int) -> str:
     return f"{count} item{'s' if count != 1 else ''}"
 
 
+def _customers(count: int) -> str:
+    return f"{count} customer{'s' if count != 1 else ''}"
+
+
+def fixed_line(fixes: FixLoop) -> str | None:
+    """Fixes that shipped in the week, and who still has to hear of them; None: none did."""
+    if not fixes.fixed:
+        return None
+    issues = f"{fixes.fixed} issue{'s' if fixes.fixed != 1 else ''}"
+    return f"Fixed this week: {issues} — {_customers(fixes.waiting)} waiting to hear"
+
+
+def issue_figures(issue: IssueWeight) -> str:
+    text = f"{_customers(issue.customers)} · {_items(issue.items)}"
+    return text if issue.value is None else f"{text} · account value {issue.value:,.0f}"
+
+
+def issue_text(issue: IssueWeight) -> str:
+    return f"{issue.title} — {issue_figures(issue)}"
+
+
 def digest_text(digest: Digest) -> str:
     lines = [title(digest), subtitle(digest), ""]
     if shifts := shown_shifts(digest):
@@ -191,8 +223,18 @@ def digest_text(digest: Digest) -> str:
             f"  {i.ref} {i.title} · waiting {duration(i.waiting_minutes)}"
             for i in digest.oldest_open
         ]
+    lines += _fixes_text(digest.fixes)
     lines += ["", all_hands(digest)]
     return "\n".join(lines)
+
+
+def _fixes_text(fixes: FixLoop) -> list[str]:
+    if fixes.empty:
+        return []
+    lines = [""] + [line for line in [fixed_line(fixes)] if line]
+    if fixes.top:
+        lines += [f"{ISSUES_HEADING}:", *(f"  {issue_text(i)} ({i.url})" for i in fixes.top)]
+    return lines
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:
@@ -271,6 +313,20 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "month_start": digest.month_start.isoformat(),
         "median_minutes_to_claim": digest.median_minutes_to_claim,
         "median_minutes_to_close": digest.median_minutes_to_close,
+        "fixes": {
+            "fixed_this_week": digest.fixes.fixed,
+            "customers_waiting": digest.fixes.waiting,
+            "top_issues": [
+                {
+                    "url": i.url,
+                    "title": i.title,
+                    "items": i.items,
+                    "customers": i.customers,
+                    "account_value": i.value,
+                }
+                for i in digest.fixes.top
+            ],
+        },
         "volume": [
             {
                 "day": v.day.isoformat(),

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import EventKind, Kind, Person, Platform, Severity, State
+from bot.domain import EventKind, Kind, LinkStatus, Person, Platform, Severity, State
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class OutboxAction(StrEnum):
     DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
     REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
     SUMMARY = "summary"  # a flood's summary (`bot.delivery.floods`), posted once then updated
+    POST_ALERT = "post_alert"  # a spike alert's copy in one channel (`payload["copy_id"]`)
+    UPDATE_ALERT = "update_alert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,19 @@ class HelperRow:
     kind: EventKind
     stretch: int
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLinkRow:
+    """An item's link to a tracker issue, with the item's customer (lower-cased email)."""
+
+    url: str
+    title: str
+    status: LinkStatus
+    awaiting_reply: bool
+    changed_at: datetime
+    feedback_id: int
+    customer_email: str | None
 
 
 @dataclass(frozen=True, slots=True)

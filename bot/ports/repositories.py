@@ -26,6 +26,7 @@ from bot.ports.records import (
     FailedMessage,
     HelperRow,
     InboxDelivery,
+    IssueLinkRow,
     MailboxPosition,
     OutboxAction,
     OutboxMessage,
@@ -411,6 +412,10 @@ class DigestQueries(Protocol):
     def waiting(self, end: datetime, limit: int) -> tuple[int, list[WaitingRow]]:
         """(how many, the first `limit` by arrival) of the items open at `end` that nobody
         has claimed now."""
+        ...
+
+    def issue_links(self, closed_since: datetime | None) -> list[IssueLinkRow]:
+        """Links to issues open now, and (unless None) to issues closed since `closed_since`."""
         ...
 
 

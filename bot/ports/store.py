@@ -29,6 +29,7 @@ from bot.ports.repositories import (
     TrackerRepository,
     VectorRepository,
 )
+from bot.ports.spikes import SpikeRepository
 
 
 class UnitOfWork(Protocol):
@@ -94,6 +95,9 @@ class UnitOfWork(Protocol):
 
     @property
     def replies(self) -> ReplyRepository: ...
+
+    @property
+    def spikes(self) -> SpikeRepository: ...
 
     def __enter__(self) -> Self: ...
 

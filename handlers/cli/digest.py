@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,11 +15,11 @@ from bot.core import Core
 from bot.digest.build import build_digest
 from bot.digest.chart import render_chart
 from bot.digest.delivery import Target
-from bot.digest.model import Digest
+from bot.digest.model import Digest, FixLoop
 from bot.digest.render import digest_json, digest_text
 from bot.errors import Invalid
 from handlers.cli.context import Context
-from handlers.jobs import digest_sender
+from handlers.jobs import digest_sender, issue_values
 from handlers.slack.digest_blocks import digest_message
 from handlers.teams.digest_card import digest_card
 
@@ -70,6 +71,7 @@ def digest_preview(
         )
     core = ctx.core
     built = build_digest(core.db, core.digest.plan(), _day(core, day), core.clock.now())
+    built = replace(built, fixes=asyncio.run(_weighed(core, built.fixes)))
     shown = built.brief() if brief else built
     data = render_chart(shown).sharp if fmt == "png" else _render(fmt, shown).encode()
     if output:
@@ -77,6 +79,15 @@ def digest_preview(
         return
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
+
+
+async def _weighed(core: Core, fixes: FixLoop) -> FixLoop:
+    """The open issues' account values, as the sent digest has them; the look-up's
+    connection is closed before this command's loop ends."""
+    try:
+        return await issue_values(core).weighed(fixes)
+    finally:
+        await core.stories.accounts.close()
 
 
 def _render(fmt: str, shown: Digest) -> str:

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
 from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_pieces, escaped_preview, one_line
@@ -43,6 +44,7 @@ FACT_LABEL_CHARS = 64
 FACT_VALUE_CHARS = 160
 FIX_LINES = 4  # linked fixes shown on a card
 FIX_CHARS = 150
+ALERT_LINE_CHARS = 1_000  # escaped; a context block holds 3,000 and an alert has two lines
 EARLIER_SUMMARY_CHARS = 120
 KIND_EMOJI = {
     Kind.COMPLAINT: ":rage:",
@@ -204,6 +206,18 @@ def plain(text: str) -> Message:
     """A message of our own words only (a flood's summary), escaped like any text."""
     shown = escape(text)
     return Message(shown, [SectionBlock(text=verbatim(shown))])
+
+
+def spike_alert(notice: SpikeNotice) -> Message:
+    """A spike alert: its headline bold, its details beneath (masked already, escaped here)."""
+    headline = escape(one_line(notice.headline, TITLE_CHARS))
+    details = "\n".join(
+        escaped_preview(" ".join(line.split()), ALERT_LINE_CHARS)[0] for line in notice.lines
+    )
+    blocks: list[Block] = [SectionBlock(text=verbatim(f"*{headline}*"))]
+    if details:
+        blocks.append(ContextBlock(elements=[verbatim(details)]))
+    return Message(headline, blocks)
 
 
 def _change_line(event: Event, mentions: Mentions) -> str | None:

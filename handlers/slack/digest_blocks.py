@@ -21,12 +21,15 @@ from slack_sdk.models.blocks import (
 
 from bot.digest.model import Digest, OpenItem
 from bot.digest.render import (
+    ISSUES_HEADING,
     SHIFTS_HEADING,
     all_hands,
     count_text,
     counts,
     duration,
+    fixed_line,
     helper_text,
+    issue_text,
     medians,
     more_helpers,
     quiet_line,
@@ -68,6 +71,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
     else:
         blocks += _activity(digest)
     blocks += _waiting(digest)
+    blocks += _fixes(digest)
     blocks.append(_context(all_hands(digest)))
     assert len(blocks) <= MAX_BLOCKS, "the view model bounds every list"
     return blocks
@@ -116,6 +120,19 @@ def _waiting(digest: Digest) -> list[Block]:
         _section(f"*{waiting_heading(digest)}*"),
         *(_open(item) for item in digest.oldest_open),
     ]
+
+
+def _fixes(digest: Digest) -> list[Block]:
+    """Fixes shipped with customers to tell, and the open issues most customers wait on."""
+    fixes = digest.fixes
+    if fixes.empty:
+        return []
+    blocks: list[Block] = [DividerBlock()]
+    if shipped := fixed_line(fixes):
+        blocks.append(_section(f"*{mrkdwn(shipped)}*"))
+    if fixes.top:
+        blocks.append(_list(ISSUES_HEADING, [mrkdwn(issue_text(i)) for i in fixes.top]))
+    return blocks
 
 
 def _open(item: OpenItem) -> SectionBlock:

@@ -29,7 +29,16 @@ from bot.errors import DeliveryError
 from bot.ports.chat import PostedCard
 from bot.ports.clock import Clock
 from bot.ports.records import CardCopy
-from handlers.slack.blocks import STATE_REACTION, Message, card, note, plain, urgent_mention
+from bot.ports.spikes import AlertCopy, SpikeNotice
+from handlers.slack.blocks import (
+    STATE_REACTION,
+    Message,
+    card,
+    note,
+    plain,
+    spike_alert,
+    urgent_mention,
+)
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
 
@@ -135,6 +144,22 @@ class SlackPoster:
         update = self._client.chat_update
         ts = summary.extra["ts"]
         await self._call(update, channel=where, ts=ts, text=message.text, blocks=message.blocks)
+
+    async def post_alert(
+        self, copy: AlertCopy, notice: SpikeNotice, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
+        """The `AlertPoster` port: a spike alert, posted once like a card."""
+        message = spike_alert(notice)
+        ts, channel, _ = await self._post_once(
+            copy.channel, dedup_key, message, copy.created_at, retry=retry
+        )
+        return PostedCard(message_key(channel, ts), {"channel": channel, "ts": ts})
+
+    async def update_alert(self, copy: AlertCopy, notice: SpikeNotice) -> None:
+        message = spike_alert(notice)
+        channel, ts = str(copy.extra["channel"]), str(copy.extra["ts"])
+        update = self._client.chat_update
+        await self._call(update, channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
     async def _post_once(
         self,

@@ -29,6 +29,7 @@ from bot.domain import (
     holder_name,
 )
 from bot.notes import follow_up
+from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -36,6 +37,8 @@ SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 BODY_PREVIEW_CHARS = 1_500
 NOTE_PREVIEW_CHARS = 300
+ALERT_HEADLINE_CHARS = 150
+ALERT_LINE_CHARS = 500
 RESOLUTION_INPUT = "resolution"
 EARLIER_SUMMARY_CHARS = 120
 FACT_LABEL_CHARS = 64
@@ -131,6 +134,24 @@ def retry_card(item: Feedback, note: str) -> dict[str, Any]:
     card = message_card([note])
     card["actions"] = [_execute("Retry", Verb.RETRY_REPLY, item, style="positive")]
     return card
+
+
+def spike_card(notice: SpikeNotice) -> dict[str, Any]:
+    """A spike alert: its headline bold, its details beneath (masked already)."""
+    headline = plain(notice.headline, ALERT_HEADLINE_CHARS)
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "fallbackText": headline,
+        "body": [
+            {"type": "TextBlock", "text": headline, "weight": "Bolder", "wrap": True},
+            *(
+                {"type": "TextBlock", "text": plain(line, ALERT_LINE_CHARS), "wrap": True}
+                for line in notice.lines
+            ),
+        ],
+    }
 
 
 def status_line(item: Feedback) -> str:

@@ -14,12 +14,15 @@ from typing import Any
 
 from bot.digest.model import Digest, OpenItem
 from bot.digest.render import (
+    ISSUES_HEADING,
     SHIFTS_HEADING,
     all_hands,
     count_text,
     counts,
     duration,
+    fixed_line,
     helper_figures,
+    issue_figures,
     medians,
     more_helpers,
     quiet_line,
@@ -57,6 +60,7 @@ def digest_card(digest: Digest, chart: bytes | None = None) -> dict[str, Any]:
     else:
         body += _activity(digest)
     body += _waiting(digest)
+    body += _fixes(digest)
     body.append(_text(all_hands(digest), weight="Bolder"))
     card: dict[str, Any] = {
         "type": "AdaptiveCard",
@@ -97,6 +101,20 @@ def _waiting(digest: Digest) -> list[dict[str, Any]]:
     if not digest.oldest_open:
         return []
     return [_heading(waiting_heading(digest)), *map(_open, digest.oldest_open)]
+
+
+def _fixes(digest: Digest) -> list[dict[str, Any]]:
+    """Fixes shipped with customers to tell, and the open issues most customers wait on."""
+    fixes = digest.fixes
+    blocks = [
+        _text(plain(shipped, LINE_CHARS), weight="Bolder")
+        for shipped in [fixed_line(fixes)]
+        if shipped
+    ]
+    if fixes.top:
+        blocks.append(_heading(ISSUES_HEADING))
+        blocks.append(_facts((i.title, issue_figures(i)) for i in fixes.top))
+    return blocks
 
 
 def _open(item: OpenItem) -> dict[str, Any]:

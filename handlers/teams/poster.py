@@ -32,7 +32,15 @@ from bot.errors import DeliveryError
 from bot.notes import urgent_call
 from bot.ports.chat import PostedCard
 from bot.ports.records import CardCopy
-from handlers.teams.cards import CONTENT_TYPE, feedback_card, message_safe, note_text, retry_card
+from bot.ports.spikes import AlertCopy, SpikeNotice
+from handlers.teams.cards import (
+    CONTENT_TYPE,
+    feedback_card,
+    message_safe,
+    note_text,
+    retry_card,
+    spike_card,
+)
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
 
 log = logging.getLogger(__name__)
@@ -73,9 +81,30 @@ class TeamsPoster:
         retry: bool = False,
         story: CustomerStory = NO_STORY,
     ) -> PostedCard:
+        return await self._send_new(channel, await self._card_activity(item, story))
+
+    async def update_card(
+        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    ) -> None:
+        assert copy.message_id is not None
+        activity = await self._card_activity(item, story)
+        await self._replace(copy.channel, copy.message_id, copy.extra, activity)
+
+    async def post_alert(
+        self, copy: AlertCopy, notice: SpikeNotice, dedup_key: str, *, retry: bool = False
+    ) -> PostedCard:
+        """The `AlertPoster` port: a spike alert as a card of its own in the channel."""
+        return await self._send_new(copy.channel, card_message(spike_card(notice)))
+
+    async def update_alert(self, copy: AlertCopy, notice: SpikeNotice) -> None:
+        assert copy.message_id is not None
+        activity = card_message(spike_card(notice))
+        await self._replace(copy.channel, copy.message_id, copy.extra, activity)
+
+    async def _send_new(self, channel: str, activity: Activity) -> PostedCard:
+        """A new message in `channel`; its id and service URL, to update it later."""
         reference = await self._reference(channel)
         service_url = str(reference["serviceUrl"])
-        activity = await self._card_activity(item, story)
         sent = await self._call(
             service_url,
             channel,
@@ -83,16 +112,14 @@ class TeamsPoster:
         )
         return PostedCard(str(sent.id), {"service_url": service_url})
 
-    async def update_card(
-        self, item: Feedback, copy: CardCopy, story: CustomerStory = NO_STORY
+    async def _replace(
+        self, channel: str, message_id: str, extra: dict[str, Any], activity: Activity
     ) -> None:
-        assert copy.message_id is not None
-        activity = await self._card_activity(item, story)
-        activity.id = copy.message_id
+        activity.id = message_id
         await self._call(
-            copy.extra["service_url"],
-            copy.channel,
-            lambda c: c.conversations.update_activity(copy.channel, copy.message_id, activity),
+            extra["service_url"],
+            channel,
+            lambda c: c.conversations.update_activity(channel, message_id, activity),
         )
 
     async def post_note(

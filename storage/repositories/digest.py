@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, SQLColumnExpression, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import EventKind, Kind, Platform, Severity, State
-from bot.ports.records import HelperRow, ThemeRow, WaitingRow
-from storage.models import EventRow, FeedbackRow, PersonRow
+from bot.domain import EventKind, Kind, LinkStatus, Platform, Severity, State
+from bot.ports.records import HelperRow, IssueLinkRow, ThemeRow, WaitingRow
+from storage.models import EventRow, FeedbackLinkRow, FeedbackRow, PersonRow
 
 BODY_CHARS = 2_000
 
@@ -187,6 +187,29 @@ class DigestQueries:
         return int(count or 0), [
             WaitingRow(item_id, title, body, Kind(kind), Severity(severity), source, arrived)
             for item_id, title, body, kind, severity, source, arrived in rows
+        ]
+
+    def issue_links(self, closed_since: datetime | None) -> list[IssueLinkRow]:
+        shown = FeedbackLinkRow.status == LinkStatus.OPEN.value
+        if closed_since is not None:
+            shown = shown | (FeedbackLinkRow.updated_at >= closed_since)
+        rows = self._session.execute(
+            select(
+                FeedbackLinkRow.url,
+                FeedbackLinkRow.title,
+                FeedbackLinkRow.status,
+                FeedbackLinkRow.awaiting_reply,
+                FeedbackLinkRow.updated_at,
+                FeedbackLinkRow.feedback_id,
+                func.lower(FeedbackRow.customer_email),
+            )
+            .join(FeedbackRow, FeedbackRow.id == FeedbackLinkRow.feedback_id)
+            .where(shown)
+            .order_by(FeedbackLinkRow.id)
+        )
+        return [
+            IssueLinkRow(url, title, LinkStatus(status), waiting, at, item_id, email)
+            for url, title, status, waiting, at, item_id, email in rows
         ]
 
     def _minutes_between(self, earlier: Any, later: Any) -> ColumnElement[Any]:

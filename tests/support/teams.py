@@ -64,6 +64,18 @@ def teams_settings(connector: FakeConnector, channel: str | None = CHANNEL) -> d
     return settings | ({"ALLHANDS_TEAMS_CHANNEL": channel} if channel else {})
 
 
+def installed_in_team(core: Core, connector: FakeConnector) -> None:
+    """The conversation reference Teams gives when the app is added to CHANNEL's team, kept
+    so proactive posts into CHANNEL can start."""
+    reference = {
+        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
+        "serviceUrl": connector.service_url,
+        "channelId": "msteams",
+        "bot": {"id": f"28:{connector.app_id}"},
+    }
+    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
+
+
 def teams_adapter(core: Core, connector: FakeConnector) -> TeamsAdapter:
     """The real adapter, trusting the fake's keys and taking its tokens instead of Azure AD's."""
     auth = authentication(
@@ -159,11 +171,5 @@ async def ingest_with_card(core: Core, post: Post) -> tuple[str, str]:
 
 def installed_outbox(core: Core, teams: TeamsAdapter, connector: FakeConnector) -> OutboxWorker:
     """The outbox sending to Teams, driven by hand; the app is installed in the team already."""
-    reference = {
-        "conversation": {"id": CHANNEL, "isGroup": True, "conversationType": "channel"},
-        "serviceUrl": connector.service_url,
-        "channelId": "msteams",
-        "bot": {"id": f"28:{connector.app_id}"},
-    }
-    TeamsDirectory(core.db, core.clock).remember_conversation(reference, team_id=None)
+    installed_in_team(core, connector)
     return OutboxWorker(core.db, {Platform.TEAMS: teams.poster}, core.clock)
