@@ -8,7 +8,7 @@ import socket
 from typing import TypeVar
 
 from bot.core import Core
-from bot.delivery.jobs import JobRunner
+from bot.delivery.jobs import Job, JobRunner
 from bot.digest.delivery import DigestSender
 from bot.digest.live import LiveDigestJob
 from bot.digest.period import DigestPlan
@@ -16,6 +16,8 @@ from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
 from bot.ports.chat import DigestPublisher, DirectMessenger, QueueMessenger
 from bot.ports.sources import SourcePoller
+from bot.privacy.erasure import ErasureResumption
+from bot.privacy.retention import RetentionJob
 from bot.rota import RotaJob
 from bot.sources.kinds import SourceKind
 from bot.sources.polling import PollJob, SourcePolling
@@ -82,9 +84,13 @@ def source_polling(core: Core) -> SourcePolling:
 
 def server_jobs(core: Core) -> JobRunner:
     """The server's scheduler: the daily digest, nudges for items nobody picked up, the
-    rota's queue for whoever starts a support shift, and the app stores' reviews."""
+    rota's queue for whoever starts a support shift, the app stores' reviews, the daily
+    removal of customers' words past their retention, and erasures a dead process left."""
     owner = job_owner("server")
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
     rota = RotaJob(core.db, lambda: core.digest.plan().zone, queue_messengers(core), owner)
     polls = PollJob(core.sources, source_polling(core), core.db, core.clock, owner)
-    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls], core.clock)
+    retention = RetentionJob(core.retention, core.db, owner)
+    erasures = ErasureResumption(core.erasure)
+    jobs: list[Job] = [digest, NudgeJob(Nudger(core.desk)), rota, polls, retention, erasures]
+    return JobRunner(jobs, core.clock)

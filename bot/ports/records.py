@@ -88,11 +88,13 @@ class InboxDelivery:
 
 @dataclass(frozen=True, slots=True)
 class TokenScope:
-    """What an API token may do: submit items of `sources` only (None: of any source), and
-    read items and customers only when `read` (else it may only write)."""
+    """What an API token may do: submit items of `sources` only (None: of any source), read
+    items and customers only when `read` (else it may only write), erase a customer only when
+    `erase` (a lead's token)."""
 
     sources: frozenset[str] | None = None
     read: bool = False
+    erase: bool = False
 
     def allows(self, source: str) -> bool:
         return self.sources is None or source in self.sources
