@@ -22,6 +22,17 @@ class ErasureJob:
     counts: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class PostedNote:
+    """A note the bot posted in the thread of one of an item's cards."""
+
+    feedback_id: int
+    card_id: int
+    platform: Platform
+    channel: str
+    note_id: str
+
+
 class PersonalDataRepository(Protocol):
     def items_of(self, email: str, limit: int) -> list[int]:
         """Items whose customer is `email` (in any case), oldest first."""
@@ -48,6 +59,10 @@ class PersonalDataRepository(Protocol):
     ) -> tuple[list[int], Counter[str]]:
         """Put `marker` in place of `email` wherever other text names it; the items touched
         and counts per kind."""
+        ...
+
+    def posted_notes(self, item_ids: Sequence[int]) -> list[PostedNote]:
+        """The thread notes sent for the items whose platform ids were kept."""
         ...
 
     def drop_deliveries(self, email: str) -> int:

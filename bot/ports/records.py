@@ -50,6 +50,7 @@ class OutboxAction(StrEnum):
     WEBHOOK = "webhook"
     DIRECT = "direct"  # a direct message to one person (by email): payload has email and text
     REPLY = "reply"  # an answer to the customer (`payload["reply_id"]`)
+    REDACT_NOTE = "redact_note"  # rewrite a thread note (`payload["note_id"]`, `["text"]`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,9 @@ class OutboxRepository(Protocol):
         """Take due messages for `lease`, each channel from its oldest pending message on."""
         ...
 
-    def mark_sent(self, message_id: int, now: datetime) -> None: ...
+    def mark_sent(self, message_id: int, now: datetime, note_id: str | None = None) -> None:
+        """Sent; a thread note's platform id is kept with it (`payload["note_id"]`)."""
+        ...
 
     def retry_at(
         self,

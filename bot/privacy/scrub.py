@@ -28,12 +28,18 @@ def scrub_items(
     card of theirs queued to show it; counts per kind."""
     counts = uow.personal_data.scrub(item_ids, marker, now)
     counts["chat_copies"] += refresh_cards(uow, item_ids, now)
+    for note in uow.personal_data.posted_notes(item_ids):
+        payload = {"card_id": note.card_id, "note_id": note.note_id, "text": marker}
+        uow.outbox.enqueue(
+            note.platform, note.channel, OutboxAction.REDACT_NOTE, note.feedback_id, payload, now
+        )
+        counts["thread_notes"] += 1
     return counts
 
 
 def refresh_cards(uow: UnitOfWork, item_ids: Sequence[int], now: datetime) -> int:
     """Queue an update of every posted copy of the items' cards; a copy still to be posted
-    renders the item as it is by then anyway."""
+    renders the item as it is by then anyway (and so does a thread note still to be sent)."""
     queued = 0
     for item_id in item_ids:
         for copy in uow.cards.for_item(item_id):

@@ -31,7 +31,7 @@ from bot.errors import DeliveryError
 from bot.notes import urgent_call
 from bot.ports.chat import PostedCard
 from bot.ports.records import CardCopy
-from handlers.teams.cards import CONTENT_TYPE, feedback_card, note_text
+from handlers.teams.cards import CONTENT_TYPE, feedback_card, message_safe, note_text
 from handlers.teams.references import THREAD_MARKER, TeamsDirectory, channel_of
 
 log = logging.getLogger(__name__)
@@ -96,22 +96,34 @@ class TeamsPoster:
 
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
-    ) -> None:
-        await self._reply(copy, Activity(type=ActivityTypes.message, text=note_text(item, event)))
+    ) -> str | None:
+        return await self._reply(
+            copy, Activity(type=ActivityTypes.message, text=note_text(item, event))
+        )
+
+    async def redact_note(self, copy: CardCopy, note_id: str, text: str) -> None:
+        thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
+        activity = Activity(type=ActivityTypes.message, id=note_id, text=message_safe(text))
+        await self._call(
+            copy.extra["service_url"],
+            copy.channel,
+            lambda c: c.conversations.update_activity(thread, note_id, activity),
+        )
 
     async def post_mention(
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
     ) -> None:
         await self._reply(copy, tag_mention(item, mention))
 
-    async def _reply(self, copy: CardCopy, activity: Activity) -> None:
-        """Send `activity` into the card's thread."""
+    async def _reply(self, copy: CardCopy, activity: Activity) -> str:
+        """Send `activity` into the card's thread; its id."""
         thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
-        await self._call(
+        sent = await self._call(
             copy.extra["service_url"],
             copy.channel,
             lambda c: c.conversations.send_to_conversation(thread, activity),
         )
+        return str(sent.id)
 
     async def close(self) -> None:
         clients, self._clients = self._clients, {}

@@ -14,6 +14,8 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
+from bot.ports.privacy import PostedNote
+from bot.ports.records import OutboxAction
 from storage.models import (
     CommentRow,
     EventRow,
@@ -196,6 +198,28 @@ class PersonalDataRepository:
             counts["mentions"] += 1
         self._session.flush()
         return sorted(touched), counts
+
+    def posted_notes(self, item_ids: Sequence[int]) -> list[PostedNote]:
+        rows = self._session.execute(
+            select(OutboxRow.feedback_id, OutboxRow.platform, OutboxRow.channel, OutboxRow.payload)
+            .where(
+                OutboxRow.feedback_id.in_(list(item_ids)),
+                OutboxRow.action == OutboxAction.NOTE.value,
+                OutboxRow.sent_at.is_not(None),
+            )
+            .order_by(OutboxRow.id)
+        )
+        return [
+            PostedNote(
+                int(row.feedback_id),
+                int(row.payload["card_id"]),
+                Platform(row.platform),
+                row.channel,
+                str(row.payload["note_id"]),
+            )
+            for row in rows
+            if "note_id" in row.payload
+        ]
 
     def drop_deliveries(self, email: str) -> int:
         doomed = self._deliveries_holding(email)
