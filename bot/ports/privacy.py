@@ -70,21 +70,24 @@ class PersonalDataRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A job held by `owner` from `now` until `until`, unless it renews."""
+
+    owner: str
+    now: datetime
+    until: datetime
+
+
 class ErasureRepository(Protocol):
     def start(
-        self,
-        email: str,
-        actor_id: int | None,
-        platform: Platform,
-        owner: str,
-        now: datetime,
-        until: datetime,
+        self, email: str, actor_id: int | None, platform: Platform, lease: Lease
     ) -> ErasureJob | None:
-        """A new job leased to `owner` until `until`, or the unfinished one for `email` taken
-        over when its lease has run out; None while another process holds that one."""
+        """A new job under `lease`, or the unfinished one for `email` taken over when its
+        lease has run out; None while another process holds that one."""
         ...
 
-    def take(self, owner: str, now: datetime, until: datetime) -> ErasureJob | None:
+    def take(self, lease: Lease) -> ErasureJob | None:
         """An unfinished job whose lease has run out (its process gone), leased to `owner`."""
         ...
 

@@ -23,7 +23,7 @@ from bot.admin.schemas import EMAIL
 from bot.domain import Event, Feedback, Identity, Platform
 from bot.errors import Conflict, Invalid
 from bot.ports.clock import Clock
-from bot.ports.privacy import ErasureJob
+from bot.ports.privacy import ErasureJob, Lease
 from bot.ports.store import Store
 from bot.privacy.scrub import BATCH, ERASED, refresh_cards, scrub_items
 
@@ -87,9 +87,7 @@ class Erasure:
                 address,
                 uow.people.resolve(who, now).id if who else None,
                 who.platform if who else Platform.CLI,
-                self._owner,
-                now,
-                now + LEASE,
+                Lease(self._owner, now, now + LEASE),
             )
             if job is None:
                 raise Conflict("An erasure of that address is under way; ask again shortly.")
@@ -104,7 +102,7 @@ class Erasure:
         while True:
             with self._db.write() as uow:
                 now = self._clock.now()
-                job = uow.erasures.take(self._owner, now, now + LEASE)
+                job = uow.erasures.take(Lease(self._owner, now, now + LEASE))
                 uow.commit()
             if job is None:
                 return finished

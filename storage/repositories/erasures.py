@@ -8,7 +8,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
-from bot.ports.privacy import ErasureJob
+from bot.ports.privacy import ErasureJob, Lease
 from storage.models import AuditRow, ErasureRow
 
 AUDIT_KEY = "customer.forget"
@@ -24,56 +24,50 @@ class ErasureRepository:
         self._session = session
 
     def start(
-        self,
-        email: str,
-        actor_id: int | None,
-        platform: Platform,
-        owner: str,
-        now: datetime,
-        until: datetime,
+        self, email: str, actor_id: int | None, platform: Platform, lease: Lease
     ) -> ErasureJob | None:
         running = self._session.scalar(
             select(ErasureRow.id).where(ErasureRow.email == email, ErasureRow.finished_at.is_(None))
         )
         if running is not None:
-            return self._lease(running, owner, now, until)
+            return self._lease(running, lease)
         row = ErasureRow(
             email=email,
             actor_id=actor_id,
             platform=platform.value,
             counts={},
-            owner=owner,
-            leased_until=until,
-            started_at=now,
+            owner=lease.owner,
+            leased_until=lease.until,
+            started_at=lease.now,
             finished_at=None,
         )
         self._session.add(row)
         self._session.flush()
         return _job(row)
 
-    def take(self, owner: str, now: datetime, until: datetime) -> ErasureJob | None:
+    def take(self, lease: Lease) -> ErasureJob | None:
         candidates = self._session.scalars(
             select(ErasureRow.id)
-            .where(ErasureRow.finished_at.is_(None), ErasureRow.leased_until < now)
+            .where(ErasureRow.finished_at.is_(None), ErasureRow.leased_until < lease.now)
             .order_by(ErasureRow.id)
             .limit(5)
         )
         for job_id in list(candidates):
-            job = self._lease(job_id, owner, now, until)
+            job = self._lease(job_id, lease)
             if job is not None:
                 return job
         return None
 
-    def _lease(self, job_id: int, owner: str, now: datetime, until: datetime) -> ErasureJob | None:
+    def _lease(self, job_id: int, lease: Lease) -> ErasureJob | None:
         """One guarded update: the job becomes `owner`'s only if nobody holds it now."""
         taken = self._session.execute(
             update(ErasureRow)
             .where(
                 ErasureRow.id == job_id,
                 ErasureRow.finished_at.is_(None),
-                or_(ErasureRow.leased_until < now, ErasureRow.owner == owner),
+                or_(ErasureRow.leased_until < lease.now, ErasureRow.owner == lease.owner),
             )
-            .values(owner=owner, leased_until=until)
+            .values(owner=lease.owner, leased_until=lease.until)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             return None
