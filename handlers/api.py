@@ -181,7 +181,9 @@ class IngestApi:
                 "(`allhands token create --name N --lead`).",
             )
         try:
-            report = await asyncio.to_thread(self._erasure.forget, request.match_info["email"])
+            report = await asyncio.to_thread(
+                self._erasure.forget, request.match_info["email"], _api_identity(grant)
+            )
         except Conflict as under_way:
             return web.json_response({"erasure": None, "detail": under_way.message}, status=202)
         return web.json_response(report_json(report))

@@ -60,11 +60,15 @@ class RetentionJob:
         self._retention = retention
         self._db = db
         self._owner = owner
+        self._seen_day: str | None = None  # the day this replica already claimed or lost
 
     async def run_due(self, now: datetime) -> None:
-        if await asyncio.to_thread(self._retention.days) is None:
+        day = now.date().isoformat()
+        if day == self._seen_day or await asyncio.to_thread(self._retention.days) is None:
             return
-        if not await asyncio.to_thread(self._claim, now):
+        claimed = await asyncio.to_thread(self._claim, now)
+        self._seen_day = day
+        if not claimed:
             return
         counts = await asyncio.to_thread(self._retention.remove_expired, now)
         await asyncio.to_thread(self._finish, now)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from app import cli
 from bot.core import Core
+from bot.domain import Platform
 from bot.privacy.scrub import ERASED
 from tests.support.builders import API, draft, person
 from tests.support.stored_text import rows_holding
@@ -83,6 +84,10 @@ async def test_only_a_lead_token_may_erase_over_the_api(
     assert body["found"]
     assert body["removed"]["items"] == 2
     assert rows_holding(db_url, [DANA, WORDS]) == []
+    (entry,) = [e for e in core.admin.audit() if e.key == "customer.forget"]
+    assert entry.platform is Platform.API
+    assert entry.actor is not None
+    assert entry.actor.name == "legal"
 
     again = await client.delete(f"/api/v1/customers/{DANA}", headers=lead)
     assert (again.status, (await again.json())["found"]) == (200, False)
