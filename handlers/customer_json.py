@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import Event
+from bot.domain import Event, ref_for
 from bot.privacy.erasure import ErasureReport, StoredAbout
 from handlers.item_json import item_json, rfc3339
 
@@ -39,5 +39,16 @@ def export_json(stored: StoredAbout) -> dict[str, Any]:
         "items": [
             item_json(item, with_comments=True) | {"events": [_event(e) for e in events]}
             for item, events in stored.items
+        ],
+        "replies": [
+            {
+                "ref": ref_for(r.feedback_id),
+                "at": rfc3339(r.at),
+                "to": r.recipient,
+                "subject": r.subject,
+                "text": r.text,
+                "status": r.status,
+            }
+            for r in stored.replies
         ],
     }

@@ -33,6 +33,18 @@ class PostedNote:
     note_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class SentReply:
+    """An answer to the customer as stored, for their export: the email's own words."""
+
+    feedback_id: int
+    at: datetime
+    recipient: str
+    subject: str
+    text: str
+    status: str
+
+
 class PersonalDataRepository(Protocol):
     def items_of(self, email: str, limit: int) -> list[int]:
         """Items whose customer is `email` (in any case), oldest first."""
@@ -59,6 +71,10 @@ class PersonalDataRepository(Protocol):
     ) -> tuple[list[int], Counter[str]]:
         """Put `marker` in place of `email` wherever other text names it; the items touched
         and counts per kind."""
+        ...
+
+    def replies_to(self, item_ids: Sequence[int]) -> list[SentReply]:
+        """The answers sent to the customer on the items, oldest first."""
         ...
 
     def posted_notes(self, item_ids: Sequence[int]) -> list[PostedNote]:

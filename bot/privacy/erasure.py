@@ -23,7 +23,7 @@ from bot.admin.schemas import EMAIL
 from bot.domain import Event, Feedback, Identity, Platform
 from bot.errors import Conflict, Invalid
 from bot.ports.clock import Clock
-from bot.ports.privacy import ErasureJob, Lease
+from bot.ports.privacy import ErasureJob, Lease, SentReply
 from bot.ports.store import Store
 from bot.privacy.scrub import BATCH, ERASED, refresh_cards, scrub_items
 
@@ -47,11 +47,12 @@ class ErasureReport:
 
 @dataclass(frozen=True, slots=True)
 class StoredAbout:
-    """Everything kept about one customer: their items (with comments and replies) and each
-    item's events."""
+    """Everything kept about one customer: their items (with comments), each item's events,
+    and the answers sent to them."""
 
     email: str
     items: tuple[tuple[Feedback, tuple[Event, ...]], ...]
+    replies: tuple[SentReply, ...]
 
 
 def valid_email(email: str) -> str:
@@ -118,6 +119,7 @@ class Erasure:
             return StoredAbout(
                 address,
                 tuple((item, tuple(uow.events.for_item(item.id))) for item in items if item),
+                tuple(uow.personal_data.replies_to(ids)),
             )
 
     def _run(self, job: ErasureJob) -> ErasureReport:

@@ -14,7 +14,7 @@ from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Platform
-from bot.ports.privacy import PostedNote
+from bot.ports.privacy import PostedNote, SentReply
 from bot.ports.records import OutboxAction
 from storage.models import (
     CommentRow,
@@ -198,6 +198,14 @@ class PersonalDataRepository:
             counts["mentions"] += 1
         self._session.flush()
         return sorted(touched), counts
+
+    def replies_to(self, item_ids: Sequence[int]) -> list[SentReply]:
+        rows = self._session.scalars(
+            select(ReplyRow).where(ReplyRow.feedback_id.in_(list(item_ids))).order_by(ReplyRow.id)
+        )
+        return [
+            SentReply(r.feedback_id, r.at, r.recipient, r.subject, r.text, r.status) for r in rows
+        ]
 
     def posted_notes(self, item_ids: Sequence[int]) -> list[PostedNote]:
         rows = self._session.execute(

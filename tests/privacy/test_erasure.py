@@ -1,4 +1,5 @@
-"""Erasing one customer in one process: every table, the audit, the report, a second run, the
+"""Erasing one customer in one process: every table (her items, comments, events, her mail
+thread's raw deliveries, the reply sent to her), the audit, the report, a second run, the
 export and the API's lead-only route (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -6,14 +7,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 
 from app import cli
+from bot.admin.secrets import new_key
 from bot.core import Core
 from bot.domain import Platform
 from bot.privacy.scrub import ERASED
 from tests.support.builders import API, draft, person
+from tests.support.replies import CUSTOMER, SUPPORT, email_thread
 from tests.support.stored_text import rows_holding
 
 DANA = "Dana.Reyes@example.com"
@@ -38,12 +42,28 @@ def _dana_and_others(core: Core) -> tuple[str, str]:
     return own.ref, other.ref
 
 
-def test_forget_removes_her_everywhere_once_and_audits_once(core: Core, db_url: str) -> None:
+@pytest.fixture
+def core_settings() -> dict[str, Any]:
+    """Replies by email on (nothing is sent: no outbox runs here)."""
+    return {
+        "ALLHANDS_SECRET_KEY": new_key(),
+        "ALLHANDS_SMTP_URL": "smtp://127.0.0.1:1",
+        "ALLHANDS_SUPPORT_FROM": SUPPORT,
+    }
+
+
+async def test_forget_removes_her_everywhere_once_and_audits_once(core: Core, db_url: str) -> None:
+    thread = await email_thread(core)  # from CUSTOMER: two raw deliveries kept
+    core.desk.claim(thread.ref, person("ana"))
+    core.replies.reply(thread.ref, person("ana"), "Fixed the CSV export for you, Dana")
+    mailed = CliRunner().invoke(cli, ["customer", "export", CUSTOMER], env=_env(db_url))
+    assert json.loads(mailed.output)["replies"][0]["text"] == "Fixed the CSV export for you, Dana"
     own, other = _dana_and_others(core)
     exported = CliRunner().invoke(cli, ["customer", "export", DANA], env=_env(db_url))
     assert exported.exit_code == 0, exported.output
     stored = json.loads(exported.output)
-    assert [item["ref"] for item in stored["items"]] == [own, "FB-2"]
+    assert [item["ref"] for item in stored["items"]][:1] == [own]
+    assert len(stored["items"]) == 2
     assert stored["items"][0]["comments"][0]["text"] == f"She says {WORDS}"
     assert stored["items"][0]["events"][0]["kind"] == "ingested"
 
@@ -53,16 +73,20 @@ def test_forget_removes_her_everywhere_once_and_audits_once(core: Core, db_url: 
     assert report.counts["comments"] == 1
     assert report.counts["mentions"] >= 1
     assert rows_holding(db_url, [DANA, WORDS, "Dana Reyes"]) == []
+    mail_report = core.erasure.forget(CUSTOMER)
+    assert (mail_report.counts["deliveries"], mail_report.counts["replies"]) == (2, 1)
+    gone = [CUSTOMER, "Exporting to CSV fails", "Fixed the CSV export"]
+    assert rows_holding(db_url, gone) == []
     assert core.desk.get(own).body == ERASED
     assert core.desk.get(own).state.value == "closed"  # counts and states stay
     assert DANA.lower() not in core.desk.get(other).body.lower()
     entries = [e for e in core.admin.audit() if e.key == "customer.forget"]
-    assert [e.new["counts"] for e in entries] == [report.counts]
+    assert [e.new["counts"] for e in entries] == [mail_report.counts, report.counts]
 
     again = CliRunner().invoke(cli, ["customer", "forget", DANA], env=_env(db_url))
     assert again.exit_code == 0, again.output
     assert f"Nothing is stored about {DANA}" in again.output
-    assert len([e for e in core.admin.audit() if e.key == "customer.forget"]) == 1
+    assert len([e for e in core.admin.audit() if e.key == "customer.forget"]) == 2
     refused = CliRunner().invoke(cli, ["customer", "forget", "dana at example"], env=_env(db_url))
     assert refused.exit_code != 0
     assert "is not an email address" in refused.output
