@@ -25,6 +25,8 @@ from bot.notify import Broadcast, LogChanges
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
+from bot.privacy.erasure import Erasure
+from bot.privacy.retention import Retention
 from bot.replies import Replies
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
@@ -55,6 +57,8 @@ class Core:
     trackers: TrackerRegistry
     shipping: FixShipping
     replies: Replies
+    erasure: Erasure
+    retention: Retention
 
     @classmethod
     def build(
@@ -88,6 +92,7 @@ class Core:
         desk = Desk(db, router, listeners, clock, webhooks, floods)
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
+        admin = Admin(db, clock, box)
         return cls(
             settings,
             db,
@@ -95,7 +100,7 @@ class Core:
             Tokens(db, clock),
             listeners,
             clock,
-            Admin(db, clock, box),
+            admin,
             router,
             webhooks,
             LiveDigestSettings(settings, db),
@@ -108,6 +113,8 @@ class Core:
             TrackerRegistry(db, box, clock, settings.public_url),
             FixShipping(desk),
             Replies(desk, settings.support_from, mail_server=settings.smtp_url is not None),
+            Erasure(db, clock),
+            Retention(db, admin, clock),
         )
 
     def close(self) -> None:

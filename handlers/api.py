@@ -26,10 +26,12 @@ from bot.domain import Feedback, Identity, Platform, State
 from bot.errors import AllHandsError, Conflict, DatabaseUnavailable, Forbidden, Invalid, NotFound
 from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter, TokenGrant
+from bot.privacy.erasure import Erasure
 from bot.service import Desk, IngestRequest
 from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.bodies import BodyRefused, read_limited
+from handlers.customer_json import report_json
 from handlers.item_json import item_json, receipt_json
 from handlers.rate_limit import TokenBuckets
 
@@ -146,10 +148,13 @@ class IngestApi:
     only when it was made to (`TokenScope`); its rate counts items, in a bucket every replica
     shares (`SharedBuckets`)."""
 
-    def __init__(self, desk: Desk, tokens: Tokens, limits: SharedBuckets) -> None:
+    def __init__(
+        self, desk: Desk, tokens: Tokens, limits: SharedBuckets, erasure: Erasure | None = None
+    ) -> None:
         self._desk = desk
         self._tokens = tokens
         self._limits = limits
+        self._erasure = erasure
         self._lookups = TokenBuckets(LOOKUPS_PER_SECOND, LOOKUP_BURST)
         self._queue = ingest_queue(desk)
 
@@ -160,6 +165,28 @@ class IngestApi:
         app.router.add_get("/api/v1/feedback/{ref}", self.show)
         app.router.add_post("/api/v1/feedback/{ref}/comments", self.add_comment)
         app.router.add_get("/api/v1/openapi.json", self.openapi)
+        if self._erasure is not None:
+            app.router.add_delete("/api/v1/customers/{email}", self.forget_customer)
+
+    async def forget_customer(self, request: web.Request) -> web.Response:
+        """Erase one customer (a lead's token only): 200 with what was removed, or 202 while
+        another request's erasure of them is still under way."""
+        assert self._erasure is not None
+        grant = await self._admit(request)
+        if not grant.scope.erase:
+            raise Problem(
+                403,
+                "forbidden",
+                f"Token '{grant.name}' may not erase customers; that takes a lead's token "
+                "(`allhands token create --name N --lead`).",
+            )
+        try:
+            report = await asyncio.to_thread(
+                self._erasure.forget, request.match_info["email"], _api_identity(grant)
+            )
+        except Conflict as under_way:
+            return web.json_response({"erasure": None, "detail": under_way.message}, status=202)
+        return web.json_response(report_json(report))
 
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(openapi_document())

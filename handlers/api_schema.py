@@ -218,6 +218,20 @@ def openapi_document() -> dict[str, Any]:
     write_errors = _problems(400, 401, 403, 413, 415, 422, 429, 503)
     read_errors = _problems(401, 403, 422, 429, 503)
     ref_param = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}
+    erased = {
+        "content": _json(
+            {
+                "type": "object",
+                "required": ["erasure", "found", "removed"],
+                "properties": {
+                    "erasure": {"type": ["integer", "null"]},
+                    "found": {"type": "boolean"},
+                    "removed": counts,
+                },
+            }
+        )
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": "All Hands ingest API", "version": "1"},
@@ -321,6 +335,24 @@ def openapi_document() -> dict[str, Any]:
                         "200": {"description": "The item", **item_response},
                         **read_errors,
                         **_problems(404),
+                    },
+                }
+            },
+            "/api/v1/customers/{email}": {
+                "delete": {
+                    "summary": "Erase one customer's words and details everywhere (lead token)",
+                    "parameters": [
+                        {
+                            "name": "email",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "What was removed, per kind", **erased},
+                        "202": {"description": "An erasure of them is under way"},
+                        **_problems(401, 403, 422, 429, 503),
                     },
                 }
             },

@@ -9,7 +9,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core import Core
-from bot.delivery.jobs import JobRunner
+from bot.delivery.jobs import Job, JobRunner
 from bot.digest.delivery import DigestSender
 from bot.digest.fixes import IssueValues
 from bot.digest.live import LiveDigestJob
@@ -18,6 +18,8 @@ from bot.domain import Platform
 from bot.nudges import NudgeJob, Nudger
 from bot.ports.chat import DigestPublisher, DirectMessenger, QueueMessenger
 from bot.ports.sources import SourcePoller
+from bot.privacy.erasure import ErasureResumption
+from bot.privacy.retention import RetentionJob
 from bot.rota import RotaJob
 from bot.signal.alerts import SpikeWatch, leads_channels
 from bot.sources.kinds import SourceKind
@@ -91,8 +93,8 @@ def source_polling(core: Core) -> SourcePolling:
 
 def server_jobs(core: Core) -> JobRunner:
     """The server's scheduler: the daily digest, nudges for items nobody picked up, the
-    rota's queue for whoever starts a support shift, the app stores' reviews, and spike
-    alerts."""
+    rota's queue for whoever starts a support shift, the app stores' reviews, spike alerts, the
+    daily removal of customers' words past their retention, and erasures a dead process left."""
     owner = job_owner("server")
     digest = LiveDigestJob(core.digest, lambda plan: digest_sender(core, "server", plan))
 
@@ -102,4 +104,15 @@ def server_jobs(core: Core) -> JobRunner:
     rota = RotaJob(core.db, zone, queue_messengers(core), owner)
     polls = PollJob(core.sources, source_polling(core), core.db, core.clock, owner)
     spikes = SpikeWatch(core.db, zone, leads_channels(core.settings, core.digest))
-    return JobRunner([digest, NudgeJob(Nudger(core.desk)), rota, polls, spikes], core.clock)
+    retention = RetentionJob(core.retention, core.db, owner)
+    erasures = ErasureResumption(core.erasure)
+    jobs: list[Job] = [
+        digest,
+        NudgeJob(Nudger(core.desk)),
+        rota,
+        polls,
+        spikes,
+        retention,
+        erasures,
+    ]
+    return JobRunner(jobs, core.clock)

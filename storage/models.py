@@ -189,6 +189,7 @@ class ApiTokenRow(Base):
     # What it may do (`TokenScope`): the sources it may submit (NULL: any), whether it may read.
     sources: Mapped[list[str] | None]
     can_read: Mapped[bool] = mapped_column(Boolean)
+    can_erase: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead's: erasures
 
 
 class IdempotencyKeyRow(Base):
@@ -536,3 +537,20 @@ class SpikeAlertCopyRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(300))
     extra: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class ErasureRow(Base):
+    """One person's erasure as it goes: the address is kept only until it is done (a crashed
+    run is taken up again from here); the lease says which process is at it."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]]
+    owner: Mapped[str | None] = mapped_column(String(200))
+    leased_until: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -19,6 +19,7 @@ from storage.repositories.cards import CardRepository
 from storage.repositories.config import ConfigRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.digest import DigestQueries
+from storage.repositories.erasures import ErasureRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.feedback import FeedbackRepository
 from storage.repositories.floods import FloodRepository
@@ -28,6 +29,7 @@ from storage.repositories.links import LinkRepository, TrackerRepository
 from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.privacy import PersonalDataRepository
 from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.replies import ReplyRepository
 from storage.repositories.sources import SourceRepository
@@ -72,6 +74,8 @@ class SqlUnitOfWork:
         self.vectors = VectorRepository(self.session)
         self.replies = ReplyRepository(self.session, self.people)
         self.spikes = SpikeRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
+        self.erasures = ErasureRepository(self.session)
         self._after_commit = []
         return self
 

@@ -19,7 +19,7 @@ from bot.sources.kinds import SourceKind
 TOKEN_PREFIX = "ah_"  # noqa: S105 - a prefix, not a secret
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 # What `serve --dev`'s token (and any token made before scopes) may do: everything.
-FULL_SCOPE = TokenScope(sources=None, read=True)
+FULL_SCOPE = TokenScope(sources=None, read=True, erase=True)
 
 
 def hash_token(token: str) -> str:
@@ -43,14 +43,17 @@ class Tokens:
         self._cache_seconds = cache_seconds
         self._valid: dict[str, tuple[TokenGrant, float]] = {}
 
-    def create(self, name: str, sources: Iterable[str] = (), *, read: bool = False) -> str:
+    def create(
+        self, name: str, sources: Iterable[str] = (), *, read: bool = False, lead: bool = False
+    ) -> str:
         """A new token that may submit items of `sources` (none given: of any source) and, with
-        `read`, read items and customers; without it the token may only write."""
+        `read`, read items and customers; without it the token may only write. A `lead` token
+        may also erase a customer (`DELETE /api/v1/customers/EMAIL`)."""
         if not _NAME.match(name):
             raise Invalid(
                 "A token name is letters, digits, '.', '_' or '-' (e.g. zendesk).", "name"
             )
-        scope = TokenScope(self._known_sources(sources), read)
+        scope = TokenScope(self._known_sources(sources), read, lead)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._db.write() as uow:
             if not uow.tokens.add(name, hash_token(token), scope, self._clock.now()):

@@ -83,6 +83,12 @@ FIELDS = (
         "Show full text",
         "yes: an item's claimer and the leads may see its words unmasked; no: nobody may",
     ),
+    FormField(
+        "retention_days",
+        "Keep customers' words (days)",
+        "e.g. 365: after that, items keep their counts, states and history but lose the "
+        "customer's text and details, in chat too; blank: keep them",
+    ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 _CRITERIA = {
@@ -236,12 +242,20 @@ def parse_rota(text: str) -> dict[str, Any]:
 
 
 def _privacy(values: Mapping[str, str], before: Mapping[str, str]) -> dict[str, Any]:
-    """Patterns one per line (a pattern may hold commas and blanks); full text yes or no."""
+    """Patterns one per line (a pattern may hold commas and blanks); full text yes or no;
+    retention a number of days or blank."""
     shown = values.get("show_full_text", before["show_full_text"]).strip().lower()
     if shown not in _FROM_YES_NO:
         raise Invalid("show_full_text: answer yes or no", "show_full_text")
     patterns = values.get("mask_patterns", before["mask_patterns"]).splitlines()
-    return {"patterns": patterns, "show_full_text": _FROM_YES_NO[shown]}
+    days = values.get("retention_days", before["retention_days"]).strip()
+    if days and not (days.isascii() and days.isdigit()):
+        raise Invalid("retention_days: a whole number of days, e.g. 365", "retention_days")
+    return {
+        "patterns": patterns,
+        "show_full_text": _FROM_YES_NO[shown],
+        "retention_days": int(days) if days else None,
+    }
 
 
 def form_field(setting_path: str) -> str:
@@ -250,7 +264,8 @@ def form_field(setting_path: str) -> str:
     if key == "customers":
         return "customer_fields"
     if key == "privacy":
-        return "show_full_text" if rest.startswith("show_full_text") else "mask_patterns"
+        attribute = rest.split(".", 1)[0]
+        return attribute if attribute in ("show_full_text", "retention_days") else "mask_patterns"
     if key == "digest":
         attribute = rest.split(".", 1)[0]
         return next((f for f, a in _DIGEST_FIELDS.items() if a == attribute), "digest_time")
@@ -277,6 +292,7 @@ def current(admin: Admin) -> dict[str, str]:
         "customer_fields": ", ".join(customers.fields),
         "mask_patterns": "\n".join(privacy.patterns),
         "show_full_text": _YES_NO[privacy.show_full_text],
+        "retention_days": str(privacy.retention_days or ""),
     }
     stored = digest.model_dump()
     for field, attr in _DIGEST_FIELDS.items():
@@ -306,7 +322,7 @@ def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list
         settings["rota"] = parse_rota(values["rota"])
     if "customer_fields" in changed:  # names may hold blanks: only commas separate them
         settings["customers"] = {"fields": values["customer_fields"].split(",")}
-    if "mask_patterns" in changed or "show_full_text" in changed:
+    if any(f in changed for f in ("mask_patterns", "show_full_text", "retention_days")):
         settings["privacy"] = _privacy(values, before)
     if any(field in changed for field in _DIGEST_FIELDS):
         digest: dict[str, Any] = {}

@@ -198,10 +198,13 @@ class CustomersConfig(Strict):
 class PrivacyConfig(Strict):
     """Personal data on cards, thread notes, the digest, webhooks and logs: emails, phone
     numbers, card numbers and IBANs are always masked, and so is whatever `patterns` (regular
-    expressions) match; `show_full_text` lets an item's claimer and the leads see it unmasked."""
+    expressions) match; `show_full_text` lets an item's claimer and the leads see it unmasked.
+    `retention_days`: customers' words (bodies, comments, customer fields) are removed from
+    items received longer ago than that, every day; None keeps them."""
 
     patterns: list[str] = Field(default_factory=list, max_length=PATTERNS_MAX)
     show_full_text: bool = True
+    retention_days: int | None = Field(None, ge=1, le=36_500)
 
     @field_validator("patterns")
     @classmethod

@@ -324,7 +324,11 @@ class OutboxWorker:
             rendered[copy.id] = copy
             await poster.update_card(item, copy, work.story)
         elif action == OutboxAction.NOTE and work.event is not None:
-            await poster.post_note(item, copy, work.event, retry=retry)
+            note_id = await poster.post_note(item, copy, work.event, retry=retry)
+            return PostedCard(note_id, {}) if note_id is not None else None
+        elif action == OutboxAction.REDACT_NOTE:
+            payload = work.message.payload
+            await poster.redact_note(copy, str(payload["note_id"]), str(payload["text"]))
         elif action == OutboxAction.MENTION and item.state is State.OPEN:
             # Paging a group for an item someone already took would only be noise.
             mention = work.message.payload.get("mention")
@@ -393,6 +397,11 @@ class OutboxWorker:
             self._replies[1].sent(message.id, _reply_id(message))
             return
         with self._db.write() as uow:
+            if message.action == OutboxAction.NOTE:  # its id, so an erasure can rewrite it
+                note_id = posted.message_id if posted is not None else None
+                uow.outbox.mark_sent(message.id, self._clock.now(), note_id)
+                uow.commit()
+                return
             if posted is not None and copy is not None:
                 uow.cards.mark_posted(copy.id, posted.message_id, posted.extra)
             uow.outbox.mark_sent(message.id, self._clock.now())

@@ -29,7 +29,8 @@ class Router(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PostedCard:
-    """Platform ids of a card once posted, kept so later changes update it in place."""
+    """Platform ids of a card (or a thread note) once posted, kept so later changes update it
+    in place."""
 
     message_id: str
     extra: dict[str, Any]
@@ -64,7 +65,14 @@ class ChatPoster(Protocol):
 
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
-    ) -> None: ...
+    ) -> str | None:
+        """Post the change's line in the card's thread; its message id, kept so an erasure
+        can rewrite it, or None when the change needs no line."""
+        ...
+
+    async def redact_note(self, copy: CardCopy, note_id: str, text: str) -> None:
+        """Replace what a note of ours in the card's thread says with `text` (an erasure's)."""
+        ...
 
     async def post_mention(
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False

@@ -53,6 +53,7 @@ class OutboxAction(StrEnum):
     SUMMARY = "summary"  # a flood's summary (`bot.delivery.floods`), posted once then updated
     POST_ALERT = "post_alert"  # a spike alert's copy in one channel (`payload["copy_id"]`)
     UPDATE_ALERT = "update_alert"
+    REDACT_NOTE = "redact_note"  # rewrite a thread note (`payload["note_id"]`, `["text"]`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +93,13 @@ class InboxDelivery:
 
 @dataclass(frozen=True, slots=True)
 class TokenScope:
-    """What an API token may do: submit items of `sources` only (None: of any source), and
-    read items and customers only when `read` (else it may only write)."""
+    """What an API token may do: submit items of `sources` only (None: of any source), read
+    items and customers only when `read` (else it may only write), erase a customer only when
+    `erase` (a lead's token)."""
 
     sources: frozenset[str] | None = None
     read: bool = False
+    erase: bool = False
 
     def allows(self, source: str) -> bool:
         return self.sources is None or source in self.sources

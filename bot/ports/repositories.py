@@ -121,7 +121,9 @@ class OutboxRepository(Protocol):
         """Whether a message above `priority` waits in the channel (it should go next)."""
         ...
 
-    def mark_sent(self, message_id: int, now: datetime) -> None: ...
+    def mark_sent(self, message_id: int, now: datetime, note_id: str | None = None) -> None:
+        """Sent; a thread note's platform id is kept with it (`payload["note_id"]`)."""
+        ...
 
     def retry_at(
         self,

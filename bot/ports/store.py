@@ -11,6 +11,7 @@ from typing import Protocol, Self
 
 from bot.ports.feedback import EventRepository, FeedbackRepository
 from bot.ports.floods import FloodRepository
+from bot.ports.privacy import ErasureRepository, PersonalDataRepository
 from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
@@ -98,6 +99,12 @@ class UnitOfWork(Protocol):
 
     @property
     def spikes(self) -> SpikeRepository: ...
+
+    @property
+    def personal_data(self) -> PersonalDataRepository: ...
+
+    @property
+    def erasures(self) -> ErasureRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -6,6 +6,7 @@ import click
 
 from handlers.cli import (
     admin,
+    customers,
     db,
     digest,
     feedback,
@@ -38,6 +39,7 @@ COMMANDS: tuple[click.Command, ...] = (
     sources.sources,
     themes.themes,
     trackers.trackers,
+    customers.customer,
 )
 
 

@@ -23,11 +23,12 @@ def token() -> None:
     help="A source it may submit items of (repeat for more); none given: any source.",
 )
 @click.option("--read", is_flag=True, help="It may also read items and customers.")
+@click.option("--lead", is_flag=True, help="A lead's: it may also erase a customer's data.")
 @click.pass_obj
-def token_create(ctx: Context, name: str, sources: tuple[str, ...], read: bool) -> None:
+def token_create(ctx: Context, name: str, sources: tuple[str, ...], read: bool, lead: bool) -> None:
     """Create a token; it is printed once, on the last line. Without --read it may only
-    submit."""
-    secret = ctx.core.tokens.create(name, sources, read=read)
+    submit; only a --lead token may erase a customer."""
+    secret = ctx.core.tokens.create(name, sources, read=read, lead=lead)
     click.echo(f"Token '{name}' created. Store it now: it is not shown again.", err=True)
     click.echo(secret)
 
@@ -43,9 +44,10 @@ def token_list(ctx: Context) -> None:
 
 
 def _scope_text(scope: TokenScope) -> str:
-    """e.g. `sources=appstore,zendesk read` or `sources=any write-only`."""
+    """e.g. `sources=appstore,zendesk read`, `sources=any write-only` or `… read lead`."""
     sources = ",".join(sorted(scope.sources)) if scope.sources is not None else "any"
-    return f"sources={sources} {'read' if scope.read else 'write-only'}"
+    lead = " lead" if scope.erase else ""
+    return f"sources={sources} {'read' if scope.read else 'write-only'}{lead}"
 
 
 @token.command("revoke")

@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.customers.story import NO_STORY, CustomerStory
@@ -38,9 +39,11 @@ from handlers.slack.blocks import (
     plain,
     spike_alert,
     urgent_mention,
+    verbatim,
 )
 from handlers.slack.ids import message_key
 from handlers.slack.people import SlackPeople
+from handlers.slack.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +117,22 @@ class SlackPoster:
 
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         message = note(item, event, await self._people.mentions_for(item, event.actor))
         if message is None:
-            return
+            return None
         channel, ts = _where(copy)
         key = f"allhands-note-{copy.id}-{event.id}"
-        await self._post_once(channel, key, message, event.at, thread_ts=ts, retry=retry)
+        posted = await self._post_once(channel, key, message, event.at, thread_ts=ts, retry=retry)
+        return posted[0]
+
+    async def redact_note(self, copy: CardCopy, note_id: str, text: str) -> None:
+        channel, _ = _where(copy)
+        shown = escape(text)
+        blocks = [SectionBlock(text=verbatim(shown))]
+        await self._call(
+            self._client.chat_update, channel=channel, ts=note_id, text=shown, blocks=blocks
+        )
 
     async def post_mention(
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False

@@ -124,13 +124,22 @@ class TeamsPoster:
 
     async def post_note(
         self, item: Feedback, copy: CardCopy, event: Event, *, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         text = note_text(item, event)
         activity = Activity(type=ActivityTypes.message, text=text)
         if event.kind is EventKind.REPLY_FAILED:
             card = Attachment(content_type=CONTENT_TYPE, content=retry_card(item, text))
             activity = Activity(type=ActivityTypes.message, attachments=[card])
-        await self._reply(copy, activity)
+        return await self._reply(copy, activity)
+
+    async def redact_note(self, copy: CardCopy, note_id: str, text: str) -> None:
+        thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
+        activity = Activity(type=ActivityTypes.message, id=note_id, text=message_safe(text))
+        await self._call(
+            copy.extra["service_url"],
+            copy.channel,
+            lambda c: c.conversations.update_activity(thread, note_id, activity),
+        )
 
     async def post_mention(
         self, item: Feedback, copy: CardCopy, mention: str, *, retry: bool = False
@@ -159,14 +168,15 @@ class TeamsPoster:
             lambda c: c.conversations.update_activity(channel, summary.message_id, activity),
         )
 
-    async def _reply(self, copy: CardCopy, activity: Activity) -> None:
-        """Send `activity` into the card's thread."""
+    async def _reply(self, copy: CardCopy, activity: Activity) -> str:
+        """Send `activity` into the card's thread; its id."""
         thread = f"{copy.channel}{THREAD_MARKER}{copy.message_id}"
-        await self._call(
+        sent = await self._call(
             copy.extra["service_url"],
             copy.channel,
             lambda c: c.conversations.send_to_conversation(thread, activity),
         )
+        return str(sent.id)
 
     async def close(self) -> None:
         clients, self._clients = self._clients, {}

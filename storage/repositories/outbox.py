@@ -158,10 +158,14 @@ class OutboxRepository:
         )
         return self._session.scalar(ahead) is not None
 
-    def mark_sent(self, message_id: int, now: datetime) -> None:
-        self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == message_id).values(sent_at=now)
-        )
+    def mark_sent(self, message_id: int, now: datetime, note_id: str | None = None) -> None:
+        values: dict[str, Any] = {"sent_at": now}
+        if note_id is not None:
+            payload = self._session.scalar(
+                select(OutboxRow.payload).where(OutboxRow.id == message_id)
+            )
+            values["payload"] = {**(payload or {}), "note_id": note_id}
+        self._session.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(**values))
 
     def retry_at(
         self,

@@ -15,8 +15,8 @@ from storage.repositories.sql import table_of
 _LIVE = ApiTokenRow.revoked_at.is_(None)
 
 
-def _scope(sources: list[str] | None, can_read: bool) -> TokenScope:
-    return TokenScope(None if sources is None else frozenset(sources), can_read)
+def _scope(sources: list[str] | None, can_read: bool, can_erase: bool) -> TokenScope:
+    return TokenScope(None if sources is None else frozenset(sources), can_read, can_erase)
 
 
 class TokenRepository:
@@ -34,6 +34,7 @@ class TokenRepository:
                 revoked_at=None,
                 sources=sources,
                 can_read=scope.read,
+                can_erase=scope.erase,
             )
             .on_conflict_do_nothing()
             .returning(ApiTokenRow.id)
@@ -42,22 +43,30 @@ class TokenRepository:
 
     def grant_for_hash(self, token_hash: str) -> TokenGrant | None:
         row = self._session.execute(
-            select(ApiTokenRow.name, ApiTokenRow.sources, ApiTokenRow.can_read).where(
-                ApiTokenRow.token_hash == token_hash, _LIVE
-            )
+            select(
+                ApiTokenRow.name, ApiTokenRow.sources, ApiTokenRow.can_read, ApiTokenRow.can_erase
+            ).where(ApiTokenRow.token_hash == token_hash, _LIVE)
         ).first()
-        return None if row is None else TokenGrant(row.name, _scope(row.sources, row.can_read))
+        return (
+            None
+            if row is None
+            else TokenGrant(row.name, _scope(row.sources, row.can_read, row.can_erase))
+        )
 
     def scope_of(self, name: str) -> TokenScope | None:
         row = self._session.execute(
-            select(ApiTokenRow.sources, ApiTokenRow.can_read).where(ApiTokenRow.name == name, _LIVE)
+            select(ApiTokenRow.sources, ApiTokenRow.can_read, ApiTokenRow.can_erase).where(
+                ApiTokenRow.name == name, _LIVE
+            )
         ).first()
-        return None if row is None else _scope(row.sources, row.can_read)
+        return None if row is None else _scope(row.sources, row.can_read, row.can_erase)
 
     def all(self) -> list[TokenInfo]:
         rows = self._session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.name, ApiTokenRow.id))
         return [
-            TokenInfo(r.name, r.created_at, r.revoked_at, _scope(r.sources, r.can_read))
+            TokenInfo(
+                r.name, r.created_at, r.revoked_at, _scope(r.sources, r.can_read, r.can_erase)
+            )
             for r in rows
         ]
 

@@ -237,6 +237,7 @@ async def test_openapi_document_is_served_and_lists_every_route(client: Client) 
     document = await response.json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {
+        "/api/v1/customers/{email}",
         "/api/v1/feedback",
         "/api/v1/feedback/batch",
         "/api/v1/feedback/{ref}",

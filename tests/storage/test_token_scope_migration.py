@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import column, insert, table
 
 from bot.access.tokens import hash_token
 from bot.ports.records import TokenGrant, TokenScope
 from storage.db import create_db_engine, downgrade, upgrade
-from storage.models import ApiTokenRow
 from tests.support.core import make_core
 
 OLD_TOKEN = "ah_made-before-tokens-had-scopes"
@@ -20,14 +19,15 @@ def test_existing_tokens_may_read_and_submit_any_source_after_the_upgrade(db_url
     engine = create_db_engine(db_url)
     try:
         with engine.begin() as connection:
-            columns = ApiTokenRow.__table__.c
+            # The table as it was then: the model's later columns would not be there yet.
+            tokens = table("api_tokens", column("name"), column("token_hash"), column("created_at"))
             connection.execute(
-                insert(ApiTokenRow.__table__).values(
-                    {
-                        columns.name: "zendesk",
-                        columns.token_hash: hash_token(OLD_TOKEN),
-                        columns.created_at: datetime(2026, 1, 5, tzinfo=UTC),
-                    }
+                insert(tokens).values(
+                    name="zendesk",
+                    token_hash=hash_token(OLD_TOKEN),
+                    created_at=datetime(2026, 1, 5, tzinfo=UTC).replace(tzinfo=None)
+                    if db_url.startswith("sqlite")
+                    else datetime(2026, 1, 5, tzinfo=UTC),
                 )
             )
     finally:

@@ -137,6 +137,7 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
     assert admin.read("privacy").model_dump() == {
         "patterns": ["CUST-\\d{6}", "(?i)member no\\. \\d+, \\d+"],
         "show_full_text": False,
+        "retention_days": None,
     }
     assert current(admin)["mask_patterns"] == patterns
 
@@ -146,6 +147,8 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
     [
         ("mask_patterns", "CUST-(\\d", "'CUST-(\\d' is not a regular expression"),
         ("show_full_text", "maybe", "show_full_text: answer yes or no"),
+        ("retention_days", "a year", "retention_days: a whole number of days"),
+        ("retention_days", "0", "greater than or equal to 1"),
     ],
 )
 def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, message: str) -> None:
@@ -153,4 +156,8 @@ def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, me
         apply(admin, {**current(admin), field: value}, person("lee"))
     assert refused.value.field == field
     assert message in refused.value.message
-    assert admin.read("privacy").model_dump() == {"patterns": [], "show_full_text": True}
+    assert admin.read("privacy").model_dump() == {
+        "patterns": [],
+        "show_full_text": True,
+        "retention_days": None,
+    }

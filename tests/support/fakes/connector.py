@@ -61,6 +61,8 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     refused: list[Call] = field(default_factory=list)
     emulator: bool = False
+    # What each activity says now, by its id: as posted, or as last updated in place.
+    activities: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -199,7 +201,7 @@ class FakeConnector:
         if failure is not None:
             error = {"error": {"code": failure.code, "message": f"fake {failure.status}"}}
             return web.json_response(error, status=failure.status, headers=failure.headers)
-        return self._answer(request.method, path.split("/"))
+        return self._answer(request.method, path.split("/"), body)
 
     def _authorized(self, header: str) -> bool:
         if self.emulator and not header:
@@ -222,7 +224,7 @@ class FakeConnector:
                     return self._failures.pop(index)
         return None
 
-    def _answer(self, method: str, parts: list[str]) -> web.Response:
+    def _answer(self, method: str, parts: list[str], body: Any) -> web.Response:
         # parts: ["conversations", id?, "activities"|"members", activityId|memberId?]
         if parts[-1] == "conversations" and method == "POST":
             return web.json_response({"id": f"a:new-{self._new_id()}", "activityId": "1"})
@@ -235,6 +237,8 @@ class FakeConnector:
             return web.json_response(member)
         if len(parts) >= 3 and parts[2] == "activities":
             activity_id = parts[3] if len(parts) > 3 and method == "PUT" else self._new_id()
+            if method in ("POST", "PUT"):
+                self.activities[activity_id] = body
             return web.json_response({"id": activity_id})
         return web.json_response({"error": {"code": "NotFound"}}, status=404)
 
