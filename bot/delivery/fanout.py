@@ -16,9 +16,11 @@ from bot.admin.webhooks import WebhookDirectory, webhook_body
 from bot.domain import Actor, EventKind, Feedback, Platform, Severity
 from bot.errors import NotFound
 from bot.ports.changes import Change, ChangeListener
-from bot.ports.chat import Router
+from bot.ports.chat import Destination, Router
 from bot.ports.records import CardCopy, OutboxAction
 from bot.ports.store import UnitOfWork
+from bot.privacy.sensitive import shows_words, webhook_without_words
+from bot.privacy.shown import stored_privacy
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class Fanout:
             uow.outbox.enqueue(
                 copy.platform, copy.channel, OutboxAction.UPDATE_CARD, item_id, payload, now
             )
+            if not shows_words(item, copy):
+                continue  # a broad channel's stub of a sensitive item: its card says enough
             if kind is not EventKind.COMMENTED or copy.platform is not actor.platform:
                 note = {"card_id": copy.id, "event_id": event_id}
                 uow.outbox.enqueue(
@@ -71,19 +75,34 @@ class Fanout:
         if self._webhooks is not None:
             for hook in self._webhooks.subscribed(kind):
                 body = webhook_body(kind, item, actor.person, actor.platform, now, data or {})
+                if item.sensitive_rule and not hook.trusted:
+                    body = webhook_without_words(body)
                 uow.outbox.enqueue(
                     Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
                 )
         return Logged(item, Change(item_id, event_id, kind), shown(copies))
 
-    def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
+    def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> Feedback:
         """A card in every routed channel; an urgent item also pages the channel's mention.
 
+        A sensitive route's item is marked so, its card restricted to the route's channels;
+        the broad channels it would otherwise reach get a stub unless leads chose nothing.
         The mention is queued right after its card in the same channel, so the outbox sends it
-        once the card exists and can carry it in the card's thread.
+        once the card exists and can carry it in the card's thread. Returns the item as marked.
         """
-        for destination in self._router.destinations(item):
-            card_id = uow.cards.add_pending(item.id, destination.platform, destination.channel, now)
+        placement = self._router.place(item)
+        stubs: list[Destination] = []
+        if placement.sensitive is not None:
+            uow.feedback.mark_sensitive(item.id, placement.sensitive)
+            item = replace(item, sensitive_rule=placement.sensitive)
+            if stored_privacy(uow).sensitive_elsewhere == "stub":
+                stubs = placement.stubs
+        restricted = placement.sensitive is not None
+        chosen = [(d, restricted) for d in placement.cards] + [(d, False) for d in stubs]
+        for destination, in_restricted in chosen:
+            card_id = uow.cards.add_pending(
+                item.id, destination.platform, destination.channel, now, restricted=in_restricted
+            )
             if card_id is None:
                 continue
             platform, channel = destination.platform, destination.channel
@@ -92,6 +111,7 @@ class Fanout:
             if item.severity is Severity.URGENT and destination.mention:
                 page = {**card, "mention": destination.mention}
                 uow.outbox.enqueue(platform, channel, OutboxAction.MENTION, item.id, page, now)
+        return item
 
     def commit(self, uow: UnitOfWork, changes: Sequence[Change]) -> None:
         """Commit, then tell the listener; `outbound` says whether anything waits to be sent."""

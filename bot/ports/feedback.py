@@ -116,6 +116,10 @@ class FeedbackRepository(Protocol):
         when the item does not exist."""
         ...
 
+    def mark_sensitive(self, item_id: int, rule: str) -> None:
+        """Keep on the item the sensitive route that restricted it (as it arrives)."""
+        ...
+
     def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
         """The status the item's source gives its conversation (e.g. Zendesk "solved")."""
         ...

@@ -124,6 +124,7 @@ class FeedbackRepository:
             claimed_at=None,
             closed_at=None,
             source_status=None,
+            sensitive_rule=None,
             **values,
         )
         return self._to_domain(row, ())
@@ -337,6 +338,11 @@ class FeedbackRepository:
         self._session.expire_all()
         return changed == 1
 
+    def mark_sensitive(self, item_id: int, rule: str) -> None:
+        self._session.execute(
+            update(FeedbackRow).where(FeedbackRow.id == item_id).values(sensitive_rule=rule[:80])
+        )
+
     def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
         values = {"source_status": status[:64]}
         return self._guarded_update(item_id, list(State), values, now)
@@ -458,4 +464,5 @@ class FeedbackRepository:
             comments=comments,
             source_status=row.source_status,
             links=links,
+            sensitive_rule=row.sensitive_rule,
         )

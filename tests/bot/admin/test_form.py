@@ -6,7 +6,7 @@ import pytest
 
 from bot.admin.configure import Admin
 from bot.admin.form import FIELD_NAMES, apply, current, format_routes, parse_routes
-from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig
+from bot.admin.schemas import PrivacyConfig, RotaConfig, RoutesConfig, TimeoutsConfig
 from bot.domain import Severity
 from bot.errors import Forbidden, Invalid
 from storage.uow import SqlStore
@@ -137,6 +137,7 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
     assert admin.read("privacy").model_dump() == {
         "patterns": ["CUST-\\d{6}", "(?i)member no\\. \\d+, \\d+"],
         "show_full_text": False,
+        "sensitive_elsewhere": "stub",
     }
     assert current(admin)["mask_patterns"] == patterns
 
@@ -146,6 +147,7 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
     [
         ("mask_patterns", "CUST-(\\d", "'CUST-(\\d' is not a regular expression"),
         ("show_full_text", "maybe", "show_full_text: answer yes or no"),
+        ("sensitive_elsewhere", "hide", "sensitive_elsewhere: answer stub or nothing"),
     ],
 )
 def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, message: str) -> None:
@@ -153,4 +155,4 @@ def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, me
         apply(admin, {**current(admin), field: value}, person("lee"))
     assert refused.value.field == field
     assert message in refused.value.message
-    assert admin.read("privacy").model_dump() == {"patterns": [], "show_full_text": True}
+    assert admin.read("privacy") == PrivacyConfig()
