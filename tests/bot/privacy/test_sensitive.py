@@ -4,7 +4,7 @@ nothing), and that the mark holds on the item. Pure parts first, then on both en
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,11 +31,11 @@ from bot.ports.records import CardCopy, OutboxAction
 from bot.privacy.sensitive import on_card, stub_item, stub_line, webhook_without_words
 from bot.service import Desk
 from storage.uow import SqlStore
-from tests.support.builders import draft, person
+from tests.support.builders import STORED_AT as NOW
+from tests.support.builders import draft, person, stored
 from tests.support.clock import FakeClock
 
 S, T = Platform.SLACK, Platform.TEAMS
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANA = Person(7, "Ana", "ana@example.com")
 WORDS = "My lawyer will hear about the leak of my medical file"
 
@@ -100,9 +100,8 @@ def test_the_form_line_says_sensitive_and_reads_back_the_same() -> None:
 
 
 def _item(**fields: Any) -> Feedback:
-    base = Feedback(
-        id=12,
-        source="zendesk",
+    """A sensitive item with every field that could tell what it is about, or who wrote it."""
+    return stored(
         external_id="ticket-9",
         title="Medical file leaked",
         body=WORDS,
@@ -112,18 +111,9 @@ def _item(**fields: Any) -> Feedback:
         product_area="records",
         url="https://acme.zendesk.com/tickets/9",
         customer=Customer("Dana Whitfield", "dana@example.com", "Acme", "gold"),
-        received_at=NOW,
-        state=State.OPEN,
-        claimed=None,
-        closed=None,
-        resolution=None,
-        notify_customer=False,
-        created_at=NOW,
-        updated_at=NOW,
-        version=1,
         sensitive_rule="Enterprise",
+        **fields,
     )
-    return replace(base, **fields)
 
 
 @pytest.mark.parametrize(
