@@ -4,7 +4,7 @@ nothing), and that the mark holds on the item. Pure parts first, then on both en
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from bot.admin.form import format_routes, parse_routes
 from bot.admin.routing import ConfiguredRouter, RouteTable, StaticRouter
 from bot.admin.schemas import RoutesConfig, Webhook
 from bot.admin.webhooks import webhook_body
+from bot.digest.build import build_digest
 from bot.domain import (
     Customer,
     EventKind,
@@ -34,6 +35,7 @@ from storage.uow import SqlStore
 from tests.support.builders import STORED_AT as NOW
 from tests.support.builders import draft, person, stored
 from tests.support.clock import FakeClock
+from tests.support.digest import PLAN
 
 S, T = Platform.SLACK, Platform.TEAMS
 ANA = Person(7, "Ana", "ana@example.com")
@@ -234,3 +236,25 @@ def test_a_thread_reply_is_never_noted_on_a_broad_copy(
     updates = {m.channel for m in leased if m.action is OutboxAction.UPDATE_CARD}
     assert notes == [("CLEGAL", OutboxAction.NOTE)]  # mirrored to Slack's restricted copy only
     assert updates == {"CLEGAL", "19:legal", "CALL"}  # every copy shows the new state
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "waiting"),
+    [
+        ("stub", ["A sensitive item from Enterprise", "Export is slow"]),
+        ("nothing", ["Export is slow"]),
+    ],
+)
+def test_the_digest_names_a_waiting_sensitive_item_by_its_stub_or_not_at_all(
+    database: SqlStore, clock: FakeClock, admin: Admin, elsewhere: str, waiting: list[str]
+) -> None:
+    admin.change("privacy", {"sensitive_elsewhere": elsewhere}, None)
+    desk = _desk(database, clock)
+    desk.ingest(draft(WORDS, tags=["enterprise"]), person("api", Platform.API))
+    desk.ingest(draft("Export is slow"), person("api", Platform.API))
+
+    digest = build_digest(database, PLAN, date(2026, 3, 3), clock.now())
+
+    assert [item.title for item in digest.oldest_open] == waiting
+    assert digest.counts.new.value == 2  # counted, never quoted
+    assert [quote.text for quote in digest.quotes] == ["Export is slow"]
