@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.admin.configure import CachedSetting
-from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig
+from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig, validate
 from bot.domain import Feedback, Kind, Platform, Severity
 from bot.ports.chat import Destination, Placement
-from bot.ports.store import Store
+from bot.ports.store import Store, UnitOfWork
 
 DEFAULT_RULE = "default"
 # What turns each chat platform on, and what names its channel, for the warnings below.
@@ -65,6 +65,13 @@ def off_note(destination: Destination) -> str:
     platform = destination.platform
     where = f"{platform.value}:{destination.channel}"
     return f"{where} gets no card: {_NAMES[platform]} is off (set `{_SWITCH[platform]}`)"
+
+
+def stored_routes(uow: UnitOfWork) -> RoutesConfig:
+    """The routes as leads set them, read in a unit of work already open."""
+    config = validate("routes", uow.config.get("routes") or {})
+    assert isinstance(config, RoutesConfig)
+    return config
 
 
 def _destinations(configured: Sequence[DestinationIn]) -> list[Destination]:

@@ -32,8 +32,14 @@ class FeedbackRepository(Protocol):
         """A new open item; None when its (source, external_id) exists already."""
         ...
 
-    def insert_many(self, drafts: Sequence[FeedbackDraft], now: datetime) -> int:
-        """Open items in bulk, skipping (source, external_id) duplicates; how many were new."""
+    def insert_many(
+        self,
+        drafts: Sequence[FeedbackDraft],
+        now: datetime,
+        sensitive: Sequence[str | None] = (),
+    ) -> int:
+        """Open items in bulk, skipping (source, external_id) duplicates; how many were new.
+        `sensitive`: for each draft, the sensitive route that restricts it (None: none)."""
         ...
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]: ...

@@ -129,9 +129,18 @@ class FeedbackRepository:
         )
         return self._to_domain(row, ())
 
-    def insert_many(self, drafts: Sequence[FeedbackDraft], now: datetime) -> int:
+    def insert_many(
+        self,
+        drafts: Sequence[FeedbackDraft],
+        now: datetime,
+        sensitive: Sequence[str | None] = (),
+    ) -> int:
         """Bulk insert, skipping (source, external_id) duplicates; returns how many were new."""
-        rows = [_new_row(draft, now) for draft in drafts]
+        rules = list(sensitive) or [None] * len(drafts)
+        rows = [
+            _new_row(draft, now) | {"sensitive_rule": rule}
+            for draft, rule in zip(drafts, rules, strict=True)
+        ]
         return bulk_insert_ignoring(self._session, _FEEDBACK, rows, ["source", "external_id"])
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +28,9 @@ from bot.domain import (
     State,
 )
 from bot.errors import Forbidden
+from bot.importer import CsvFile, CsvImporter
 from bot.notify import LogChanges
-from bot.ports.records import CardCopy, OutboxAction
+from bot.ports.records import CardCopy, ListFilter, OutboxAction
 from bot.privacy.sensitive import on_card, stub_item, stub_line, webhook_without_words
 from bot.service import Desk
 from storage.uow import SqlStore
@@ -257,4 +259,19 @@ def test_the_digest_names_a_waiting_sensitive_item_by_its_stub_or_not_at_all(
 
     assert [item.title for item in digest.oldest_open] == waiting
     assert digest.counts.new.value == 2  # counted, never quoted
+    assert [quote.text for quote in digest.quotes] == ["Export is slow"]
+
+
+def test_imported_history_is_marked_too_and_stays_out_of_the_digests_words(
+    database: SqlStore, clock: FakeClock, admin: Admin, tmp_path: Path
+) -> None:
+    rows = f'body,tags\n"{WORDS}",enterprise\n"Export is slow",\n'
+    (tmp_path / "history.csv").write_text(rows)
+    csv = CsvFile.check(tmp_path / "history.csv")
+    assert CsvImporter(database, clock).run(csv, "archive", person("ops")).imported == 2
+
+    with database.read() as uow:
+        rules = [(item.body, item.sensitive_rule) for item in uow.feedback.find(ListFilter())]
+    assert sorted(rules) == [("Export is slow", None), (WORDS, "Enterprise")]
+    digest = build_digest(database, PLAN, date(2026, 3, 3), clock.now())
     assert [quote.text for quote in digest.quotes] == ["Export is slow"]
