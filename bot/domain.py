@@ -190,6 +190,8 @@ class Feedback:
     text_masked: bool = False
     links: tuple[Link, ...] = field(default=())
     replies: tuple[Reply, ...] = field(default=())  # read with the comments
+    # The sensitive route that restricted it when it arrived (`bot.privacy.sensitive`).
+    sensitive_rule: str | None = None
 
     @property
     def ref(self) -> str:

@@ -16,6 +16,7 @@ from bot.errors import DeliveryError
 from bot.ports.chat import QueueMessenger
 from bot.ports.records import ListFilter
 from bot.ports.store import Store
+from bot.privacy.sensitive import outside
 from bot.privacy.shown import masked_item, stored_masker
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ class RotaJob:
                 ListFilter(state=State.OPEN, oldest_first=True, limit=QUEUE_SHOWN)
             )
             masker = stored_masker(uow)
-        items = [masked_item(item, masker) for item in found]
+        items = [outside(masked_item(item, masker)) for item in found]
         intro = f"Your All Hands support shift starts now, until {shift.end:%H:%M}. " + (
             "Here is the open queue, oldest first:" if items else "The queue is empty right now."
         )

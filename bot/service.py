@@ -39,6 +39,7 @@ from bot.ports.chat import Router
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
+from bot.privacy.sensitive import CardView
 from bot.privacy.shown import Privacy
 from bot.trackers.issues import issue_at
 
@@ -202,7 +203,7 @@ class Desk:
         event_id = uow.events.add(
             item.id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
         )
-        self.fanout.post_cards(uow, item, now)
+        item = self.fanout.post_cards(uow, item, now)
         return Ingested(item, created=True), Change(item.id, event_id, EventKind.INGESTED)
 
     def _seen_again(
@@ -252,6 +253,15 @@ class Desk:
         with self.db.read() as uow:
             copy = uow.cards.by_message(platform, message_id)
             return uow.feedback.get(copy.feedback_id) if copy else None
+
+    def on_card(self, item: Feedback, platform: Platform, message_id: str | None) -> CardView:
+        """The item as the card a click came from shows it: masked, and a sensitive item whole
+        only on a copy in its restricted channel (a stub on any other, or when unknown)."""
+        copy = None
+        if message_id:
+            with self.db.read() as uow:
+                copy = uow.cards.by_message(platform, message_id)
+        return self.privacy.on_card(item, copy if copy and copy.feedback_id == item.id else None)
 
     def counts(self) -> dict[State, int]:
         """How many items are in each state right now."""

@@ -124,6 +124,7 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    sensitive_rule: Mapped[str | None] = mapped_column(String(80))
 
 
 # A customer's earlier items (the history on their card): the address in any case, newest last.
@@ -217,6 +218,7 @@ class CardMessageRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     extra: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxRow(Base):

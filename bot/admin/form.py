@@ -44,7 +44,8 @@ FIELDS = (
         "Routes (first match wins)",
         "One per line: name: kind=bug source=appstore tag=billing area=payments "
         "severity=urgent keyword=cancel -> slack:C123 teams:19:…  A line `default -> slack:C1` "
-        "sets the default. Add +S0123ABCD (Slack user group) or +TAGID (Teams tag) to a "
+        "sets the default. The word `sensitive` in a rule keeps its items to its channels. "
+        "Add +S0123ABCD (Slack user group) or +TAGID (Teams tag) to a "
         "channel to mention it on urgent items.",
         multiline=True,
     ),
@@ -89,6 +90,11 @@ FIELDS = (
         "e.g. 365: after that, items keep their counts, states and history but lose the "
         "customer's text and details, in chat too; blank: keep them",
     ),
+    FormField(
+        "sensitive_elsewhere",
+        "Sensitive items elsewhere",
+        "stub: other channels and the digest get a line without the words; nothing: nothing",
+    ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 _CRITERIA = {
@@ -102,6 +108,7 @@ _CRITERIA = {
 _EMAIL = re.compile(EMAIL_PATTERN)
 _YES_NO = {True: "yes", False: "no"}
 _FROM_YES_NO = {"yes": True, "no": False}
+SENSITIVE = "sensitive"  # the word that marks a route sensitive in the form's syntax
 _DIGEST_FIELDS = {
     "digest_time": "time",
     "timezone": "timezone",
@@ -150,6 +157,8 @@ def format_routes(config: RoutesConfig) -> str:
         criteria = [
             f"{word}={value}" for word, attr in _CRITERIA.items() for value in getattr(rule, attr)
         ]
+        if rule.sensitive:
+            criteria.append(SENSITIVE)
         where = " ".join(d.as_text() for d in rule.destinations)
         lines.append(f"{rule.name}: {' '.join(criteria)} -> {where}".replace(":  ->", ": ->"))
     if config.default:
@@ -179,11 +188,15 @@ def parse_routes(text: str) -> dict[str, Any]:
             "destinations": _destinations(where, "routes", number),
         }
         for word in criteria.split():
+            if word.lower() == SENSITIVE:
+                rule["sensitive"] = True
+                continue
             key, eq, value = word.partition("=")
             if not eq or key not in _CRITERIA:
                 known = ", ".join(_CRITERIA)
                 raise Invalid(
-                    f"routes line {number}: '{word}' is not one of {known}=VALUE", "routes"
+                    f"routes line {number}: '{word}' is not one of {known}=VALUE or '{SENSITIVE}'",
+                    "routes",
                 )
             rule.setdefault(_CRITERIA[key], []).append(value)
         rules.append(rule)
@@ -243,10 +256,13 @@ def parse_rota(text: str) -> dict[str, Any]:
 
 def _privacy(values: Mapping[str, str], before: Mapping[str, str]) -> dict[str, Any]:
     """Patterns one per line (a pattern may hold commas and blanks); full text yes or no;
-    retention a number of days or blank."""
+    retention a number of days or blank; sensitive items elsewhere a stub or nothing."""
     shown = values.get("show_full_text", before["show_full_text"]).strip().lower()
     if shown not in _FROM_YES_NO:
         raise Invalid("show_full_text: answer yes or no", "show_full_text")
+    elsewhere = values.get("sensitive_elsewhere", before["sensitive_elsewhere"]).strip().lower()
+    if elsewhere not in {"stub", "nothing"}:
+        raise Invalid("sensitive_elsewhere: answer stub or nothing", "sensitive_elsewhere")
     patterns = values.get("mask_patterns", before["mask_patterns"]).splitlines()
     days = values.get("retention_days", before["retention_days"]).strip()
     if days and not (days.isascii() and days.isdigit()):
@@ -255,6 +271,7 @@ def _privacy(values: Mapping[str, str], before: Mapping[str, str]) -> dict[str, 
         "patterns": patterns,
         "show_full_text": _FROM_YES_NO[shown],
         "retention_days": int(days) if days else None,
+        "sensitive_elsewhere": elsewhere,
     }
 
 
@@ -265,7 +282,7 @@ def form_field(setting_path: str) -> str:
         return "customer_fields"
     if key == "privacy":
         attribute = rest.split(".", 1)[0]
-        return attribute if attribute in ("show_full_text", "retention_days") else "mask_patterns"
+        return attribute if attribute in FIELD_NAMES else "mask_patterns"
     if key == "digest":
         attribute = rest.split(".", 1)[0]
         return next((f for f, a in _DIGEST_FIELDS.items() if a == attribute), "digest_time")
@@ -293,6 +310,7 @@ def current(admin: Admin) -> dict[str, str]:
         "mask_patterns": "\n".join(privacy.patterns),
         "show_full_text": _YES_NO[privacy.show_full_text],
         "retention_days": str(privacy.retention_days or ""),
+        "sensitive_elsewhere": privacy.sensitive_elsewhere,
     }
     stored = digest.model_dump()
     for field, attr in _DIGEST_FIELDS.items():
@@ -322,7 +340,7 @@ def apply(admin: Admin, values: Mapping[str, str], who: Identity | None) -> list
         settings["rota"] = parse_rota(values["rota"])
     if "customer_fields" in changed:  # names may hold blanks: only commas separate them
         settings["customers"] = {"fields": values["customer_fields"].split(",")}
-    if any(f in changed for f in ("mask_patterns", "show_full_text", "retention_days")):
+    if {"mask_patterns", "show_full_text", "retention_days", "sensitive_elsewhere"} & set(changed):
         settings["privacy"] = _privacy(values, before)
     if any(field in changed for field in _DIGEST_FIELDS):
         digest: dict[str, Any] = {}

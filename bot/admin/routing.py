@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.admin.configure import CachedSetting
-from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig
+from bot.admin.schemas import DestinationIn, RouteRule, RoutesConfig, validate
 from bot.domain import Feedback, Kind, Platform, Severity
-from bot.ports.chat import Destination
-from bot.ports.store import Store
+from bot.ports.chat import Destination, Placement
+from bot.ports.store import Store, UnitOfWork
 
 DEFAULT_RULE = "default"
 # What turns each chat platform on, and what names its channel, for the warnings below.
@@ -44,11 +44,20 @@ class Routable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """`destinations` get the card; `off` were named too, on a platform that is off."""
+    """`destinations` get the card; `off` were named too, on a platform that is off.
+
+    When a sensitive rule decided, `destinations` are its restricted channels and `stubs` the
+    broad ones the item would otherwise reach (they may get a stub, never its words).
+    """
 
     rule: str
     destinations: list[Destination]
     off: list[Destination] = field(default_factory=list)
+    stubs: list[Destination] = field(default_factory=list)
+    sensitive: bool = False
+
+    def placement(self) -> Placement:
+        return Placement(self.destinations, self.stubs, self.rule if self.sensitive else None)
 
 
 def off_note(destination: Destination) -> str:
@@ -56,6 +65,13 @@ def off_note(destination: Destination) -> str:
     platform = destination.platform
     where = f"{platform.value}:{destination.channel}"
     return f"{where} gets no card: {_NAMES[platform]} is off (set `{_SWITCH[platform]}`)"
+
+
+def stored_routes(uow: UnitOfWork) -> RoutesConfig:
+    """The routes as leads set them, read in a unit of work already open."""
+    config = validate("routes", uow.config.get("routes") or {})
+    assert isinstance(config, RoutesConfig)
+    return config
 
 
 def _destinations(configured: Sequence[DestinationIn]) -> list[Destination]:
@@ -81,17 +97,43 @@ def _matches(rule: RouteRule, item: Routable) -> bool:
 
 
 class RouteTable:
-    def __init__(self, config: RoutesConfig, fallback: Sequence[Destination]) -> None:
+    """`fallback`: the channels when no rule matches and no default is set; a function to ask
+    only then (finding a platform's default channel may take a look-up)."""
+
+    def __init__(
+        self,
+        config: RoutesConfig,
+        fallback: Sequence[Destination] | Callable[[], Sequence[Destination]],
+    ) -> None:
         self._config = config
-        self._fallback = list(fallback)
+        self._fallback = fallback
 
     def decide(self, item: Routable) -> Decision:
+        """Any sensitive rule that matches wins, wherever it stands: the order of the rules
+        must never let a broad rule above it show a sensitive item. Otherwise the first match
+        among the other rules, then the default."""
+        broad = self._broad(item)
+        sensitive = (r for r in self._config.rules if r.sensitive and _matches(r, item))
+        restricted = next(sensitive, None)
+        if restricted is None:
+            return broad
+        kept = _destinations(restricted.destinations)
+        stubs = [d for d in broad.destinations if not _same_channel(d, kept)]
+        return Decision(restricted.name, kept, stubs=stubs, sensitive=True)
+
+    def _broad(self, item: Routable) -> Decision:
         for rule in self._config.rules:
-            if _matches(rule, item):
+            if not rule.sensitive and _matches(rule, item):
                 return Decision(rule.name, _destinations(rule.destinations))
         if self._config.default:
             return Decision(DEFAULT_RULE, _destinations(self._config.default))
-        return Decision(DEFAULT_RULE, list(self._fallback))
+        fallback = self._fallback() if callable(self._fallback) else self._fallback
+        return Decision(DEFAULT_RULE, list(fallback))
+
+
+def _same_channel(destination: Destination, among: Sequence[Destination]) -> bool:
+    where = (destination.platform, destination.channel)
+    return any((d.platform, d.channel) == where for d in among)
 
 
 class StaticRouter:
@@ -125,8 +167,8 @@ class StaticRouter:
                 found.append(Destination(platform, chosen))
         return found
 
-    def destinations(self, item: Feedback) -> list[Destination]:
-        return self.channels()
+    def place(self, item: Feedback) -> Placement:
+        return Placement(self.channels())
 
 
 class ConfiguredRouter:
@@ -148,15 +190,14 @@ class ConfiguredRouter:
     def decide(self, item: Routable) -> Decision:
         config = self._routes.value()
         assert isinstance(config, RoutesConfig)
-        decision = RouteTable(config, []).decide(item)
-        if not decision.destinations:  # no rule, no default set in chat: the install's channels
-            decision = Decision(DEFAULT_RULE, self.fallback.channels())
+        decision = RouteTable(config, self.fallback.channels).decide(item)
         kept = [d for d in decision.destinations if d.platform in self._enabled]
         off = [d for d in decision.destinations if d.platform not in self._enabled]
-        return Decision(decision.rule, kept, off)
+        stubs = [d for d in decision.stubs if d.platform in self._enabled]
+        return Decision(decision.rule, kept, off, stubs, decision.sensitive)
 
-    def destinations(self, item: Feedback) -> list[Destination]:
-        return self.decide(item).destinations
+    def place(self, item: Feedback) -> Placement:
+        return self.decide(item).placement()
 
     def warnings(self) -> list[str]:
         """Settings that send cards nowhere, which would otherwise pass in silence: a platform

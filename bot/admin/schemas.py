@@ -40,6 +40,13 @@ class Strict(BaseModel):
 _MENTION = {"slack": re.compile(r"^S[A-Z0-9]+$"), "teams": re.compile(r"^\S+$")}
 
 
+def _flag_only_when_set(data: dict[str, Any], flag: str) -> dict[str, Any]:
+    """Stored and audited settings stay as they were before the flag existed unless it is set."""
+    if not data.get(flag):
+        data.pop(flag, None)
+    return data
+
+
 class DestinationIn(Strict):
     """A channel for cards; `mention` (a Slack user group id, a Teams tag id) is paged there
     when an urgent item arrives, so someone sees it even if nobody watches the channel."""
@@ -72,7 +79,12 @@ class DestinationIn(Strict):
 
 
 class RouteRule(Strict):
-    """Matches when every criterion given matches (any value within one criterion)."""
+    """Matches when every criterion given matches (any value within one criterion).
+
+    A `sensitive` rule keeps what it matches to its own (restricted) destinations: the broad
+    channels the item would otherwise reach get a stub or nothing (`privacy`'s
+    `sensitive_elsewhere`), and the item stays marked however the routes change later.
+    """
 
     name: str = Field(min_length=1, max_length=80)
     sources: list[str] = Field(default_factory=list)
@@ -82,11 +94,16 @@ class RouteRule(Strict):
     product_areas: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     destinations: list[DestinationIn] = Field(min_length=1)
+    sensitive: bool = False
 
     @field_validator("sources", "tags", "product_areas", "keywords")
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.strip().lower().lstrip("#") for v in values if v.strip()]
+
+    @model_serializer(mode="wrap")
+    def _without_false_flag(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _flag_only_when_set(handler(self), "sensitive")
 
 
 class RoutesConfig(Strict):
@@ -142,6 +159,8 @@ class Webhook(Strict):
     url: str = Field(max_length=2000, pattern=HTTP_URL)
     secret: str = Field(min_length=16, max_length=200)
     events: list[str] = Field(default_factory=lambda: list(WEBHOOK_EVENTS))
+    # Trusted receivers get a sensitive item's words and customer; others only its state.
+    trusted: bool = False
 
     @field_validator("events")
     @classmethod
@@ -150,6 +169,10 @@ class Webhook(Strict):
         if unknown:
             raise ValueError(f"unknown event {unknown[0]}; events are {', '.join(WEBHOOK_EVENTS)}")
         return values
+
+    @model_serializer(mode="wrap")
+    def _without_false_flag(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _flag_only_when_set(handler(self), "trusted")
 
 
 class DigestSettings(Strict):
@@ -200,11 +223,14 @@ class PrivacyConfig(Strict):
     numbers, card numbers and IBANs are always masked, and so is whatever `patterns` (regular
     expressions) match; `show_full_text` lets an item's claimer and the leads see it unmasked.
     `retention_days`: customers' words (bodies, comments, customer fields) are removed from
-    items received longer ago than that, every day; None keeps them."""
+    items received longer ago than that, every day; None keeps them.
+    `sensitive_elsewhere`: what broad channels show of an item a sensitive route restricted,
+    a `stub` without its words or customer, or `nothing`."""
 
     patterns: list[str] = Field(default_factory=list, max_length=PATTERNS_MAX)
     show_full_text: bool = True
     retention_days: int | None = Field(None, ge=1, le=36_500)
+    sensitive_elsewhere: Literal["stub", "nothing"] = "stub"
 
     @field_validator("patterns")
     @classmethod

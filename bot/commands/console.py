@@ -85,9 +85,11 @@ def routes_test(router: ConfiguredRouter, text: str) -> str:
     )
     decision = router.decide(draft)
     where = ", ".join(f"{d.platform.value} {d.channel}" for d in decision.destinations) or "nowhere"
-    return " ".join(
-        [f"Rule *{decision.rule}* decides: {where}."] + [f"{off_note(d)}." for d in decision.off]
-    )
+    lines = [f"Rule *{decision.rule}* decides: {where}."]
+    if decision.sensitive:
+        broad = ", ".join(f"{d.platform.value} {d.channel}" for d in decision.stubs) or "none"
+        lines.append(f"It is sensitive: broad channels ({broad}) get a stub at most.")
+    return " ".join(lines + [f"{off_note(d)}." for d in decision.off])
 
 
 def audit(admin: Admin) -> str:

@@ -17,9 +17,11 @@ from bot.delivery.floods import FloodGate, card_priority
 from bot.domain import Actor, EventKind, Feedback, Platform, Severity
 from bot.errors import NotFound
 from bot.ports.changes import Change, ChangeListener
-from bot.ports.chat import Router
+from bot.ports.chat import Destination, Router
 from bot.ports.records import CardCopy, OutboxAction
 from bot.ports.store import UnitOfWork
+from bot.privacy.sensitive import shows_words, webhook_without_words
+from bot.privacy.shown import stored_privacy
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class Fanout:
             uow.outbox.enqueue(
                 copy.platform, copy.channel, OutboxAction.UPDATE_CARD, item_id, payload, now
             )
+            if not shows_words(item, copy):
+                continue  # a broad channel's stub of a sensitive item: its card says enough
             if kind is not EventKind.COMMENTED or copy.platform is not actor.platform:
                 note = {"card_id": copy.id, "event_id": event_id}
                 uow.outbox.enqueue(
@@ -77,25 +81,41 @@ class Fanout:
         if self._webhooks is not None:
             for hook in self._webhooks.subscribed(kind):
                 body = webhook_body(kind, item, actor.person, actor.platform, now, data or {})
+                if item.sensitive_rule and not hook.trusted:
+                    body = webhook_without_words(body)
                 uow.outbox.enqueue(
                     Platform.WEBHOOK, hook.name, OutboxAction.WEBHOOK, item_id, body, now
                 )
         return Logged(item, Change(item_id, event_id, kind), shown(copies))
 
-    def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> None:
+    def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> Feedback:
         """A card in every routed channel; an urgent item also pages the channel's mention.
 
-        An urgent or high item's card (and page) goes ahead of the channel's queued normal
-        cards; a normal one past its source's flood threshold gets no card, only a count in the
+        A sensitive route's item is marked so, its card restricted to the route's channels;
+        the broad channels it would otherwise reach get a stub unless leads chose nothing. An
+        urgent or high item's card (and page) goes ahead of the channel's queued normal cards;
+        a normal one past its source's flood threshold gets no card, only a count in the
         flood's summary. The mention is queued right after its card in the same channel, so the
-        outbox sends it once the card exists and can carry it in the card's thread.
+        outbox sends it once the card exists and can carry it in the card's thread. Returns the
+        item as marked.
         """
+        placement = self._router.place(item)
+        stubs: list[Destination] = []
+        if placement.sensitive is not None:
+            uow.feedback.mark_sensitive(item.id, placement.sensitive)
+            item = replace(item, sensitive_rule=placement.sensitive)
+            if stored_privacy(uow).sensitive_elsewhere == "stub":
+                stubs = placement.stubs
+        restricted = placement.sensitive is not None
+        chosen = [(d, restricted) for d in placement.cards] + [(d, False) for d in stubs]
         priority = card_priority(item)
-        for destination in self._router.destinations(item):
+        for destination, in_restricted in chosen:
             platform, channel = destination.platform, destination.channel
             if not self._floods.admits(uow, item, platform, channel, now):
                 continue
-            card_id = uow.cards.add_pending(item.id, platform, channel, now)
+            card_id = uow.cards.add_pending(
+                item.id, platform, channel, now, restricted=in_restricted
+            )
             if card_id is None:
                 continue
             card = {"card_id": card_id}
@@ -107,6 +127,7 @@ class Fanout:
                 uow.outbox.enqueue(
                     platform, channel, mention, item.id, page, now, priority=priority
                 )
+        return item
 
     def commit(self, uow: UnitOfWork, changes: Sequence[Change]) -> None:
         """Commit, then tell the listener; `outbound` says whether anything waits to be sent."""

@@ -37,6 +37,7 @@ from bot.ports.records import CardCopy, OutboxAction, OutboxMessage
 from bot.ports.replies import ReplyChannel
 from bot.ports.store import Store
 from bot.privacy.masking import Masker
+from bot.privacy.sensitive import shows_words, stub_item
 from bot.privacy.shown import Privacy, masked_event, masked_item, masked_story
 from bot.replies import Replies
 from bot.signal.alerts import ALERT_ACTIONS, SpikeAlerts
@@ -73,6 +74,9 @@ def _masked(work: _Work, masker: Masker) -> _Work:
     message = work.message
     if message.platform is Platform.WEBHOOK:
         return replace(work, message=replace(message, payload=masker.mask_json(message.payload)))
+    if work.item is not None and work.copy is not None and not shows_words(work.item, work.copy):
+        # A sensitive item's card in a broad channel: the stub, with no story and no notes.
+        return replace(work, item=stub_item(work.item), event=None, story=NO_STORY)
     return replace(
         work,
         item=masked_item(work.item, masker) if work.item else None,

@@ -29,7 +29,8 @@ from bot.ports.records import HelperRow, ThemeRow, WaitingRow
 from bot.ports.repositories import DigestQueries
 from bot.ports.store import Store
 from bot.privacy.masking import Masker
-from bot.privacy.shown import stored_masker
+from bot.privacy.sensitive import stub_title
+from bot.privacy.shown import stored_privacy
 from bot.signal.embedding import default_embedder
 from bot.signal.vectors import item_vectors
 
@@ -122,12 +123,15 @@ def build_digest(
         )
         stride = max(1, math.ceil(sum(days.new[-CHART_DAYS:]) / THEME_SAMPLE))
         # A period is a week at most, so the 7 days before it start within the themes' window.
-        masker = stored_masker(uow)
+        privacy = stored_privacy(uow)
+        masker = Masker(privacy.patterns)
         rows = [
             _masked(row, masker) for row in queries.arrivals(last_week_start, period.end, stride)
         ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
         fixes = fix_loop(queries.issue_links(week_start), week_start, masker)
+    if privacy.sensitive_elsewhere == "nothing":
+        oldest = [row for row in oldest if row.sensitive_rule is None]
     vectors = item_vectors(db, embedder or default_embedder(), rows, now)
     themes = find_themes(rows, vectors, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
@@ -211,7 +215,11 @@ def _masked(row: ThemeRow, masker: Masker) -> ThemeRow:
 
 
 def _open_item(row: WaitingRow, now: datetime, masker: Masker) -> OpenItem:
-    title = masker.mask(row.title or row.body.strip().splitlines()[0])
+    """An item waiting longest; a sensitive one by its stub, never its words."""
+    if row.sensitive_rule is not None:
+        title = stub_title(row.sensitive_rule)
+    else:
+        title = masker.mask(row.title or row.body.strip().splitlines()[0])
     return OpenItem(
         id=row.id,
         ref=ref_for(row.id),

@@ -4,7 +4,7 @@ adapters in `handlers/` implement."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,8 +23,18 @@ class Destination:
     mention: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a new item's card goes: `cards` show it; when a sensitive rule (named by
+    `sensitive`) restricted it there, `stubs` are the broad channels it would otherwise reach."""
+
+    cards: list[Destination]
+    stubs: list[Destination] = field(default_factory=list)
+    sensitive: str | None = None
+
+
 class Router(Protocol):
-    def destinations(self, item: Feedback) -> list[Destination]: ...
+    def place(self, item: Feedback) -> Placement: ...
 
 
 @dataclass(frozen=True, slots=True)

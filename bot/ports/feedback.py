@@ -32,8 +32,14 @@ class FeedbackRepository(Protocol):
         """A new open item; None when its (source, external_id) exists already."""
         ...
 
-    def insert_many(self, drafts: Sequence[FeedbackDraft], now: datetime) -> int:
-        """Open items in bulk, skipping (source, external_id) duplicates; how many were new."""
+    def insert_many(
+        self,
+        drafts: Sequence[FeedbackDraft],
+        now: datetime,
+        sensitive: Sequence[str | None] = (),
+    ) -> int:
+        """Open items in bulk, skipping (source, external_id) duplicates; how many were new.
+        `sensitive`: for each draft, the sensitive route that restricts it (None: none)."""
         ...
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]: ...
@@ -114,6 +120,10 @@ class FeedbackRepository(Protocol):
     ) -> bool:
         """Rewrite what the customer said (an edited review) and what it makes of it; False
         when the item does not exist."""
+        ...
+
+    def mark_sensitive(self, item_id: int, rule: str) -> None:
+        """Keep on the item the sensitive route that restricted it (as it arrives)."""
         ...
 
     def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:

@@ -38,6 +38,8 @@ class CardCopy:
     channel: str
     message_id: str | None
     extra: dict[str, Any]
+    # In a sensitive item's restricted channel: the one kind of copy that shows its words.
+    restricted: bool = False
 
 
 class OutboxAction(StrEnum):
@@ -189,6 +191,7 @@ class WaitingRow:
     severity: Severity
     source: str
     arrived: datetime
+    sensitive_rule: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

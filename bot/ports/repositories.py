@@ -67,9 +67,10 @@ class PeopleRepository(Protocol):
 
 class CardRepository(Protocol):
     def add_pending(
-        self, item_id: int, platform: Platform, channel: str, now: datetime
+        self, item_id: int, platform: Platform, channel: str, now: datetime, *, restricted: bool
     ) -> int | None:
-        """Reserve a card copy before it is posted; None when that copy exists already."""
+        """Reserve a card copy before it is posted; None when that copy exists already.
+        `restricted`: in a sensitive item's restricted channel (the copy shows its words)."""
         ...
 
     def for_item(self, item_id: int) -> list[CardCopy]: ...
@@ -409,7 +410,10 @@ class DigestQueries(Protocol):
         """For each event of `kinds` in [start, end): minutes from its item's arrival to it."""
         ...
 
-    def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]: ...
+    def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]:
+        """Items that arrived in [start, end), for themes and quotes: never a sensitive one,
+        whose words are for its restricted channel only."""
+        ...
 
     def waiting(self, end: datetime, limit: int) -> tuple[int, list[WaitingRow]]:
         """(how many, the first `limit` by arrival) of the items open at `end` that nobody

@@ -15,8 +15,10 @@ from bot.admin.schemas import PrivacyConfig, validate
 from bot.customers.story import CustomerStory
 from bot.domain import Event, Feedback, Person, State
 from bot.errors import Forbidden
+from bot.ports.records import CardCopy
 from bot.ports.store import Store, UnitOfWork
 from bot.privacy.masking import Masker
+from bot.privacy.sensitive import CardView, on_card, outside
 
 SETTING = "privacy"
 TURNED_OFF = "Leads turned off showing the full text: personal data stays masked."
@@ -62,11 +64,16 @@ def masked_story(story: CustomerStory, masker: Masker) -> CustomerStory:
     return replace(story, history=replace(story.history, shown=shown))
 
 
-def stored_masker(uow: UnitOfWork) -> Masker:
-    """The masker as leads configured it, read in a unit of work already open."""
+def stored_privacy(uow: UnitOfWork) -> PrivacyConfig:
+    """The privacy settings as leads configured them, read in a unit of work already open."""
     config = validate(SETTING, uow.config.get(SETTING) or {})
     assert isinstance(config, PrivacyConfig)
-    return Masker(config.patterns)
+    return config
+
+
+def stored_masker(uow: UnitOfWork) -> Masker:
+    """The masker as leads configured it, read in a unit of work already open."""
+    return Masker(stored_privacy(uow).patterns)
 
 
 class Privacy:
@@ -95,11 +102,16 @@ class Privacy:
         return self._built[1]
 
     def item(self, item: Feedback) -> Feedback:
-        return masked_item(item, self.masker())
+        """As chat answers, modals and direct messages show it: a sensitive item as a stub."""
+        return outside(masked_item(item, self.masker()))
 
     def items(self, items: Iterable[Feedback]) -> tuple[Feedback, ...]:
         masker = self.masker()
-        return tuple(masked_item(item, masker) for item in items)
+        return tuple(outside(masked_item(item, masker)) for item in items)
+
+    def on_card(self, item: Feedback, copy: CardCopy | None) -> CardView:
+        """As one copy of its card shows it (a sensitive item whole only where restricted)."""
+        return on_card(masked_item(item, self.masker()), copy)
 
     def story(self, story: CustomerStory) -> CustomerStory:
         return masked_story(story, self.masker())
@@ -107,8 +119,8 @@ class Privacy:
     def full_text(self, item: Feedback, viewer: Person) -> Feedback:
         """`item` unmasked for its claimer or a lead while leads allow it; anyone else (or
         everyone, when leads turned it off) is refused. Words with nothing to mask are
-        anyone's to read."""
-        if not masked_item(item, self.masker()).text_masked:
+        anyone's to read, unless the item is sensitive."""
+        if not item.sensitive_rule and not masked_item(item, self.masker()).text_masked:
             return item
         if not self.config().show_full_text:
             raise Forbidden(TURNED_OFF)

@@ -91,6 +91,9 @@ def routes_test(ctx: Context, item_json: str) -> None:
     decision = ctx.core.router.decide(draft)
     where = ", ".join(f"{d.platform.value}:{d.channel}" for d in decision.destinations) or "nowhere"
     click.echo(f"rule: {decision.rule}\ndestinations: {where}")
+    if decision.sensitive:
+        stubs = ", ".join(f"{d.platform.value}:{d.channel}" for d in decision.stubs) or "none"
+        click.echo(f"sensitive: broad channels get a stub at most: {stubs}")
     for destination in decision.off:
         click.echo(f"  {off_note(destination)}")
 
@@ -135,8 +138,9 @@ def webhooks() -> None:
 @click.argument("name")
 @click.argument("url")
 @click.option("--event", "events", multiple=True, help="Only these events (default: all).")
+@click.option("--trusted", is_flag=True, help="Send sensitive items' words and customer too.")
 @click.pass_obj
-def webhooks_add(ctx: Context, name: str, url: str, events: tuple[str, ...]) -> None:
+def webhooks_add(ctx: Context, name: str, url: str, events: tuple[str, ...], trusted: bool) -> None:
     """Add a webhook; its signing secret is printed once, on the last line."""
     current = ctx.core.admin.read("webhooks")
     assert isinstance(current, WebhooksConfig)
@@ -148,6 +152,7 @@ def webhooks_add(ctx: Context, name: str, url: str, events: tuple[str, ...]) -> 
         "url": url,
         "secret": secret,
         **({"events": list(events)} if events else {}),
+        **({"trusted": True} if trusted else {}),
     }
     hooks = [h.model_dump(mode="json") for h in current.hooks] + [hook]
     ctx.core.admin.change("webhooks", {"hooks": hooks}, None)
@@ -161,7 +166,8 @@ def webhooks_list(ctx: Context) -> None:
     current = ctx.core.admin.read("webhooks")
     assert isinstance(current, WebhooksConfig)
     for hook in current.hooks:
-        click.echo(f"{hook.name}\t{hook.url}\t{','.join(hook.events)}")
+        trust = "\ttrusted" if hook.trusted else ""
+        click.echo(f"{hook.name}\t{hook.url}\t{','.join(hook.events)}{trust}")
 
 
 @webhooks.command("failed")

@@ -16,7 +16,8 @@ from botbuilder.schema import AdaptiveCardInvokeResponse
 from bot.admin import form as settings_form
 from bot.admin.configure import Admin
 from bot.customers.stories import CustomerStories
-from bot.domain import Feedback, Identity, State
+from bot.customers.story import NO_STORY
+from bot.domain import Feedback, Identity, Platform, State
 from bot.errors import AllHandsError
 from bot.replies import Replies
 from bot.service import Desk
@@ -67,8 +68,10 @@ def execute(
     data: dict[str, Any],
     who: Identity,
     user_id: str,
+    card_id: str | None = None,
 ) -> InvokeResponse:
-    """Run one click and answer with the card as the clicker should now see it.
+    """Run one click and answer with the card as the clicker should now see it: as the copy
+    clicked on (`card_id`, its activity id) shows the item.
 
     Synchronous (database work); the bot calls it in a worker thread.
     """
@@ -94,8 +97,11 @@ def execute(
         viewer = desk.person(who)
     mine = item.state is State.CLAIMED and item.claimed and item.claimed.person.id == viewer.id
     refresh = [user_id] if mine else directory.refresh_ids(item)
-    story = desk.privacy.story(stories.for_item(item))  # read with the email, then masked
-    return card_response(feedback_card(desk.privacy.item(item), viewer, refresh, story))
+    shown = desk.on_card(item, Platform.TEAMS, card_id)
+    story = NO_STORY  # a sensitive item's stub tells nothing of its customer
+    if shown.words:
+        story = desk.privacy.story(stories.for_item(item))  # read with the email, then masked
+    return card_response(feedback_card(shown.item, viewer, refresh, story))
 
 
 def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:

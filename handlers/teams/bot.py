@@ -173,6 +173,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
                 {"ref": item.ref},
                 who,
                 user_id,
+                card_id,
             )
 
     # ---- invokes: card clicks and "Log as customer feedback" -----------------------------
@@ -219,6 +220,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             data,
             who,
             user_id,
+            turn_context.activity.reply_to_id,
         )
 
     async def _log_message(self, turn_context: TurnContext) -> InvokeResponse:

@@ -21,6 +21,7 @@ _CARD = (
     CardMessageRow.channel,
     CardMessageRow.message_id,
     CardMessageRow.extra,
+    CardMessageRow.restricted,
 )
 
 
@@ -39,8 +40,9 @@ def _copy(
     channel: str,
     message_id: str | None,
     extra: dict[str, Any],
+    restricted: bool,
 ) -> CardCopy:
-    return CardCopy(card_id, item_id, Platform(platform), channel, message_id, extra)
+    return CardCopy(card_id, item_id, Platform(platform), channel, message_id, extra, restricted)
 
 
 def _card_of_message() -> Any:
@@ -55,7 +57,7 @@ class CardRepository:
         self._session = session
 
     def add_pending(
-        self, item_id: int, platform: Platform, channel: str, now: datetime
+        self, item_id: int, platform: Platform, channel: str, now: datetime, *, restricted: bool
     ) -> int | None:
         """Reserve a card copy before it is posted; None when that copy exists already."""
         card_id: int | None = self._session.scalar(
@@ -67,6 +69,7 @@ class CardRepository:
                 message_id=None,
                 extra={},
                 created_at=now,
+                restricted=restricted,
             )
             .on_conflict_do_nothing(index_elements=["feedback_id", "platform", "channel"])
             .returning(CardMessageRow.id)
@@ -101,4 +104,12 @@ class CardRepository:
 
     @staticmethod
     def _to_copy(row: CardMessageRow) -> CardCopy:
-        return _copy(row.id, row.feedback_id, row.platform, row.channel, row.message_id, row.extra)
+        return _copy(
+            row.id,
+            row.feedback_id,
+            row.platform,
+            row.channel,
+            row.message_id,
+            row.extra,
+            row.restricted,
+        )

@@ -119,7 +119,7 @@ class DigestQueries:
             FeedbackRow.url,
             FeedbackRow.kind,
             FeedbackRow.severity,
-        ).where(_arrived_in(start, end))
+        ).where(_arrived_in(start, end), FeedbackRow.sensitive_rule.is_(None))
         if stride > 1:
             query = query.where(FeedbackRow.id % stride == 0)
         return [
@@ -179,14 +179,15 @@ class DigestQueries:
                 FeedbackRow.severity,
                 FeedbackRow.source,
                 _arrival(),
+                FeedbackRow.sensitive_rule,
             )
             .where(*chosen)
             .order_by(FeedbackRow.received_at, FeedbackRow.id)
             .limit(limit)
         )
         return int(count or 0), [
-            WaitingRow(item_id, title, body, Kind(kind), Severity(severity), source, arrived)
-            for item_id, title, body, kind, severity, source, arrived in rows
+            WaitingRow(item_id, title, body, Kind(kind), Severity(severity), source, arrived, rule)
+            for item_id, title, body, kind, severity, source, arrived, rule in rows
         ]
 
     def issue_links(self, closed_since: datetime | None) -> list[IssueLinkRow]:

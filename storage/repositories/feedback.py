@@ -124,13 +124,23 @@ class FeedbackRepository:
             claimed_at=None,
             closed_at=None,
             source_status=None,
+            sensitive_rule=None,
             **values,
         )
         return self._to_domain(row, ())
 
-    def insert_many(self, drafts: Sequence[FeedbackDraft], now: datetime) -> int:
+    def insert_many(
+        self,
+        drafts: Sequence[FeedbackDraft],
+        now: datetime,
+        sensitive: Sequence[str | None] = (),
+    ) -> int:
         """Bulk insert, skipping (source, external_id) duplicates; returns how many were new."""
-        rows = [_new_row(draft, now) for draft in drafts]
+        rules = list(sensitive) or [None] * len(drafts)
+        rows = [
+            _new_row(draft, now) | {"sensitive_rule": rule}
+            for draft, rule in zip(drafts, rules, strict=True)
+        ]
         return bulk_insert_ignoring(self._session, _FEEDBACK, rows, ["source", "external_id"])
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]:
@@ -337,6 +347,11 @@ class FeedbackRepository:
         self._session.expire_all()
         return changed == 1
 
+    def mark_sensitive(self, item_id: int, rule: str) -> None:
+        self._session.execute(
+            update(FeedbackRow).where(FeedbackRow.id == item_id).values(sensitive_rule=rule[:80])
+        )
+
     def set_source_status(self, item_id: int, status: str, now: datetime) -> bool:
         values = {"source_status": status[:64]}
         return self._guarded_update(item_id, list(State), values, now)
@@ -458,4 +473,5 @@ class FeedbackRepository:
             comments=comments,
             source_status=row.source_status,
             links=links,
+            sensitive_rule=row.sensitive_rule,
         )

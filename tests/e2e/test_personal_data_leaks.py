@@ -1,10 +1,13 @@
-"""Leak test (issue 23): feedback full of personal data, driven through every outward surface
-of the real server, leaves none of it anywhere it must not be.
+"""Leak tests (issue 23): feedback full of personal data, driven through every outward surface
+of the real server, leaves none of it anywhere it must not be; and items a sensitive route
+restricts never reach a broad channel, the digest or an untrusted webhook.
 
 The surfaces: cards, thread notes and command answers on Slack (the fake Web API) and Teams
-(the real CloudAdapter against the fake Bot Connector), the answers to card clicks, an outbound
-webhook's receiver, the digest in every format, and the logs at DEBUG. The database keeps every
-word. (There is no search and no CSV export yet: when they come, they need the masker too.)
+(the real CloudAdapter against the fake Bot Connector), the answers to card clicks, outbound
+webhooks' receivers, the digest in every format, and the logs at DEBUG. The database keeps every
+word. (There is no search and no CSV export yet: when they come, they need the masker too, and
+must show a sensitive item only as its stub.) The restricted channels and a trusted webhook do
+get a sensitive item's words, so the test would see them if they leaked.
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 
 from bot.core import Core
 from bot.digest.build import build_digest
@@ -33,11 +36,13 @@ from tests.support.builders import person
 from tests.support.digest import PLAN
 from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.fakes.slack_workspace import BOT_USER
 from tests.support.outbox import settle
 from tests.support.realdata import needs_realdata
+from tests.support.receiver import Received, webhook_receiver
 from tests.support.servers import both_adapters, both_platforms
-from tests.support.slack_payloads import SlackSender, block_action, slash_command
-from tests.support.teams import claim_invoke, recording
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, event, slash_command
+from tests.support.teams import CHANNEL, claim_invoke, message, recording
 
 pytestmark = [needs_realdata, pytest.mark.usefixtures("no_internet")]
 
@@ -89,18 +94,49 @@ def adapters(core: Core, connector: FakeConnector) -> list[ChatAdapter]:
 
 
 @pytest.fixture
-async def received() -> AsyncIterator[tuple[list[str], str]]:
-    """A webhook receiver: the bodies it got, and its URL."""
-    bodies: list[str] = []
+async def received() -> AsyncIterator[Received]:
+    async with webhook_receiver() as receiver:
+        yield receiver
 
-    async def receive(request: web.Request) -> web.Response:
-        bodies.append(json.dumps(await request.json(), ensure_ascii=False))
-        return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    async with TestServer(app) as server:
-        yield bodies, str(server.make_url("/hook"))
+def teams_poster(
+    client: TestClient[Any, Any], connector: FakeConnector
+) -> Callable[[dict[str, Any]], Awaitable[ClientResponse]]:
+    """Posts an activity to the server as the fake Bot Connector signs it."""
+
+    async def post(activity: dict[str, Any]) -> ClientResponse:
+        activity = connector.activity(activity)
+        headers = {"Authorization": connector.authorization(activity)}
+        return await client.post("/api/messages", json=activity, headers=headers)
+
+    return post
+
+
+async def post_items(
+    core: Core, client: TestClient[Any, Any], auth: dict[str, str], items: Iterable[dict[str, Any]]
+) -> list[str]:
+    """Each item through the ingest API, then every card posted; their refs."""
+    refs = []
+    for fields in items:
+        response = await client.post("/api/v1/feedback", json=fields, headers=auth)
+        assert response.status == 201
+        refs.append((await response.json())["ref"])
+    await settle(core.db)
+    return refs
+
+
+def digest_documents(core: Core) -> list[str]:
+    """The digest and its brief version in every format, customers named (their personal data
+    and sensitive items must not be); a waiting item and a quote in each."""
+    plan = replace(PLAN, mask_customers=False)
+    digest = build_digest(core.db, plan, date(2026, 3, 3), core.clock.now())
+    assert digest.quotes
+    assert digest.oldest_open
+    return [
+        digest_text(shown)
+        + json.dumps([digest_json(shown), digest_message(shown), digest_card(shown)])
+        for shown in (digest, digest.brief())
+    ]
 
 
 async def test_no_personal_data_reaches_any_outward_surface(
@@ -108,28 +144,20 @@ async def test_no_personal_data_reaches_any_outward_surface(
     client: TestClient[Any, Any],
     slack: FakeSlackApi,
     connector: FakeConnector,
-    received: tuple[list[str], str],
+    received: Received,
     auth: dict[str, str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    bodies, hook_url = received
+    bodies = received.bodies["crm"]
     core.admin.change(
-        "webhooks", {"hooks": [{"name": "crm", "url": hook_url, "secret": SECRET}]}, None
+        "webhooks", {"hooks": [{"name": "crm", "url": received.url("crm"), "secret": SECRET}]}, None
     )
 
-    async def teams_post(activity: dict[str, Any]) -> Any:
-        activity = connector.activity(activity)
-        headers = {"Authorization": connector.authorization(activity)}
-        return await client.post("/api/messages", json=activity, headers=headers)
+    teams_post = teams_poster(client, connector)
 
     await teams_post(recording("conversation_update_bot_added_to_team.json"))
-    refs = []
-    for fields in CORPUS:
-        response = await client.post("/api/v1/feedback", json=fields, headers=auth)
-        assert response.status == 201
-        refs.append((await response.json())["ref"])
-    await settle(core.db)
+    refs = await post_items(core, client, auth, CORPUS)
     first, second = refs[0], refs[1]
     with core.db.read() as uow:
         copies = {
@@ -155,15 +183,7 @@ async def test_no_personal_data_reaches_any_outward_surface(
         await sender.form(slash_command(command, "UBEN", slack.response_url()))
     await settle(core.db)
 
-    plan = replace(PLAN, mask_customers=False)  # customers' names shown: personal data is not
-    digest = build_digest(core.db, plan, date(2026, 3, 3), core.clock.now())
-    assert digest.quotes
-    assert digest.oldest_open
-    documents = [
-        digest_text(shown)
-        + json.dumps([digest_json(shown), digest_message(shown), digest_card(shown)])
-        for shown in (digest, digest.brief())
-    ]
+    documents = digest_documents(core)
     surfaces = {
         "slack": json.dumps([call.args for call in slack.calls], ensure_ascii=False),
         "teams": json.dumps([call.body for call in connector.calls], ensure_ascii=False),
@@ -185,3 +205,169 @@ async def test_no_personal_data_reaches_any_outward_surface(
     assert any("•••• 1111" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
     assert len(bodies) >= 3  # claimed, commented, closed
     assert core.desk.get(first).body == CORPUS[0]["body"]  # the database keeps every word
+
+
+# ---- sensitive items (issue 23 item 2) ----------------------------------------------------
+
+LEGAL_SLACK, LEGAL_TEAMS = "CLEGAL", "19:legal0c1d@thread.tacv2"
+NAME, EMAIL = "Marisol Quintero", "marisol.quintero@example.org"
+TITLE, BODY = "Chart exposed", "Our lawyer says the breach exposed my oncology chart"
+SLACK_REPLY, TEAMS_REPLY = "Legal has the scan of her chart", "Counsel drafted the apology"
+RESOLUTION = "Settled through counsel"
+# What must stay in the restricted channels: the words, and who the customer is.
+SECRETS = (NAME, "Quintero", EMAIL, TITLE, "oncology", SLACK_REPLY, TEAMS_REPLY, RESOLUTION)
+STUB = "A sensitive item from Enterprise"
+ROUTES = {
+    "rules": [
+        {
+            "name": "Enterprise",
+            "tags": ["enterprise"],
+            "sensitive": True,
+            "destinations": [
+                {"platform": "slack", "channel": LEGAL_SLACK},
+                {"platform": "teams", "channel": LEGAL_TEAMS},
+            ],
+        }
+    ],
+    "default": [{"platform": "slack", "channel": CARDS}, {"platform": "teams", "channel": CHANNEL}],
+}
+
+
+def sensitive_leaked(surface: str) -> list[str]:
+    return [secret for secret in SECRETS if secret.lower() in surface.lower()]
+
+
+@dataclass(frozen=True)
+class Server:
+    """The server under test with both platforms' fakes and the webhook receivers."""
+
+    core: Core
+    client: TestClient[Any, Any]
+    slack: FakeSlackApi
+    connector: FakeConnector
+    received: Received
+
+
+@pytest.fixture
+def server(
+    core: Core,
+    client: TestClient[Any, Any],
+    slack: FakeSlackApi,
+    connector: FakeConnector,
+    received: Received,
+) -> Server:
+    return Server(core, client, slack, connector, received)
+
+
+async def test_a_sensitive_item_reaches_only_its_restricted_channels_and_trusted_webhooks(
+    server: Server, auth: dict[str, str]
+) -> None:
+    core, client, slack, connector = server.core, server.client, server.slack, server.connector
+    received = server.received
+    bodies = received.bodies
+    hooks = [
+        {"name": "crm", "url": received.url("crm"), "secret": "crm-secret-0123456789"},
+        {
+            "name": "legal",
+            "url": received.url("legal"),
+            "secret": "legal-secret-01234567",
+            "trusted": True,
+        },
+    ]
+    core.admin.change("webhooks", {"hooks": hooks}, None)
+    core.admin.change("routes", ROUTES, None)
+
+    teams_post = teams_poster(client, connector)
+
+    await teams_post(recording("conversation_update_bot_added_to_team.json"))
+    sensitive = {
+        "source": "zendesk",
+        "title": TITLE,
+        "body": BODY,
+        "tags": ["enterprise"],
+        "customer": {"name": NAME, "email": EMAIL, "company": "Quintero Clinic"},
+    }
+    ordinary = {"source": "zendesk", "body": "Export is lovely!"}
+    items = (sensitive, {**sensitive, "external_id": "2"}, ordinary)
+    refs = await post_items(core, client, auth, items)
+    first, waiting = refs[0], refs[1]
+    with core.db.read() as uow:
+        cards = {
+            (c.platform, c.channel): str(c.message_id) for c in uow.cards.for_item(int(first[3:]))
+        }
+    assert set(cards) == {
+        (Platform.SLACK, LEGAL_SLACK),
+        (Platform.TEAMS, LEGAL_TEAMS),
+        (Platform.SLACK, CARDS),
+        (Platform.TEAMS, CHANNEL),
+    }
+
+    # Claimed from the broad Teams stub (its answer is the card, to the clicker), a reply in
+    # each restricted thread, shown-full and show clicked in the broad Slack channel, closed.
+    clicked = await teams_post(
+        claim_invoke("allhands.claim", first, cards[Platform.TEAMS, CHANNEL])
+    )
+    refreshed = await teams_post(
+        claim_invoke("allhands.refresh", first, cards[Platform.TEAMS, CHANNEL])
+    )
+    answers = [json.dumps(await r.json(), ensure_ascii=False) for r in (clicked, refreshed)]
+    await settle(core.db)
+    sender = SlackSender(client)
+    legal_ts = cards[Platform.SLACK, LEGAL_SLACK].split(":")[-1]
+    await sender.event(
+        event(
+            "message_thread_reply.json",
+            "EvLegal1",
+            user="UANA",
+            text=SLACK_REPLY,
+            thread_ts=legal_ts,
+            ts="1800000000.1",
+            channel=LEGAL_SLACK,
+            parent_user_id=BOT_USER,
+        )
+    )
+    teams_thread = f"{LEGAL_TEAMS};messageid={cards[Platform.TEAMS, LEGAL_TEAMS]}"
+    await teams_post(message(TEAMS_REPLY, id="1800000000002", conversation=teams_thread))
+    broad_ts = cards[Platform.SLACK, CARDS].split(":")[-1]
+    await sender.interactive(block_action(SlackId.SHOW_FULL, first, "UBEN", message_ts=broad_ts))
+    for command in (f"show {first}", "open"):
+        await sender.form(slash_command(command, "UBEN", slack.response_url()))
+    await settle(core.db)
+    assert len(core.desk.get(first).comments) == 2
+    core.desk.close(first, person("ana"), RESOLUTION)
+    await settle(core.db)
+
+    documents = digest_documents(core)
+    slack_broad = [c.args for c in slack.calls if c.args.get("channel") != LEGAL_SLACK]
+    slack_legal = [c.args for c in slack.calls if c.args.get("channel") == LEGAL_SLACK]
+    teams_broad = [c.body for c in connector.calls if LEGAL_TEAMS not in c.path]
+    teams_legal = [c.body for c in connector.calls if LEGAL_TEAMS in c.path]
+    broad = {
+        "slack broad channels and answers": json.dumps(slack_broad, ensure_ascii=False),
+        "teams broad channel": json.dumps(teams_broad, ensure_ascii=False),
+        "teams card answers": "\n".join(answers),
+        "untrusted webhook": "\n".join(bodies["crm"]),
+        "digest": "\n".join(documents),
+    }
+
+    assert {name: sensitive_leaked(text) for name, text in broad.items()} == {
+        key: [] for key in broad
+    }
+    # …while the broad surfaces did show the stub, and the restricted ones the words.
+    assert STUB in broad["slack broad channels and answers"]
+    assert STUB in broad["teams broad channel"]
+    assert STUB in broad["teams card answers"]
+    assert STUB in broad["digest"]  # the open one, among the oldest waiting
+    assert len(bodies["crm"]) >= 3  # claimed, commented twice, closed: states without words
+    restricted = {
+        "slack": json.dumps(slack_legal, ensure_ascii=False),
+        "teams": json.dumps(teams_legal, ensure_ascii=False),
+        "trusted webhook": "\n".join(bodies["legal"]),
+    }
+    assert "oncology" in restricted["slack"]
+    assert TEAMS_REPLY in restricted["slack"]  # a reply crosses to the other restricted copy
+    assert SLACK_REPLY in restricted["teams"]
+    assert TITLE in restricted["trusted webhook"]
+    assert "m•••@example.org" in restricted["trusted webhook"]  # masked as any webhook's
+    assert RESOLUTION in restricted["trusted webhook"]
+    assert core.desk.get(waiting).sensitive_rule == "Enterprise"

@@ -6,7 +6,7 @@ import pytest
 
 from bot.admin.configure import Admin
 from bot.admin.form import FIELD_NAMES, apply, current, format_routes, parse_routes
-from bot.admin.schemas import RotaConfig, RoutesConfig, TimeoutsConfig
+from bot.admin.schemas import PrivacyConfig, RotaConfig, RoutesConfig, TimeoutsConfig
 from bot.domain import Severity
 from bot.errors import Forbidden, Invalid
 from storage.uow import SqlStore
@@ -138,6 +138,7 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
         "patterns": ["CUST-\\d{6}", "(?i)member no\\. \\d+, \\d+"],
         "show_full_text": False,
         "retention_days": None,
+        "sensitive_elsewhere": "stub",
     }
     assert current(admin)["mask_patterns"] == patterns
 
@@ -149,6 +150,7 @@ def test_leads_set_masking_patterns_one_per_line_and_turn_the_full_text_off(
         ("show_full_text", "maybe", "show_full_text: answer yes or no"),
         ("retention_days", "a year", "retention_days: a whole number of days"),
         ("retention_days", "0", "greater than or equal to 1"),
+        ("sensitive_elsewhere", "hide", "sensitive_elsewhere: answer stub or nothing"),
     ],
 )
 def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, message: str) -> None:
@@ -156,8 +158,4 @@ def test_a_wrong_privacy_field_is_named(admin: Admin, field: str, value: str, me
         apply(admin, {**current(admin), field: value}, person("lee"))
     assert refused.value.field == field
     assert message in refused.value.message
-    assert admin.read("privacy").model_dump() == {
-        "patterns": [],
-        "show_full_text": True,
-        "retention_days": None,
-    }
+    assert admin.read("privacy") == PrivacyConfig()

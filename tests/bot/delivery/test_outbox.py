@@ -10,7 +10,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.domain import Feedback, Platform, Severity
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.ports.chat import Destination
+from bot.ports.chat import Destination, Placement
 from bot.service import Desk
 from storage.uow import SqlStore
 from tests.support.builders import person
@@ -23,8 +23,8 @@ LEASE = timedelta(seconds=60)  # the worker's default lease
 class PagingRouter:
     """Everything to one Slack channel whose route mentions the on-call user group."""
 
-    def destinations(self, item: Feedback) -> list[Destination]:
-        return [Destination(Platform.SLACK, "C1", "SONCALL")]
+    def place(self, item: Feedback) -> Placement:
+        return Placement([Destination(Platform.SLACK, "C1", "SONCALL")])
 
 
 def _setup(

@@ -16,7 +16,7 @@ from bot.delivery.outbox import OutboxWorker
 from bot.domain import Feedback, Platform
 from bot.errors import DeliveryError
 from bot.intake import FeedbackDraft
-from bot.ports.chat import Destination, PostedCard
+from bot.ports.chat import Destination, Placement, PostedCard
 from bot.service import Desk
 from storage.uow import SqlStore
 from tests.support.builders import person
@@ -69,8 +69,10 @@ class GatedPoster(RecordingPoster):
 class BodyRouter:
     """ "busy …" items to C1, the rest to C2."""
 
-    def destinations(self, item: Feedback) -> list[Destination]:
-        return [Destination(Platform.SLACK, "C1" if item.body.startswith("busy") else "C2")]
+    def place(self, item: Feedback) -> Placement:
+        return Placement(
+            [Destination(Platform.SLACK, "C1" if item.body.startswith("busy") else "C2")]
+        )
 
 
 def _desk(database: SqlStore, clock: FakeClock) -> Desk:

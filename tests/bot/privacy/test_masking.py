@@ -151,7 +151,12 @@ def test_a_bad_pattern_is_a_clear_error(pattern: str, message: str) -> None:
 
 
 def test_the_privacy_setting_defaults_to_no_patterns_and_full_text_allowed() -> None:
-    assert validate("privacy", {}).model_dump() == {"patterns": [], "show_full_text": True}
+    assert validate("privacy", {}).model_dump() == {
+        "patterns": [],
+        "show_full_text": True,
+        "retention_days": None,
+        "sensitive_elsewhere": "stub",
+    }
 
 
 def test_json_has_every_string_masked_and_the_rest_kept() -> None:
