@@ -39,6 +39,7 @@ from bot.ports.clock import Clock, SystemClock
 from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
 from bot.privacy.shown import Privacy
+from bot.signal.search import Search
 from bot.trackers.issues import issue_at
 
 COMMENT_MAX_CHARS = 4_000
@@ -244,6 +245,15 @@ class Desk:
     def search(self, where: ListFilter) -> list[Feedback]:
         with self.db.read() as uow:
             return uow.feedback.find(where)
+
+    def search_text(self, query: str, where: ListFilter, offset: int = 0) -> list[Feedback]:
+        """The items passing `where` that hold the query's words or mean the same, best
+        first: `where.limit` of them from `offset` on (`bot.signal.search`)."""
+        return Search(self.db, self.clock).page(query, where, offset)
+
+    def shown_search_text(self, query: str, where: ListFilter) -> tuple[Feedback, ...]:
+        """`search_text`'s first page, as chat may show the items: personal data masked."""
+        return self.privacy.items(self.search_text(query, where))
 
     def item_for_card(self, platform: Platform, message_id: str) -> Feedback | None:
         """The item a chat message is the card of (for reactions and thread replies)."""

@@ -29,6 +29,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.replies import ReplyRepository
+from storage.repositories.search import SearchRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
 from storage.repositories.vectors import VectorRepository
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.sources = SourceRepository(self.session)
         self.mailboxes = MailboxRepository(self.session)
         self.vectors = VectorRepository(self.session)
+        self.search = SearchRepository(self.session)
         self.replies = ReplyRepository(self.session, self.people)
         self._after_commit = []
         return self

@@ -28,6 +28,7 @@ from bot.ports.repositories import (
     TrackerRepository,
     VectorRepository,
 )
+from bot.ports.search import SearchRepository
 
 
 class UnitOfWork(Protocol):
@@ -90,6 +91,9 @@ class UnitOfWork(Protocol):
 
     @property
     def replies(self) -> ReplyRepository: ...
+
+    @property
+    def search(self) -> SearchRepository: ...
 
     def __enter__(self) -> Self: ...
 
