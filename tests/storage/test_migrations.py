@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from storage.full_text import described_by_models
 from storage.db import create_db_engine, current_revision, downgrade, head_revision, schema_problem
+from storage.full_text import described_by_models
 from storage.models import Base
 
 
