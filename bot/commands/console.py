@@ -46,6 +46,7 @@ class ChatCommand(StrEnum):
     ROUTES = "routes"
     ROTA = "rota"
     AUDIT = "audit"
+    SEARCH = "search"
 
 
 @dataclass(frozen=True, slots=True)
