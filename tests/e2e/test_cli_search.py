@@ -22,9 +22,9 @@ def test_search_finds_by_a_word_or_a_paraphrase_and_refuses_nothing_to_find(
     by_word = run(db_url, "feedback", "search", BY_WORD)
     assert by_word.exit_code == 0, by_word.output
     assert by_word.stdout.splitlines()[0].startswith(f"{ref}\topen\t")
-    by_meaning = run(db_url, "feedback", "search", *BY_MEANING.split(), "--json", "--limit", "2")
+    by_meaning = run(db_url, "feedback", "search", *BY_MEANING.split(), "--json", "--limit", "1")
     found = json.loads(by_meaning.stdout)
-    assert (len(found), found[0]["ref"]) == (2, ref)
+    assert [item["ref"] for item in found] == [ref]
     closed = run(db_url, "feedback", "search", BY_WORD, "--state", "closed")
     assert (closed.exit_code, closed.stdout) == (0, "")
     empty = run(db_url, "feedback", "search")
