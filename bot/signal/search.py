@@ -38,10 +38,12 @@ EMPTY_QUERY = "Say what to search for, e.g. `search refund not received`."
 
 def query_words(query: str) -> list[str]:
     """The query's words the full-text index looks for: lower-case, filler words left out
-    (unless there is nothing else), each once, in order."""
+    (unless there is nothing else), split at apostrophes (a quote in PostgreSQL's query
+    syntax), each once, in order."""
     found = words(query)
     content = [word for word in found if word not in STOPWORDS] or found
-    return list(dict.fromkeys(content))[:QUERY_MAX_WORDS]
+    parts = [part for word in content for part in word.split("'") if part]
+    return list(dict.fromkeys(parts))[:QUERY_MAX_WORDS]
 
 
 def checked(query: str) -> str:

@@ -37,7 +37,7 @@ def test_a_word_or_a_paraphrase_finds_the_item_first_and_chat_sees_it_masked(des
 
 def test_the_index_follows_edits_and_a_query_is_only_ever_words(desk: Desk) -> None:
     ref = seed(desk)
-    assert refs(desk, 'refund" OR (NEAR* -app:')[0] == ref
+    assert refs(desk, "refund\" OR (NEAR* -app: customer's | !")[0] == ref
     with desk.db.write() as uow:
         uow.feedback.revise(
             1,
@@ -66,6 +66,11 @@ def test_filters_apply_before_the_ranking_and_pages_follow_it(desk: Desk) -> Non
     assert len(everything) >= 2
     first, second = (refs(desk, "card refund", ListFilter(limit=1), offset) for offset in (0, 1))
     assert first + second == everything[:2]
+
+
+def test_query_words_are_plain_words_once_each() -> None:
+    assert query_words("Don't the customer's REFUND, refund!") == ["customer", "s", "refund"]
+    assert query_words("the") == ["the"]
 
 
 def test_fusion_puts_what_both_rankings_found_first() -> None:
