@@ -28,8 +28,9 @@ from handlers.slack.inbound import Body, Inbound
 from handlers.slack.text import escape, one_line
 
 SNIPPET_CHARS = 200
-# `<@U123>` (or `<@U123|name>`): the mention of the bot that starts the command's text.
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+# `<@U123>` (or `<@U123|name>`): the mention of the bot that starts the command's text; other
+# mentions after it are the command's own words.
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Commands:
         """`@All Hands <command>` in a channel: answered like `/allhands`, in the same place
         (its thread, if any) and seen only by the person who asked."""
         event = body["event"]
-        text = _MENTION.sub(" ", str(event.get("text") or ""))
+        text = _LEADING_MENTION.sub("", str(event.get("text") or ""))
         who = await self._in.who(context)
         answer = await self._in.core(self._runner.answer, text, who)
         reply = await self._rendered(answer)
