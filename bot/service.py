@@ -41,6 +41,7 @@ from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
 from bot.privacy.sensitive import CardView
 from bot.privacy.shown import Privacy
+from bot.signal.search import Search
 from bot.trackers.issues import issue_at
 
 COMMENT_MAX_CHARS = 4_000
@@ -247,6 +248,17 @@ class Desk:
     def search(self, where: ListFilter) -> list[Feedback]:
         with self.db.read() as uow:
             return uow.feedback.find(where)
+
+    def search_text(self, query: str, where: ListFilter, offset: int = 0) -> list[Feedback]:
+        """The items passing `where` that hold the query's words or mean the same, best
+        first: `where.limit` of them from `offset` on (`bot.signal.search`)."""
+        return Search(self.db, self.clock).page(query, where, offset)
+
+    def shown_search_text(self, query: str, where: ListFilter) -> tuple[Feedback, ...]:
+        """`search_text`'s first page, as chat may show the items: personal data masked, and
+        no sensitive item (that its words matched would already tell the channel about them)."""
+        found = self.search_text(query, where)
+        return self.privacy.items(tuple(item for item in found if item.sensitive_rule is None))
 
     def item_for_card(self, platform: Platform, message_id: str) -> Feedback | None:
         """The item a chat message is the card of (for reactions and thread replies)."""

@@ -28,6 +28,7 @@ from bot.intake import FeedbackDraft
 from bot.ports.records import ListFilter, TokenGrant
 from bot.privacy.erasure import Erasure
 from bot.service import Desk, IngestRequest
+from bot.signal.search import RANKED
 from bot.validation import problems
 from handlers.api_schema import BatchIn, CommentIn, openapi_document
 from handlers.bodies import BodyRefused, read_limited
@@ -255,10 +256,26 @@ class IngestApi:
     async def list(self, request: web.Request) -> web.Response:
         _check_read(await self._admit(request))
         where = _list_filter(request.query)
+        if "q" in request.query:
+            return await self._search(request.query, where)
         items = await asyncio.to_thread(self._desk.search, where)
-        next_cursor = _cursor(items[-1].id) if len(items) == where.limit else None
+        next_cursor = _cursor("id", items[-1].id) if len(items) == where.limit else None
         return web.json_response(
             {"items": [item_json(i) for i in items], "next_cursor": next_cursor}
+        )
+
+    async def _search(self, query: Any, where: ListFilter) -> web.Response:
+        """`?q=`: the items passing the other filters that match, best first; the cursor says
+        how far down the ranking the next page starts."""
+        offset = _cursor_value(query["cursor"], "at") if query.get("cursor") else 0
+        items = await asyncio.to_thread(self._desk.search_text, query["q"], where, offset)
+        end = offset + where.limit
+        more = len(items) == where.limit and end < RANKED
+        return web.json_response(
+            {
+                "items": [item_json(i) for i in items],
+                "next_cursor": _cursor("at", end) if more else None,
+            }
         )
 
     async def add_comment(self, request: web.Request) -> web.Response:
@@ -408,15 +425,16 @@ def _contains_nul(value: Any) -> bool:
     return False
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+def _cursor(kind: str, value: int) -> str:
+    """`id`: the last item listed; `at`: how many of a search's ranking were shown."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
-def _after_id(cursor: str) -> int:
+def _cursor_value(cursor: str, kind: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind == "id" and ASCII_NUMBER.fullmatch(value) and int(value) <= LARGEST_ID:
+        found, _, value = text.partition(":")
+        if found == kind and ASCII_NUMBER.fullmatch(value) and int(value) <= LARGEST_ID:
             return int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -449,7 +467,9 @@ def _list_filter(query: Any) -> ListFilter:
         state=State(state) if state else None,
         source=query.get("source") or None,
         since=since,
-        after_id=_after_id(query["cursor"]) if query.get("cursor") else None,
+        after_id=_cursor_value(query["cursor"], "id")
+        if query.get("cursor") and "q" not in query
+        else None,
         limit=int(limit_text),
     )
 

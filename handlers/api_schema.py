@@ -261,8 +261,12 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "get": {
-                    "summary": "List items, oldest first, with cursor pagination",
+                    "summary": (
+                        "List items, oldest first, with cursor pagination; with q, the items "
+                        "that match it by words or meaning, best first"
+                    ),
                     "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string", "minLength": 1}},
                         {
                             "name": "state",
                             "in": "query",

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from storage.db import create_db_engine
+from storage.full_text import described_by_models
 from storage.models import Base
 
 config = context.config
@@ -33,6 +34,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -32,6 +32,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.privacy import PersonalDataRepository
 from storage.repositories.rate_buckets import RateBucketRepository
 from storage.repositories.replies import ReplyRepository
+from storage.repositories.search import SearchRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.spikes import SpikeRepository
 from storage.repositories.tokens import TokenRepository
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.sources = SourceRepository(self.session)
         self.mailboxes = MailboxRepository(self.session)
         self.vectors = VectorRepository(self.session)
+        self.search = SearchRepository(self.session)
         self.replies = ReplyRepository(self.session, self.people)
         self.spikes = SpikeRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands.guide import Guide
 from bot.domain import Feedback, Person
+from bot.ports.records import CardCopy
 
 READ_ONLY = "Only support leads can change these; ask one of them."
 
@@ -22,6 +23,16 @@ class Listing:
     heading: str
     items: tuple[Feedback, ...]
     claim_buttons: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A search's best items, best first, and where each one's card lives: each platform
+    links to its own copy."""
+
+    heading: str
+    items: tuple[Feedback, ...]
+    cards: Mapping[int, tuple[CardCopy, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,5 +63,6 @@ class Answer:
     text: str = ""
     guide: Guide | None = None
     listing: Listing | None = None
+    found: Found | None = None
     shown: Shown | None = None
     settings: SettingsView | None = None

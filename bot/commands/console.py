@@ -31,13 +31,14 @@ AUDIT_LINES = 15
 
 
 class ChatCommand(StrEnum):
-    """The words of `/allhands <word>` in Slack and `@All Hands <word>` in Teams."""
+    """The words of `/allhands <word>` in Slack and `@All Hands <word>` in Slack and Teams."""
 
     HELP = "help"
     LOG = "log"
     MINE = "mine"
     OPEN = "open"
     SHOW = "show"
+    SEARCH = "search"
     CLAIM = "claim"
     CLOSE = "close"
     REOPEN = "reopen"

@@ -42,6 +42,7 @@ GUIDE = Guide(
         Usage(ChatCommand.MINE, "", "the items you hold"),
         Usage(ChatCommand.OPEN, "", "the oldest items nobody holds yet"),
         Usage(ChatCommand.SHOW, "FB-12", "one item's card"),
+        Usage(ChatCommand.SEARCH, "<words>", "items that say this, in these or other words"),
         Usage(ChatCommand.CLAIM, "FB-12", "take an item on"),
         Usage(ChatCommand.CLOSE, "FB-12 <what was done>", "close an item, with what was done"),
         Usage(ChatCommand.REOPEN, "FB-12", "open a closed item again"),

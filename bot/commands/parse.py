@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.commands.console import ChatCommand
 from bot.domain import id_from_ref
 from bot.errors import Invalid
+from bot.signal.search import EMPTY_QUERY
 
 LOG_USAGE = "Say what the customer said: `log <text>`."
 ROUTES_USAGE = "Try `routes test <text>`: it shows where feedback with that text would go."
@@ -84,6 +85,11 @@ class Audit:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchText:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A first word that is no command: answered with the help, and in a card's thread in
     Teams not a command at all but a comment."""
@@ -105,6 +111,7 @@ Command = (
     | RoutesTest
     | Rota
     | Audit
+    | SearchText
     | Unknown
 )
 
@@ -149,6 +156,10 @@ def parse(text: str, default_ref: str | None = None) -> Command:
             return Rota()
         case ChatCommand.AUDIT:
             return Audit()
+        case ChatCommand.SEARCH:
+            if not rest:
+                raise Invalid(EMPTY_QUERY, "q")
+            return SearchText(rest)
 
 
 def is_command(text: str) -> bool:

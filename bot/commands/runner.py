@@ -8,7 +8,7 @@ in a worker thread.
 from __future__ import annotations
 
 from bot.admin import form as settings_form
-from bot.commands.answers import READ_ONLY, Answer, Listing, SettingsView, Shown
+from bot.commands.answers import READ_ONLY, Answer, Found, Listing, SettingsView, Shown
 from bot.commands.console import Console
 from bot.commands.guide import GUIDE
 from bot.commands.parse import (
@@ -24,6 +24,7 @@ from bot.commands.parse import (
     Reopen,
     Rota,
     RoutesTest,
+    SearchText,
     Show,
     Stats,
     Unknown,
@@ -39,6 +40,7 @@ LIST_LIMIT = 10
 WORD_CHARS = 40
 MINE_HEADING = "You hold"
 OPEN_HEADING = "Waiting longest"
+SEARCH_HEADING = "Best matches for"
 
 
 class CommandRunner:
@@ -103,6 +105,18 @@ class CommandRunner:
                 return Answer(self.console.rota(desk.clock.now()))
             case Audit():
                 return Answer(self.console.audit())
+            case SearchText(text):
+                return self._search(text)
+
+    def _search(self, text: str) -> Answer:
+        """The best few items, masked, each with its card's copies to link to."""
+        items = self.desk.shown_search_text(text, ListFilter(limit=LIST_LIMIT))
+        if not items:
+            return Answer(f"Nothing matches “{_cut(text)}”.")
+        with self.desk.db.read() as uow:
+            cards = {item.id: tuple(uow.cards.for_item(item.id)) for item in items}
+        heading = f"{SEARCH_HEADING} “{_cut(text)}”"
+        return Answer(heading, found=Found(heading, items, cards))
 
     def _config(self, who: Identity) -> Answer:
         """Anyone may read the settings; a lead also gets the form to change them."""

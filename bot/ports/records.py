@@ -17,7 +17,7 @@ from bot.domain import EventKind, Kind, LinkStatus, Person, Platform, Severity, 
 @dataclass(frozen=True, slots=True)
 class ListFilter:
     """Which items a listing shows: newest first unless `oldest_first`, after `after_id` for the
-    next page."""
+    next page; only those of `ids` when given (a search's page)."""
 
     state: State | None = None
     source: str | None = None
@@ -26,6 +26,7 @@ class ListFilter:
     limit: int = 50
     claimed_by: int | None = None
     oldest_first: bool = False
+    ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from bot.ports.repositories import (
     TrackerRepository,
     VectorRepository,
 )
+from bot.ports.search import SearchRepository
 from bot.ports.spikes import SpikeRepository
 
 
@@ -105,6 +106,9 @@ class UnitOfWork(Protocol):
 
     @property
     def erasures(self) -> ErasureRepository: ...
+
+    @property
+    def search(self) -> SearchRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -23,4 +23,9 @@ def words(text: str) -> list[str]:
 
 
 def text_of(row: ThemeRow) -> str:
-    return f"{row.title}. {row.body}" if row.title else row.body
+    return joined(row.title, row.body)
+
+
+def joined(title: str | None, body: str) -> str:
+    """An item's words as one text, the way its vector is made from them."""
+    return f"{title}. {body}" if title else body

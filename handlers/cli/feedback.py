@@ -1,5 +1,5 @@
-"""`allhands feedback list|show|claim|unclaim|close|reopen|link|reply|reply-retry`, acting as a
-named person."""
+"""`allhands feedback list|search|show|claim|unclaim|close|reopen|link|reply|reply-retry`, acting
+as a named person."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.domain import Customer, Feedback, State, holder_name
 from bot.errors import Invalid
 from bot.ports.records import ListFilter
 from bot.service import Outcome
+from bot.signal.search import RANKED
 from bot.trackers.issues import issue_at, link_line
 from handlers.cli.context import Context, UnreadableInput, cli_identity
 from handlers.item_json import item_json, rfc3339
@@ -29,6 +30,13 @@ def _line(item: Feedback) -> str:
     holder = f" · {holder_name(item.claimed.person)}" if item.claimed else ""
     title = item.title or item.body.splitlines()[0]
     return f"{item.ref}\t{item.state.value}{holder}\t{item.severity.value}\t{title[:80]}"
+
+
+def _print(items: list[Feedback], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([item_json(i) for i in items], indent=2))
+    for item in [] if as_json else items:
+        click.echo(_line(item))
 
 
 def _report(outcome: Outcome, verb: str) -> None:
@@ -50,10 +58,28 @@ def feedback_list(
     """List items (oldest first)."""
     where = ListFilter(state=State(state) if state else None, source=source, limit=limit)
     items = ctx.core.desk.search(where)
-    if as_json:
-        click.echo(json.dumps([item_json(i) for i in items], indent=2))
-    for item in [] if as_json else items:
-        click.echo(_line(item))
+    _print(items, as_json)
+
+
+@feedback.command("search")
+@click.argument("words", nargs=-1)
+@click.option("--state", type=click.Choice([s.value for s in State]))
+@click.option("--source")
+@click.option("--limit", type=click.IntRange(1, RANKED), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def feedback_search(
+    ctx: Context,
+    words: tuple[str, ...],
+    state: str | None,
+    source: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Items that say WORDS, in these or other words (best match first)."""
+    where = ListFilter(state=State(state) if state else None, source=source, limit=limit)
+    items = ctx.core.desk.search_text(" ".join(words), where)
+    _print(items, as_json)
 
 
 @feedback.command("show")

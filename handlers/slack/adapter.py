@@ -148,20 +148,14 @@ class SlackAdapter:
         home = HomeTab(inbound, ZoneInfo(core.settings.timezone))
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone, core.sources)
         settings = SettingsForm(inbound, console)
-        actions, submissions, events = (
+        actions, submissions, events, commands = (
             CardActions(inbound, home),
             Submissions(inbound),
             Events(inbound, home),
-        )
-        inbound.durable.update(durable_handlers(actions, submissions, events))
-        for listeners in (
-            actions,
-            submissions,
-            Shortcuts(inbound),
-            settings,
             Commands(inbound, console, settings),
-            events,
-        ):
+        )
+        inbound.durable.update(durable_handlers(actions, submissions, events, commands))
+        for listeners in (actions, submissions, Shortcuts(inbound), settings, commands, events):
             listeners.register(self.app)
         self._app_token = app_token
         # HTTP mode only (Socket Mode has no signing secret, and no route to check)

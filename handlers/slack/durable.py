@@ -9,6 +9,7 @@ the same way.
 from __future__ import annotations
 
 from handlers.slack.actions import CardActions
+from handlers.slack.commands import Commands
 from handlers.slack.events import Events
 from handlers.slack.ids import DurableId, SlackEvent, SlackId
 from handlers.slack.inbound import Handler
@@ -16,7 +17,7 @@ from handlers.slack.submissions import Submissions
 
 
 def durable_handlers(
-    actions: CardActions, submissions: Submissions, events: Events
+    actions: CardActions, submissions: Submissions, events: Events, commands: Commands
 ) -> dict[DurableId, Handler]:
     return {
         SlackId.CLAIM: actions.change,
@@ -33,4 +34,5 @@ def durable_handlers(
         SlackEvent.REACTION_REMOVED: events.reaction_removed,
         SlackEvent.MESSAGE: events.message,
         SlackEvent.APP_HOME_OPENED: events.home_opened,
+        SlackEvent.APP_MENTION: commands.mention,
     }

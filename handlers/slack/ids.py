@@ -46,6 +46,7 @@ class SlackEvent(StrEnum):
     REACTION_REMOVED = "reaction_removed"
     MESSAGE = "message"
     APP_HOME_OPENED = "app_home_opened"
+    APP_MENTION = "app_mention"
 
 
 class Field(StrEnum):

@@ -84,6 +84,23 @@ def _new_row(draft: FeedbackDraft, now: datetime) -> dict[str, Any]:
     }
 
 
+def passing(where: ListFilter) -> list[ColumnElement[bool]]:
+    """The conditions of `where` on an item itself (its state, source, arrival, holder, ids);
+    paging and order are the caller's."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.state:
+        conditions.append(FeedbackRow.state == where.state.value)
+    if where.source:
+        conditions.append(FeedbackRow.source == where.source)
+    if where.since:
+        conditions.append(FeedbackRow.received_at >= where.since)
+    if where.claimed_by is not None:
+        conditions.append(FeedbackRow.claimed_by_id == where.claimed_by)
+    if where.ids is not None:
+        conditions.append(FeedbackRow.id.in_(where.ids))
+    return conditions
+
+
 # An item reopened is open again with nobody on it and no resolution.
 _REOPENED: dict[str, Any] = {
     "state": State.OPEN.value,
@@ -187,15 +204,7 @@ class FeedbackRepository:
         return replace(item, replies=tuple(replies))
 
     def find(self, where: ListFilter) -> list[Feedback]:
-        query = select(FeedbackRow)
-        if where.state:
-            query = query.where(FeedbackRow.state == where.state.value)
-        if where.source:
-            query = query.where(FeedbackRow.source == where.source)
-        if where.since:
-            query = query.where(FeedbackRow.received_at >= where.since)
-        if where.claimed_by is not None:
-            query = query.where(FeedbackRow.claimed_by_id == where.claimed_by)
+        query = select(FeedbackRow).where(*passing(where))
         if where.after_id is not None:
             query = query.where(FeedbackRow.id > where.after_id)
         order = FeedbackRow.received_at if where.oldest_first else FeedbackRow.id

@@ -23,6 +23,7 @@ EVENT_FILES = {
     SlackEvent.REACTION_REMOVED: "ReactionRemovedPayload.json",
     SlackEvent.MESSAGE: "message.json",
     SlackEvent.APP_HOME_OPENED: "app_home_opened.json",
+    SlackEvent.APP_MENTION: "app_mention.json",
 }
 
 
