@@ -26,6 +26,8 @@ from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
 from bot.replies import Replies
 from bot.service import Desk
+from bot.signal.embedding import default_embedder
+from bot.signal.repeats import Repeats
 from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
@@ -83,7 +85,8 @@ class Core:
         router = ConfiguredRouter(db, fallback, enabled)
         box = SecretBox(settings.sealing_key())
         webhooks = WebhookDirectory(db, clock, box)
-        desk = Desk(db, router, listeners, clock, webhooks)
+        repeats = Repeats(default_embedder()) if settings.repeats else None
+        desk = Desk(db, router, listeners, clock, webhooks, repeats)
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
         return cls(

@@ -123,6 +123,8 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # a repeat: the item whose card it attached to (its own card is not posted)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
 
 
 # A customer's earlier items (the history on their card): the address in any case, newest last.

@@ -28,6 +28,7 @@ from storage.repositories.mailboxes import MailboxRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.rate_buckets import RateBucketRepository
+from storage.repositories.repeats import RepeatRepository
 from storage.repositories.replies import ReplyRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.tokens import TokenRepository
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.mailboxes = MailboxRepository(self.session)
         self.vectors = VectorRepository(self.session)
         self.replies = ReplyRepository(self.session, self.people)
+        self.repeats = RepeatRepository(self.session)
         self._after_commit = []
         return self
 

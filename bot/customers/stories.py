@@ -9,6 +9,7 @@ one item's history and takes the account as kept (`for_item`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from bot.admin.configure import CachedSetting
 from bot.admin.schemas import CustomersConfig
@@ -40,6 +41,17 @@ class CustomerStories:
         ids = sorted({item.id for item in items if item.customer.email})
         return uow.feedback.earlier_by_customer(ids, SHOWN_EARLIER) if ids else {}
 
+    @classmethod
+    def stories(cls, uow: UnitOfWork, items: Sequence[Feedback]) -> dict[int, CustomerStory]:
+        """Each card's story as the store knows it (the account comes later): the customer's
+        earlier items and the other customers who said the same, for the items with either."""
+        histories = cls.histories(uow, items)
+        repeats = uow.repeats.summaries([item.id for item in items])
+        return {
+            item_id: CustomerStory(histories.get(item_id, History()), repeats=repeats.get(item_id))
+            for item_id in histories.keys() | repeats.keys()
+        }
+
     async def account_facts(
         self, items: Iterable[Feedback], fields: Sequence[str]
     ) -> dict[int, tuple[AccountFact, ...]]:
@@ -58,7 +70,7 @@ class CustomerStories:
         """The story of one item's card now, without waiting on the look-up. Blocks on the
         database: call it in a worker thread."""
         with self._db.read() as uow:
-            history = self.histories(uow, [item]).get(item.id, History())
+            story = self.stories(uow, [item]).get(item.id, CustomerStory())
         fields = self.fields()
         record = self.accounts.cached(item.customer.email) if item.customer.email else None
-        return CustomerStory(history, facts(record, fields) if record and fields else ())
+        return replace(story, account=facts(record, fields) if record and fields else ())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import Person, Platform, State
+from bot.ports.repeats import RepeatSummary
 
 SHOWN_EARLIER = 3  # a card lists the newest few; the count says how many there are in all
 RESOLUTION_WORDS = 8
@@ -55,9 +56,22 @@ class AccountFact:
 class CustomerStory:
     history: History = History()
     account: tuple[AccountFact, ...] = ()
+    repeats: RepeatSummary | None = None  # other customers who said the same (their repeats)
 
 
 NO_STORY = CustomerStory()
+
+
+SHOWN_CUSTOMERS = 5
+
+
+def repeats_line(repeats: RepeatSummary) -> str:
+    """Plain text, escaped by each platform: 4 customers reported this · newest: “…” · Ana, …"""
+    names = ", ".join(repeats.customers[:SHOWN_CUSTOMERS])
+    more = len(repeats.customers) - SHOWN_CUSTOMERS
+    names += f" and {more} more" if more > 0 else ""
+    quote = first_words(repeats.newest_quote, words=20, chars=160)
+    return f"{repeats.customers_count} customers reported this · newest: “{quote}” · {names}"
 
 
 def first_words(text: str, words: int = RESOLUTION_WORDS, chars: int = RESOLUTION_CHARS) -> str:

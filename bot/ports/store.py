@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.ports.feedback import EventRepository, FeedbackRepository
+from bot.ports.repeats import RepeatRepository
 from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
@@ -90,6 +91,9 @@ class UnitOfWork(Protocol):
 
     @property
     def replies(self) -> ReplyRepository: ...
+
+    @property
+    def repeats(self) -> RepeatRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -59,7 +59,10 @@ def masked_story(story: CustomerStory, masker: Masker) -> CustomerStory:
         )
         for earlier in story.history.shown
     )
-    return replace(story, history=replace(story.history, shown=shown))
+    repeats = story.repeats and replace(
+        story.repeats, newest_quote=masker.mask(story.repeats.newest_quote)
+    )
+    return replace(story, history=replace(story.history, shown=shown), repeats=repeats)
 
 
 def stored_masker(uow: UnitOfWork) -> Masker:

@@ -23,4 +23,9 @@ def words(text: str) -> list[str]:
 
 
 def text_of(row: ThemeRow) -> str:
-    return f"{row.title}. {row.body}" if row.title else row.body
+    return item_text(row.title, row.body)
+
+
+def item_text(title: str | None, body: str) -> str:
+    """What an item says, as embedded: its title, then its words."""
+    return f"{title}. {body}" if title else body

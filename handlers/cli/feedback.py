@@ -1,5 +1,5 @@
-"""`allhands feedback list|show|claim|unclaim|close|reopen|link|reply|reply-retry`, acting as a
-named person."""
+"""`allhands feedback list|show|claim|unclaim|close|reopen|link|reply|reply-retry|split|merge`,
+acting as a named person."""
 
 from __future__ import annotations
 
@@ -198,3 +198,30 @@ def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
     """Send the item's last refused reply again, with the same Message-ID."""
     sent = ctx.core.replies.retry(ref, cli_identity(as_email))
     click.echo(f"{sent.item.ref}: reply queued again ({sent.message_id}).")
+
+
+@feedback.command("split")
+@click.argument("ref")
+@AS_OPTION
+@click.pass_obj
+def feedback_split(ctx: Context, ref: str, as_email: str) -> None:
+    """ "Not the same problem": take a repeat off the card it joined; it gets its own card."""
+    outcome = ctx.core.desk.split(ref, cli_identity(as_email))
+    if outcome.changed:
+        click.echo(f"{outcome.item.ref} has a card of its own now.")
+    else:
+        click.echo(f"{outcome.item.ref}: nothing to do, it has a card of its own already.")
+
+
+@feedback.command("merge")
+@click.argument("ref")
+@click.argument("into_ref")
+@AS_OPTION
+@click.pass_obj
+def feedback_merge(ctx: Context, ref: str, into_ref: str, as_email: str) -> None:
+    """Merge REF's card into INTO_REF's: every customer, comment and event is kept."""
+    outcome = ctx.core.desk.merge(ref, into_ref, cli_identity(as_email))
+    if outcome.changed:
+        click.echo(f"{ref.upper()} merged into {outcome.item.ref}.")
+    else:
+        click.echo(f"{ref.upper()}: nothing to do, it is on {into_ref.upper()}'s card already.")

@@ -24,8 +24,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import notes
-from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
-from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.customers.story import (
+    NO_STORY,
+    AccountFact,
+    CustomerStory,
+    EarlierItem,
+    History,
+    repeats_line,
+)
+from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State, ref_for
+from bot.ports.repeats import RepeatSummary
 from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
 from handlers.slack.text import escape, escaped_pieces, escaped_preview, one_line
@@ -80,6 +88,7 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
     if item.tags:
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
+    blocks += _repeats(item, story.repeats)
     blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
     if item.links:  # a few short lines, so even all escaped they fit a context element
         shown = link_lines(item)[:FIX_LINES]
@@ -108,6 +117,18 @@ def _account(facts: Sequence[AccountFact]) -> str:
         + escaped_preview(f.value, FACT_VALUE_CHARS)[0]
         for f in facts
     )
+
+
+def _repeats(item: Feedback, repeats: RepeatSummary | None) -> list[Block]:
+    """Who else reported this (on the card they joined), or where this card was merged."""
+    if item.duplicate_of:
+        return [
+            ContextBlock(elements=[verbatim(f":link: *Merged into {ref_for(item.duplicate_of)}*")])
+        ]
+    if repeats is None:
+        return []
+    line, _ = escaped_preview(repeats_line(repeats), 1_000)
+    return [ContextBlock(elements=[verbatim(f":repeat: {line}")])]
 
 
 def _history(history: History) -> list[Block]:

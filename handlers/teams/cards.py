@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
+from bot.customers.story import (
+    NO_STORY,
+    AccountFact,
+    CustomerStory,
+    EarlierItem,
+    History,
+    repeats_line,
+)
 from bot.domain import (
     BODY_MAX_CHARS,
     Actor,
@@ -27,8 +34,10 @@ from bot.domain import (
     State,
     can_unclaim,
     holder_name,
+    ref_for,
 )
 from bot.notes import follow_up
+from bot.ports.repeats import RepeatSummary
 from bot.trackers.issues import link_lines
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -103,7 +112,11 @@ def feedback_card(
         "$schema": SCHEMA_URL,
         "version": VERSION,
         "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
-        "body": [*_body(item, story.account, body_chars), *_history(story.history)],
+        "body": [
+            *_body(item, story.account, body_chars),
+            *_repeats(item, story.repeats),
+            *_history(story.history),
+        ],
         "actions": actions,
     }
     user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
@@ -260,6 +273,17 @@ def _body(
         {"type": "TextBlock", "text": plain(line, 300), "wrap": True} for line in link_lines(item)
     ]
     return body
+
+
+def _repeats(item: Feedback, repeats: RepeatSummary | None) -> list[dict[str, Any]]:
+    """Who else reported this (on the card they joined), or where this card was merged."""
+    if item.duplicate_of:
+        text = f"🔗 Merged into {ref_for(item.duplicate_of)}"
+    elif repeats:
+        text = "🔁 " + plain(repeats_line(repeats), 600)
+    else:
+        return []
+    return [{"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True}]
 
 
 def _history(history: History) -> list[dict[str, Any]]:

@@ -458,4 +458,5 @@ class FeedbackRepository:
             comments=comments,
             source_status=row.source_status,
             links=links,
+            duplicate_of=getattr(row, "duplicate_of_id", None),  # a new row has none
         )
