@@ -103,7 +103,7 @@ class Core:
             inbox,
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
-            CustomerStories(db, Accounts(lookup)),
+            CustomerStories(db, Accounts(lookup), repeats),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
             TrackerRegistry(db, box, clock, settings.public_url),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.customers.story import EarlierItem, RepeatSummary
 from bot.domain import State
 
 
@@ -18,17 +19,6 @@ class Standing:
     duplicate_of: int | None
     state: State
     closed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class RepeatSummary:
-    """A card's repeats: how many customers said it in all (the card's own one counted), the
-    newest repeat's words, and who they are (names, or addresses for the nameless; the card's
-    own customer first)."""
-
-    customers_count: int
-    newest_quote: str
-    customers: tuple[str, ...]
 
 
 class RepeatRepository(Protocol):
@@ -48,6 +38,10 @@ class RepeatRepository(Protocol):
 
     def move(self, card_item_id: int, into_item_id: int) -> int:
         """The card's item and its repeats become repeats of `into_item_id`; how many moved."""
+        ...
+
+    def lines(self, item_ids: Sequence[int]) -> dict[int, EarlierItem]:
+        """Items as a card names them: state, who has or closed them, the resolution."""
         ...
 
     def summaries(self, card_item_ids: Sequence[int]) -> dict[int, RepeatSummary]:

@@ -22,6 +22,8 @@ from bot.signal.nearest import NearestItems
 
 WINDOW = timedelta(days=14)
 CANDIDATES = 8
+SIMILAR_SHOWN = 3
+SIMILAR_FLOOR = 0.85  # looser than a repeat: a card names these, it does not merge them
 THRESHOLDS = {"wordllama": 0.92, "hashing": 0.97}
 
 
@@ -70,6 +72,23 @@ class Repeats:
             if like_every_one(members, vector, self.threshold):
                 return card
         return None
+
+    def similar(self, uow: UnitOfWork, item_id: int) -> list[int]:
+        """Up to `SIMILAR_SHOWN` other cards most like this item's (its own repeats left out),
+        most alike first."""
+        mine = self.nearest.vectors_of([item_id])
+        if not len(mine):
+            return []
+        hits = self.nearest.nearest(mine[0], CANDIDATES * 2, floor=SIMILAR_FLOOR)
+        near = uow.repeats.standing([hit.item_id for hit in hits] + [item_id])
+        own_card = near[item_id].duplicate_of or item_id if item_id in near else item_id
+        cards = [
+            card
+            for hit in hits
+            if hit.item_id in near
+            and (card := near[hit.item_id].duplicate_of or hit.item_id) != own_card
+        ]
+        return list(dict.fromkeys(cards))[:SIMILAR_SHOWN]
 
     def remember(self, uow: UnitOfWork, item_id: int, vector: Vectors, now: datetime) -> None:
         """Store the item's vector (themes and search read it too) and look-ups see it at once."""

@@ -200,6 +200,10 @@ def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
     click.echo(f"{sent.item.ref}: reply queued again ({sent.message_id}).")
 
 
+def _said(changed: bool, done: str, already: str) -> None:
+    click.echo(done if changed else f"{already}: nothing to do")
+
+
 @feedback.command("split")
 @click.argument("ref")
 @AS_OPTION
@@ -207,10 +211,8 @@ def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
 def feedback_split(ctx: Context, ref: str, as_email: str) -> None:
     """ "Not the same problem": take a repeat off the card it joined; it gets its own card."""
     outcome = ctx.core.desk.split(ref, cli_identity(as_email))
-    if outcome.changed:
-        click.echo(f"{outcome.item.ref} has a card of its own now.")
-    else:
-        click.echo(f"{outcome.item.ref}: nothing to do, it has a card of its own already.")
+    ref = outcome.item.ref
+    _said(outcome.changed, f"{ref} has a card of its own now.", f"{ref} has its own card already")
 
 
 @feedback.command("merge")
@@ -221,7 +223,5 @@ def feedback_split(ctx: Context, ref: str, as_email: str) -> None:
 def feedback_merge(ctx: Context, ref: str, into_ref: str, as_email: str) -> None:
     """Merge REF's card into INTO_REF's: every customer, comment and event is kept."""
     outcome = ctx.core.desk.merge(ref, into_ref, cli_identity(as_email))
-    if outcome.changed:
-        click.echo(f"{ref.upper()} merged into {outcome.item.ref}.")
-    else:
-        click.echo(f"{ref.upper()}: nothing to do, it is on {into_ref.upper()}'s card already.")
+    ref, into = ref.upper(), outcome.item.ref
+    _said(outcome.changed, f"{ref} merged into {into}.", f"{ref} is on {into}'s card already")

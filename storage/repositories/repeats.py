@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.customers.story import EarlierItem, RepeatSummary
 from bot.domain import State
-from bot.ports.repeats import RepeatSummary, Standing
+from bot.ports.repeats import Standing
 from storage.models import FeedbackRow
+from storage.repositories.history import lines_of
 
 QUOTE_CHARS = 200
 
@@ -65,6 +67,9 @@ class RepeatRepository:
             .values(duplicate_of_id=into_item_id)
         )
         return int(getattr(result, "rowcount", 0))
+
+    def lines(self, item_ids: Sequence[int]) -> dict[int, EarlierItem]:
+        return lines_of(self._session, item_ids) if item_ids else {}
 
     def summaries(self, card_item_ids: Sequence[int]) -> dict[int, RepeatSummary]:
         if not card_item_ids:

@@ -17,16 +17,22 @@ from click.testing import CliRunner
 
 from app import cli
 from bot.core import Core
-from bot.domain import EventKind
+from bot.domain import EventKind, Platform
 from handlers.chat import ChatAdapter
+from handlers.slack.ids import Field, SlackId
+from handlers.slack.views import Origin
+from handlers.teams.cards import Verb
 from tests.support.builders import API, draft, person
+from tests.support.clock import FakeClock
 from tests.support.core import make_core
+from tests.support.eventually import eventually
 from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.outbox import settle
 from tests.support.realdata import needs_realdata
 from tests.support.servers import both_adapters, both_platforms
-from tests.support.teams import recording
+from tests.support.slack_payloads import CARDS, SlackSender, block_action, view_submission
+from tests.support.teams import claim_invoke, recording
 
 pytestmark = [needs_realdata, pytest.mark.usefixtures("no_internet")]
 
@@ -37,7 +43,7 @@ DIFFERENT = "How do I change the email address on my account?"
 
 @pytest.fixture
 def core_settings(slack: FakeSlackApi, connector: FakeConnector) -> dict[str, Any]:
-    return both_platforms(slack, connector)
+    return {**both_platforms(slack, connector), "ALLHANDS_REPEATS": True}
 
 
 @pytest.fixture
@@ -48,6 +54,16 @@ def adapters(core: Core, connector: FakeConnector) -> list[ChatAdapter]:
 def _item(body: str, n: int) -> dict[str, Any]:
     customer = {"name": f"Customer {n}", "email": f"c{n}@example.com"}
     return {"source": "zendesk", "external_id": f"t-{n}", "body": body, "customer": customer}
+
+
+async def _teams_post(
+    client: TestClient[Any, Any], connector: FakeConnector, activity: dict[str, Any]
+) -> Any:
+    activity = connector.activity(activity)
+    headers = {"Authorization": connector.authorization(activity)}
+    response = await client.post("/api/messages", json=activity, headers=headers)
+    assert response.status in (200, 201)
+    return await response.json() if response.content_length else None  # an invoke's answer
 
 
 def _last_card_update(slack: FakeSlackApi) -> str:
@@ -64,9 +80,7 @@ async def test_a_paraphrase_joins_the_card_and_split_and_merge_keep_everyone(
     connector: FakeConnector,
     db_url: str,
 ) -> None:
-    activity = connector.activity(recording("conversation_update_bot_added_to_team.json"))
-    headers = {"Authorization": connector.authorization(activity)}
-    assert (await client.post("/api/messages", json=activity, headers=headers)).status in (200, 201)
+    await _teams_post(client, connector, recording("conversation_update_bot_added_to_team.json"))
 
     answers = []
     for n, body in enumerate((FIRST, PARAPHRASE, DIFFERENT), start=1):
@@ -80,15 +94,15 @@ async def test_a_paraphrase_joins_the_card_and_split_and_merge_keep_everyone(
     await settle(core.db)
 
     # One card each for the first and the different message, on each platform.
-    posted = [json.dumps(c.args["blocks"]) for c in slack.calls_to("chat.postMessage")]
-    cards = [text for text in posted if "Customer" in text]
-    assert len(cards) == 2
-    assert sum(FIRST[:20] in text for text in cards) == 1
+    assert [card.text.split(" · ")[0] for card in slack.cards(CARDS)] == [
+        f":speech_balloon: {first}",
+        f":speech_balloon: {different}",
+    ]
     updated = _last_card_update(slack)
     assert "2 customers reported this" in updated
     assert "Customer 2" in updated
-    teams_puts = [c for c in connector.calls if c.method == "PUT"]
-    assert "2 customers reported this" in json.dumps(teams_puts[-1].body)
+    teams_puts = [json.dumps(c.body) for c in connector.calls if c.method == "PUT"]
+    assert any("2 customers reported this" in body for body in teams_puts)
     notes = [c.args.get("text", "") for c in slack.calls_to("chat.postMessage")]
     assert any(f"Another customer reported this ({repeat})" in n for n in notes)
 
@@ -98,8 +112,9 @@ async def test_a_paraphrase_joins_the_card_and_split_and_merge_keep_everyone(
     assert core.desk.split(repeat, ana).changed
     assert not core.desk.split(repeat, ana).changed  # a retry changes nothing
     await settle(core.db)
-    posted = [json.dumps(c.args["blocks"]) for c in slack.calls_to("chat.postMessage")]
-    assert sum(PARAPHRASE[:20] in text for text in posted) == 1
+    assert [card.text.split(" · ")[0] for card in slack.cards(CARDS)][-1] == (
+        f":speech_balloon: {repeat}"
+    )
     for ref in (repeat, different):
         assert core.desk.merge(ref, first, ana).changed
     assert not core.desk.merge(different, first, ana).changed
@@ -121,7 +136,7 @@ def test_split_and_merge_from_the_cli(db_url: str) -> None:
         assert result.exit_code == 0, result.output
         return result.output
 
-    core = make_core(db_url)
+    core = make_core(db_url, ALLHANDS_REPEATS=True)
     refs = [core.desk.ingest(draft(body), API).item.ref for body in (FIRST, PARAPHRASE, DIFFERENT)]
     core.close()
     assert "has a card of its own now" in run("feedback", "split", refs[1])
@@ -131,3 +146,68 @@ def test_split_and_merge_from_the_cli(db_url: str) -> None:
     bad = runner.invoke(cli, ["feedback", "merge", "nope", refs[0], "--as", "a@b.c"], env=env)
     assert bad.exit_code != 0
     assert "FB-12" in bad.output
+
+
+async def test_merge_and_split_from_the_slack_and_teams_card_menus(
+    core: Core, client: TestClient[Any, Any], slack: FakeSlackApi, connector: FakeConnector
+) -> None:
+    await _teams_post(client, connector, recording("conversation_update_bot_added_to_team.json"))
+    first, repeat, different = (
+        core.desk.ingest(draft(body), API).item for body in (FIRST, PARAPHRASE, DIFFERENT)
+    )
+    assert core.desk.get(repeat.ref).duplicate_of == first.id
+    await settle(core.db)
+    with core.db.read() as uow:
+        cards = {c.platform: c.message_id for c in uow.cards.for_item(first.id)}
+        teams_card = next(
+            c.message_id for c in uow.cards.for_item(different.id) if c.platform is Platform.TEAMS
+        )
+    slack_ts = str(cards[Platform.SLACK]).split(":")[-1]
+    sender = SlackSender(client)
+
+    # Slack: the menu beside the state line opens the modal; "Not the same problem" splits.
+    menu = block_action(
+        SlackId.MORE, "", "UANA", message_ts=slack_ts, selected=f"{SlackId.REPEATS}:{first.ref}"
+    )
+    assert (await sender.interactive(menu)).status == 200
+    (opened,) = await slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == SlackId.REPEATS_VIEW
+    origin = Origin(first.ref, CARDS, slack_ts).dump()
+    empty = await sender.interactive(view_submission(SlackId.REPEATS_VIEW, {}, origin, "UANA"))
+    assert (await empty.json())["response_action"] == "errors"
+    split = {Field.SPLIT_OUT: {"type": "plain_text_input", "value": repeat.ref}}
+    response = await sender.interactive(
+        view_submission(SlackId.REPEATS_VIEW, split, origin, "UANA")
+    )
+    assert response.status == 200
+    await eventually(lambda: core.desk.get(repeat.ref).duplicate_of is None, what="the split")
+
+    # Teams: "Merge or split…" on the different item's card merges it into the first.
+    merge = claim_invoke(Verb.MERGE, different.ref, str(teams_card), merge_into=first.ref)
+    assert "Merged into" in json.dumps(await _teams_post(client, connector, merge))
+    assert core.desk.get(different.ref).duplicate_of == first.id
+    bad = claim_invoke(Verb.SPLIT, first.ref, str(teams_card), split_out="nonsense")
+    refused = await _teams_post(client, connector, bad)
+    assert "is not a feedback reference" in json.dumps(refused)
+
+
+async def test_a_card_names_similar_items_with_how_they_ended(
+    core: Core,
+    client: TestClient[Any, Any],
+    slack: FakeSlackApi,
+    connector: FakeConnector,
+    clock: FakeClock,
+) -> None:
+    """Closed more than 14 days ago, an item takes no repeats, but its card line still helps."""
+    await _teams_post(client, connector, recording("conversation_update_bot_added_to_team.json"))
+    first = core.desk.ingest(draft(FIRST), API).item
+    core.desk.close(first.ref, person("Ana"), "Sent a replacement card by courier")
+    clock.advance(days=15)
+    again = core.desk.ingest(draft(PARAPHRASE), API).item
+    assert again.duplicate_of is None
+    await settle(core.db)
+    card = next(c for c in slack.cards(CARDS) if again.ref in c.text)
+    shown = json.dumps(card.blocks)
+    assert "Similar items" in shown
+    assert f"`{first.ref}`" in shown
+    assert "Sent a replacement card" in shown
