@@ -53,10 +53,10 @@ class Submissions:
             SlackId.SEVERITY_VIEW,
             SlackId.LOG_VIEW,
             SlackId.REPLY_VIEW,
+            SlackId.REPEATS_VIEW,
         ):  # each handled later (handlers/slack/durable.py)
             app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
-        app.view(SlackId.REPEATS_VIEW)(self._repeats_checked)
 
     async def close(self, body: Body, context: AsyncBoltContext) -> None:
         tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
@@ -116,19 +116,23 @@ class Submissions:
             return
         await self._in.record(ack, body, context)
 
-    async def _repeats_checked(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
-        """One of the two fields, checked before the ack: the modal stays open otherwise."""
-        if not (_text(body, Field.MERGE_INTO) or _text(body, Field.SPLIT_OUT)):
-            message = "Type the card to merge into, or the repeat to split out."
-            await ack(response_action="errors", errors={Field.MERGE_INTO.value: message})
-            return
-        await self._in.record(ack, body, context)
-
     async def merge_or_split(self, body: Body, context: AsyncBoltContext) -> None:
-        who, ref = await self._in.who(context), _origin(body).ref
-        if split := _text(body, Field.SPLIT_OUT):
+        origin, split, into = (
+            _origin(body),
+            _text(body, Field.SPLIT_OUT),
+            _text(body, Field.MERGE_INTO),
+        )
+        if not (split or into):
+            message = (
+                f"Nothing merged or split: type the card to merge {origin.ref} into, "
+                "or a repeat to split out."
+            )
+            await self._in.tell(context.user_id or "", origin.channel, message)
+            return
+        who, ref = await self._in.who(context), origin.ref
+        if split:
             await self._in.core(self._in.desk.split, split, who)
-        if into := _text(body, Field.MERGE_INTO):
+        if into:
             await self._in.core(self._in.desk.merge, ref, into, who)
 
     async def edit_tags(self, body: Body, context: AsyncBoltContext) -> None:

@@ -174,7 +174,10 @@ async def test_merge_and_split_from_the_slack_and_teams_card_menus(
     assert opened.args["view"]["callback_id"] == SlackId.REPEATS_VIEW
     origin = Origin(first.ref, CARDS, slack_ts).dump()
     empty = await sender.interactive(view_submission(SlackId.REPEATS_VIEW, {}, origin, "UANA"))
-    assert (await empty.json())["response_action"] == "errors"
+    assert empty.status == 200
+    await slack.wait_for("chat.postEphemeral")
+    told = slack.calls_to("chat.postEphemeral")[-1].args["text"]
+    assert told.startswith("Nothing merged or split")
     split = {Field.SPLIT_OUT: {"type": "plain_text_input", "value": repeat.ref}}
     response = await sender.interactive(
         view_submission(SlackId.REPEATS_VIEW, split, origin, "UANA")
