@@ -18,6 +18,7 @@ BENCHMARKS = (
     "outbox_drain",
     "email_parsing",
     "themes",
+    "duplicates",
     "soak",
 )
 

@@ -272,6 +272,14 @@ class Settings(BaseSettings):
         description="Support leads' emails (comma-separated), who configure All Hands from chat. "
         "Initial list: leads manage it in chat afterwards.",
     )
+    repeats: bool = Field(
+        True,
+        validation_alias="ALLHANDS_REPEATS",
+        description=(
+            "Attach an item that says what an open (or lately closed) item says to that item's "
+            "card instead of posting a card of its own (true/false)."
+        ),
+    )
     digest_mask_customers: bool = Field(
         True,
         validation_alias="ALLHANDS_DIGEST_MASK_CUSTOMERS",

@@ -29,6 +29,8 @@ from bot.privacy.erasure import Erasure
 from bot.privacy.retention import Retention
 from bot.replies import Replies
 from bot.service import Desk
+from bot.signal.embedding import default_embedder
+from bot.signal.repeats import Repeats
 from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
 from bot.sources.registry import SourceRegistry
@@ -89,7 +91,8 @@ class Core:
         box = SecretBox(settings.sealing_key())
         webhooks = WebhookDirectory(db, clock, box)
         floods = FloodGate(settings.flood_cards_per_hour)
-        desk = Desk(db, router, listeners, clock, webhooks, floods)
+        repeats = Repeats(default_embedder()) if settings.repeats else None
+        desk = Desk(db, router, listeners, clock, webhooks, floods, repeats)
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
         admin = Admin(db, clock, box)
@@ -107,7 +110,7 @@ class Core:
             inbox,
             sources,
             SourceIntake(db, desk, sources, inbox, clock),
-            CustomerStories(db, Accounts(lookup)),
+            CustomerStories(db, Accounts(lookup), repeats),
             Mailboxes(db, clock, mailbox_lease(settings.imap_poll_seconds)),
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
             TrackerRegistry(db, box, clock, settings.public_url),

@@ -60,6 +60,9 @@ class EventKind(StrEnum):
     FIX_REOPENED = "fix_reopened"  # a linked issue was opened again
     REPLIED = "replied"  # someone answered the customer through the item's source
     REPLY_FAILED = "reply_failed"  # the customer's mail server refused that answer
+    REPEATED = "repeated"  # another customer said the same: their item attached to this card
+    SPLIT = "split"  # a repeat taken back out to a card of its own
+    MERGED = "merged"  # this card's items moved onto another card
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -192,6 +195,7 @@ class Feedback:
     replies: tuple[Reply, ...] = field(default=())  # read with the comments
     # The sensitive route that restricted it when it arrived (`bot.privacy.sensitive`).
     sensitive_rule: str | None = None
+    duplicate_of: int | None = None  # a repeat: the item whose card it attached to
 
     @property
     def ref(self) -> str:

@@ -5,7 +5,7 @@ Plain text: each chat adapter escapes and wraps it for its platform.
 
 from __future__ import annotations
 
-from bot.domain import Event, EventKind, Feedback
+from bot.domain import Event, EventKind, Feedback, State
 
 
 def follow_up(item: Feedback, event: Event) -> str | None:
@@ -38,6 +38,16 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         return f"🚀 Fix shipped: {data.get('title')} ({data.get('url')}). Tell the customer."
     if event.kind is EventKind.FIX_REOPENED:
         return f"↩️ Fix reopened: {data.get('title')} ({data.get('url')})."
+    if event.kind is EventKind.REPEATED:
+        held = item.claimed if item.state is State.CLAIMED else None
+        told = f"{held.person.name}: a" if held else "A"
+        return f"🔁 {told}nother customer reported this ({data.get('ref')}): see the card."
+    if event.kind is EventKind.SPLIT:
+        return f"↔️ {data.get('ref')} is not the same problem: it has a card of its own now."
+    if event.kind is EventKind.MERGED and item.ref == data.get("into"):
+        return f"🔗 {data.get('from')} and its customers were merged into this card."
+    if event.kind is EventKind.MERGED:
+        return f"🔗 Merged into {data.get('into')}: its customers are counted there now."
     if event.kind is EventKind.REPLIED:
         who = event.actor.name if event.actor else "Someone"
         return f"✉️ {who} replied to the customer by {data.get('channel', 'email')}."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -31,17 +31,21 @@ from bot.domain import (
     can_unclaim,
     holder_name,
     id_from_ref,
+    ref_for,
 )
 from bot.errors import AllHandsError, AlreadyClaimed, Conflict, Forbidden, Invalid, NotFound
 from bot.intake import TAGS_MAX, FeedbackDraft, clean_tags, has_visible_text, shown_text
 from bot.ports.changes import Change, ChangeListener
 from bot.ports.chat import Router
 from bot.ports.clock import Clock, SystemClock
+from bot.ports.embeddings import Vectors
 from bot.ports.records import ListFilter
 from bot.ports.store import Store, UnitOfWork
 from bot.privacy.sensitive import CardView
 from bot.privacy.shown import Privacy
+from bot.signal.repeats import Repeats
 from bot.signal.search import Search
+from bot.signal.text import item_text
 from bot.trackers.issues import issue_at
 
 COMMENT_MAX_CHARS = 4_000
@@ -110,8 +114,10 @@ class Desk:
         clock: Clock | None = None,
         webhooks: WebhookDirectory | None = None,
         floods: FloodGate | None = None,
+        repeats: Repeats | None = None,
     ) -> None:
         self.db = db
+        self.repeats = repeats  # None: every item gets its own card, and no vector at ingest
         self.fanout = Fanout(router, listener, webhooks, floods)
         self.clock: Clock = clock or SystemClock()
         self.privacy = Privacy(db)  # what every chat surface shows of an item
@@ -151,20 +157,23 @@ class Desk:
     ) -> list[Ingested | AllHandsError]:
         results: list[Ingested | AllHandsError] = []
         changes: list[Change] = []
+        texts = [item_text(r.draft.title, r.draft.body) for r in requests]
+        vectors = self.repeats.embed(texts) if self.repeats else [None] * len(requests)
         with self.db.write() as uow:
             now = self.clock.now()
+            if self.repeats:
+                self.repeats.nearest.refresh(uow)
             actors: dict[Identity, Person] = {}
-            for request in requests:
+            for request, vector in zip(requests, vectors, strict=True):
                 try:
-                    ingested, change = self._ingest_one(uow, request, now, actors)
+                    ingested, made = self._ingest_one(uow, request, now, actors, vector)
                 except AllHandsError as error:
                     if all_or_nothing:
                         raise
                     results.append(error)
                     continue
                 results.append(ingested)
-                if change is not None:
-                    changes.append(change)
+                changes += made
             self.fanout.commit(uow, changes)
         return results
 
@@ -174,7 +183,8 @@ class Desk:
         request: IngestRequest,
         now: datetime,
         actors: dict[Identity, Person],
-    ) -> tuple[Ingested, Change | None]:
+        vector: Vectors | None,
+    ) -> tuple[Ingested, list[Change]]:
         draft, who, key = request.draft, request.who, request.idempotency_key
         request_hash = ""
         if key is not None:
@@ -186,7 +196,7 @@ class Desk:
                         "This Idempotency-Key was used for a different request; "
                         "use a new key for new feedback."
                     )
-                return Ingested(load(uow, previous[0]), created=False), None
+                return Ingested(load(uow, previous[0]), created=False), []
         if who not in actors:
             actors[who] = uow.people.resolve(who, now)
         item = uow.feedback.insert(draft, now)
@@ -194,18 +204,38 @@ class Desk:
             assert draft.external_id is not None
             existing = uow.feedback.id_by_external(draft.source, draft.external_id)
             assert existing is not None
-            return self._seen_again(uow, existing, draft, Actor(actors[who], who.platform), now)
+            again = self._seen_again(uow, existing, draft, Actor(actors[who], who.platform), now)
+            return again[0], [again[1]] if again[1] else []
         if key is not None:
             winner = uow.feedback.remember_idempotency_key(
                 who.external_id, key, request_hash, item.id, now
             )
             if winner != item.id:
                 raise _IdempotencyRace(winner)
+        card = None
+        if self.repeats and vector is not None:
+            card = self.repeats.card_for(uow, vector, now)
+            self.repeats.remember(uow, item.id, vector, now)
+        if card is not None and not self.fanout.may_join(uow, item, card):
+            card = None
+        data: dict[str, Any] = {"source": draft.source}
+        if card is not None:
+            uow.repeats.attach(item.id, card)
+            item = replace(item, duplicate_of=card)
+            data["duplicate_of"] = ref_for(card)
         event_id = uow.events.add(
-            item.id, EventKind.INGESTED, actors[who].id, who.platform, now, {"source": draft.source}
+            item.id, EventKind.INGESTED, actors[who].id, who.platform, now, data
         )
-        item = self.fanout.post_cards(uow, item, now)
-        return Ingested(item, created=True), Change(item.id, event_id, EventKind.INGESTED)
+        made = [Change(item.id, event_id, EventKind.INGESTED)]
+        if card is None:
+            item = self.fanout.post_cards(uow, item, now)
+        else:  # the card it repeats updates in place and its thread hears of it
+            actor = Actor(actors[who], who.platform)
+            repeat = {"ref": item.ref}
+            made.append(
+                self.fanout.log_change(uow, card, EventKind.REPEATED, actor, now, repeat).change
+            )
+        return Ingested(item, created=True), made
 
     def _seen_again(
         self, uow: UnitOfWork, item_id: int, draft: FeedbackDraft, actor: Actor, now: datetime
@@ -411,6 +441,39 @@ class Desk:
                 return self._unchanged(uow, load(uow, item_id))
             data = {"url": issue.url, "tracker": issue.tracker.value}
             return self._record(uow, item_id, EventKind.LINKED, actor, now, data)
+
+    def split(self, ref: str, who: Identity) -> Outcome:
+        """ "Not the same problem": a repeat leaves the card it joined and gets its own. Again
+        (a retry) changes nothing."""
+        item_id = self._id(ref)
+        with self._acting(who) as (uow, actor, now):
+            item = load(uow, item_id)
+            card = item.duplicate_of
+            if card is None or not uow.repeats.split(item_id, card):
+                return self._unchanged(uow, item)
+            data = {"ref": item.ref, "from": ref_for(card)}
+            left = self.fanout.log_change(uow, card, EventKind.SPLIT, actor, now, data)
+            logged = self.fanout.log_change(uow, item_id, EventKind.SPLIT, actor, now, data)
+            self.fanout.post_cards(uow, logged.item, now)
+            self.fanout.commit(uow, [left.change, logged.change])
+            return Outcome(logged.item, changed=True, cards=logged.cards)
+
+    def merge(self, ref: str, into_ref: str, who: Identity) -> Outcome:
+        """Two cards become one: `ref`'s item and its repeats join `into_ref`'s card (each
+        keeps its customer, comments and events); `ref`'s card says where they went. Merging
+        what is one card already changes nothing."""
+        item_id, into_id = self._id(ref), self._id(into_ref)
+        with self._acting(who) as (uow, actor, now):
+            item, into = load(uow, item_id), load(uow, into_id)
+            card, target = item.duplicate_of or item.id, into.duplicate_of or into.id
+            if card == target:
+                return self._unchanged(uow, item)
+            uow.repeats.move(card, target)
+            data = {"from": ref_for(card), "into": ref_for(target)}
+            gone = self.fanout.log_change(uow, card, EventKind.MERGED, actor, now, data)
+            joined = self.fanout.log_change(uow, target, EventKind.MERGED, actor, now, data)
+            self.fanout.commit(uow, [gone.change, joined.change])
+            return Outcome(joined.item, changed=True, cards=joined.cards)
 
     def system_note(
         self, item_id: int, kind: EventKind, data: dict[str, Any], once: tuple[str, str]

@@ -39,6 +39,11 @@ _PERSON = {
         "platform": {"type": "string"},
     },
 }
+_DUPLICATE_OF = {
+    "type": ["string", "null"],
+    "pattern": "^FB-[0-9]+$",
+    "description": "A repeat: the item whose card it joined instead of posting its own.",
+}
 _ITEM = {
     "type": "object",
     "required": [
@@ -62,6 +67,7 @@ _ITEM = {
         "updated_at",
         "links",
         "fixed_awaiting_reply",
+        "duplicate_of",
     ],
     "properties": {
         "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
@@ -103,6 +109,7 @@ _ITEM = {
             "type": "boolean",
             "description": "A linked fix shipped and the customer has not been told yet.",
         },
+        "duplicate_of": _DUPLICATE_OF,
         "comments": {
             "type": "array",
             "items": {
@@ -136,13 +143,14 @@ _ITEM = {
 # What a token without read access is told about an item it submitted (`receipt_json`).
 _RECEIPT = {
     "type": "object",
-    "required": ["ref", "source", "external_id", "created_at"],
+    "required": ["ref", "source", "external_id", "created_at", "duplicate_of"],
     "additionalProperties": False,
     "properties": {
         "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
         "source": {"type": "string"},
         "external_id": _NULLABLE_STRING,
         "created_at": _TIME,
+        "duplicate_of": _DUPLICATE_OF,
     },
 }
 _PROBLEM = {

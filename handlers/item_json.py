@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Comment, Feedback, Holder, Reply
+from bot.domain import Comment, Feedback, Holder, Reply, ref_for
 
 
 def rfc3339(value: datetime) -> str:
@@ -71,6 +71,7 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
             for link in item.links
         ],
         "fixed_awaiting_reply": item.fixed_awaiting_reply,
+        "duplicate_of": ref_for(item.duplicate_of) if item.duplicate_of else None,
     }
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]
@@ -86,4 +87,5 @@ def receipt_json(item: Feedback) -> dict[str, Any]:
         "source": item.source,
         "external_id": item.external_id,
         "created_at": rfc3339(item.created_at),
+        "duplicate_of": ref_for(item.duplicate_of) if item.duplicate_of else None,
     }

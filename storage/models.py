@@ -125,6 +125,8 @@ class FeedbackRow(Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     sensitive_rule: Mapped[str | None] = mapped_column(String(80))
+    # a repeat: the item whose card it attached to (its own card is not posted)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
 
 
 # A customer's earlier items (the history on their card): the address in any case, newest last.

@@ -31,6 +31,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.privacy import PersonalDataRepository
 from storage.repositories.rate_buckets import RateBucketRepository
+from storage.repositories.repeats import RepeatRepository
 from storage.repositories.replies import ReplyRepository
 from storage.repositories.search import SearchRepository
 from storage.repositories.sources import SourceRepository
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         self.spikes = SpikeRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
         self.erasures = ErasureRepository(self.session)
+        self.repeats = RepeatRepository(self.session)
         self._after_commit = []
         return self
 

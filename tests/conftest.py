@@ -43,6 +43,13 @@ from tests.support.teams import keep_local, with_rido
 
 
 @pytest.fixture(autouse=True)
+def _repeats_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests about something else post alike items ("Checkout fails (1)", "(2)") and expect a
+    card each: repeats stay off unless a test turns them on (`ALLHANDS_REPEATS=true`)."""
+    monkeypatch.setenv("ALLHANDS_REPEATS", "false")
+
+
+@pytest.fixture(autouse=True)
 def _logging_as_before() -> Iterator[None]:
     """A server masks log records process-wide, and `serve` quiets the chat libraries' loggers
     (as a process runs once); a test that started either must not change the next test's logs."""

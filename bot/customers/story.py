@@ -14,6 +14,7 @@ from bot.domain import Person, Platform, State
 SHOWN_EARLIER = 3  # a card lists the newest few; the count says how many there are in all
 RESOLUTION_WORDS = 8
 RESOLUTION_CHARS = 80
+SHOWN_CUSTOMERS = 5  # on a card with repeats, the customers named before "and N more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,30 @@ class AccountFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RepeatSummary:
+    """A card's repeats: how many customers said it in all (the card's own one counted), the
+    newest repeat's words, and who they are (names, or addresses for the nameless; the card's
+    own customer first)."""
+
+    customers_count: int
+    newest_quote: str
+    customers: tuple[str, ...]
+
+    def line(self) -> str:
+        """Plain text, escaped by each platform: 4 customers reported this · newest: “…” · Ana, …"""
+        names = ", ".join(self.customers[:SHOWN_CUSTOMERS])
+        more = len(self.customers) - SHOWN_CUSTOMERS
+        names += f" and {more} more" if more > 0 else ""
+        quote = first_words(self.newest_quote, words=20, chars=160)
+        return f"{self.customers_count} customers reported this · newest: “{quote}” · {names}"
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerStory:
     history: History = History()
     account: tuple[AccountFact, ...] = ()
+    repeats: RepeatSummary | None = None  # other customers who said the same (their repeats)
+    similar: tuple[EarlierItem, ...] = ()  # other cards that say something alike
 
 
 NO_STORY = CustomerStory()

@@ -88,6 +88,13 @@ class Fanout:
                 )
         return Logged(item, Change(item_id, event_id, kind), shown(copies))
 
+    def may_join(self, uow: UnitOfWork, item: Feedback, card_item_id: int) -> bool:
+        """Whether `item` may attach as a repeat to that item's card, which then quotes it:
+        never across a sensitive route's line, either way."""
+        joined = uow.feedback.get(card_item_id)
+        joined_sensitive = joined is not None and joined.sensitive_rule is not None
+        return not joined_sensitive and self._router.place(item).sensitive is None
+
     def post_cards(self, uow: UnitOfWork, item: Feedback, now: datetime) -> Feedback:
         """A card in every routed channel; an urgent item also pages the channel's mention.
 

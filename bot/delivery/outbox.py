@@ -221,10 +221,10 @@ class OutboxWorker:
             if self._stories is None or not works:
                 return works, (), masker
             shown = [w.item for w in works if w.item is not None and w.shows_card]
-            histories = self._stories.histories(uow, shown)
+            stories = self._stories.stories(uow, shown)
         works = [
-            replace(w, story=CustomerStory(histories[w.item.id]))
-            if w.item is not None and w.shows_card and w.item.id in histories
+            replace(w, story=stories[w.item.id])
+            if w.item is not None and w.shows_card and w.item.id in stories
             else w
             for w in works
         ]

@@ -433,6 +433,10 @@ class VectorRepository(Protocol):
         """{item id: vector} for those of `item_ids` that have one under `embedder`."""
         ...
 
+    def since(self, embedder: str, after_id: int) -> dict[int, bytes]:
+        """{item id: vector} of every item after `after_id` with one under `embedder`."""
+        ...
+
     def put(self, embedder: str, dimensions: int, vectors: dict[int, bytes], now: datetime) -> None:
         """Store vectors; one another process stored first is kept (they are the same)."""
         ...

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 from bot.ports.feedback import EventRepository, FeedbackRepository
 from bot.ports.floods import FloodRepository
 from bot.ports.privacy import ErasureRepository, PersonalDataRepository
+from bot.ports.repeats import RepeatRepository
 from bot.ports.replies import ReplyRepository
 from bot.ports.repositories import (
     CardRepository,
@@ -109,6 +110,9 @@ class UnitOfWork(Protocol):
 
     @property
     def search(self) -> SearchRepository: ...
+
+    @property
+    def repeats(self) -> RepeatRepository: ...
 
     def __enter__(self) -> Self: ...
 

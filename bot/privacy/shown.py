@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from bot.admin.configure import CachedSetting
 from bot.admin.schemas import PrivacyConfig, validate
-from bot.customers.story import CustomerStory
+from bot.customers.story import CustomerStory, EarlierItem
 from bot.domain import Event, Feedback, Person, State
 from bot.errors import Forbidden
 from bot.ports.records import CardCopy
@@ -53,15 +53,18 @@ def masked_event(event: Event, masker: Masker) -> Event:
 def masked_story(story: CustomerStory, masker: Masker) -> CustomerStory:
     """Earlier items' summaries and resolutions masked; the account fields are the company's
     own record, which leads chose to show field by field."""
-    shown = tuple(
-        replace(
-            earlier,
-            summary=masker.mask(earlier.summary),
-            resolution=masker.mask_optional(earlier.resolution),
-        )
-        for earlier in story.history.shown
+
+    def masked(earlier: EarlierItem) -> EarlierItem:
+        summary, resolution = masker.mask(earlier.summary), masker.mask_optional(earlier.resolution)
+        return replace(earlier, summary=summary, resolution=resolution)
+
+    shown = tuple(masked(earlier) for earlier in story.history.shown)
+    repeats = story.repeats and replace(
+        story.repeats, newest_quote=masker.mask(story.repeats.newest_quote)
     )
-    return replace(story, history=replace(story.history, shown=shown))
+    similar = tuple(masked(earlier) for earlier in story.similar)
+    history = replace(story.history, shown=shown)
+    return replace(story, history=history, repeats=repeats, similar=similar)
 
 
 def stored_privacy(uow: UnitOfWork) -> PrivacyConfig:

@@ -20,7 +20,7 @@ from bot.ports.embeddings import Embedder, Vectors
 from bot.ports.records import ListFilter
 from bot.ports.store import Store
 from bot.signal.embedding import default_embedder
-from bot.signal.text import STOPWORDS, joined, words
+from bot.signal.text import STOPWORDS, item_text, words
 from bot.signal.vectors import stored_vectors
 
 QUERY_MAX_CHARS = 500
@@ -93,7 +93,7 @@ class Search:
             return by_words
         embedder = self._embedder()
         ids = list(texts)
-        joined_texts = {item_id: joined(*texts[item_id]) for item_id in ids}
+        joined_texts = {item_id: item_text(*texts[item_id]) for item_id in ids}
         vectors = stored_vectors(self._db, embedder, joined_texts, self._clock.now())
         meaning = by_meaning(embedder.embed([text])[0], ids, vectors)
         return fuse([by_words, meaning])[:RANKED]

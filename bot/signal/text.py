@@ -23,9 +23,9 @@ def words(text: str) -> list[str]:
 
 
 def text_of(row: ThemeRow) -> str:
-    return joined(row.title, row.body)
+    return item_text(row.title, row.body)
 
 
-def joined(title: str | None, body: str) -> str:
-    """An item's words as one text, the way its vector is made from them."""
+def item_text(title: str | None, body: str) -> str:
+    """What an item says, as embedded: its title, then its words."""
     return f"{title}. {body}" if title else body

@@ -1,5 +1,5 @@
-"""`allhands feedback list|search|show|claim|unclaim|close|reopen|link|reply|reply-retry`, acting
-as a named person."""
+"""`allhands feedback list|search|show|claim|unclaim|close|reopen|link|reply|reply-retry|split|
+merge`, acting as a named person."""
 
 from __future__ import annotations
 
@@ -224,3 +224,30 @@ def feedback_reply_retry(ctx: Context, ref: str, as_email: str) -> None:
     """Send the item's last refused reply again, with the same Message-ID or marker."""
     sent = ctx.core.replies.retry(ref, cli_identity(as_email))
     click.echo(f"{sent.item.ref}: reply queued again ({sent.message_id}).")
+
+
+def _said(changed: bool, done: str, already: str) -> None:
+    click.echo(done if changed else f"{already}: nothing to do")
+
+
+@feedback.command("split")
+@click.argument("ref")
+@AS_OPTION
+@click.pass_obj
+def feedback_split(ctx: Context, ref: str, as_email: str) -> None:
+    """ "Not the same problem": take a repeat off the card it joined; it gets its own card."""
+    outcome = ctx.core.desk.split(ref, cli_identity(as_email))
+    ref = outcome.item.ref
+    _said(outcome.changed, f"{ref} has a card of its own now.", f"{ref} has its own card already")
+
+
+@feedback.command("merge")
+@click.argument("ref")
+@click.argument("into_ref")
+@AS_OPTION
+@click.pass_obj
+def feedback_merge(ctx: Context, ref: str, into_ref: str, as_email: str) -> None:
+    """Merge REF's card into INTO_REF's: every customer, comment and event is kept."""
+    outcome = ctx.core.desk.merge(ref, into_ref, cli_identity(as_email))
+    ref, into = ref.upper(), outcome.item.ref
+    _said(outcome.changed, f"{ref} merged into {into}.", f"{ref} is on {into}'s card already")

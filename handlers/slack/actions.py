@@ -26,6 +26,7 @@ MODALS = {
     SlackId.SEVERITY: views.change_severity,
     SlackId.TAGS: views.edit_tags,
     SlackId.REPLY: views.reply_to_customer,
+    SlackId.REPEATS: views.merge_or_split,
 }
 
 

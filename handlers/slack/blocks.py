@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 
 from bot import notes
 from bot.customers.story import NO_STORY, AccountFact, CustomerStory, EarlierItem, History
-from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State
+from bot.domain import Event, EventKind, Feedback, Kind, Person, Platform, State, ref_for
 from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 from handlers.slack.ids import SlackId
@@ -82,13 +82,16 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
     if item.tags:
         tags = " ".join(f"`#{escape(tag)}`" for tag in item.tags)
         blocks.append(ContextBlock(elements=[verbatim(tags)]))
-    blocks.append(SectionBlock(text=verbatim(state_line(item, mentions))))
+    blocks += _repeats(item, story)
+    merge_or_split = None if item.duplicate_of else _merge_or_split(item)
+    blocks.append(SectionBlock(text=verbatim(state_line(item, mentions)), accessory=merge_or_split))
     if item.links:  # a few short lines, so even all escaped they fit a context element
         shown = link_lines(item)[:FIX_LINES]
         fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
     blocks += _history(story.history)
+    blocks += _listed("Similar items", story.similar)
     return Message(fallback(item), blocks)
 
 
@@ -112,14 +115,32 @@ def _account(facts: Sequence[AccountFact]) -> str:
     )
 
 
+def _repeats(item: Feedback, story: CustomerStory) -> list[Block]:
+    """Who else reported this (on the card they joined), or where this card was merged."""
+    if item.duplicate_of:
+        return [
+            ContextBlock(elements=[verbatim(f":link: *Merged into {ref_for(item.duplicate_of)}*")])
+        ]
+    if story.repeats is None:
+        return []
+    line, _ = escaped_preview(story.repeats.line(), 1_000)
+    return [ContextBlock(elements=[verbatim(f":repeat: {line}")])]
+
+
 def _history(history: History) -> list[Block]:
     """A "3 earlier items from this customer" line, then one line each with a Show button."""
     if not history.count:
         return []
     plural = "s" if history.count != 1 else ""
-    head = f"*{history.count} earlier item{plural} from this customer*"
-    blocks: list[Block] = [ContextBlock(elements=[verbatim(head)])]
-    for earlier in history.shown:
+    return _listed(f"{history.count} earlier item{plural} from this customer", history.shown)
+
+
+def _listed(head: str, items: Sequence[EarlierItem]) -> list[Block]:
+    """A bold heading line, then one line per item with a Show button."""
+    if not items:
+        return []
+    blocks: list[Block] = [ContextBlock(elements=[verbatim(f"*{head}*")])]
+    for earlier in items:
         show = ButtonElement(text="Show", action_id=SlackId.SHOW_FULL, value=earlier.ref)
         blocks.append(SectionBlock(text=verbatim(_earlier_line(earlier)), accessory=show))
     return blocks
@@ -320,6 +341,12 @@ def _overflow(item: Feedback) -> OverflowMenuElement:
     options += [option(SlackId.SEVERITY, "Change severity"), option(SlackId.TAGS, "Edit tags")]
     options.append(option(SlackId.REPLY, "Reply to customer…"))  # Slack allows five
     return OverflowMenuElement(action_id=SlackId.MORE, options=options)
+
+
+def _merge_or_split(item: Feedback) -> OverflowMenuElement:
+    """Beside the state line, as the card's own menu holds Slack's five options already."""
+    option = Option(value=f"{SlackId.REPEATS}:{item.ref}", text="Merge or split…")
+    return OverflowMenuElement(action_id=SlackId.MORE, options=[option])
 
 
 def _edits(data: Mapping[str, object]) -> str:

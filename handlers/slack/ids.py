@@ -25,12 +25,14 @@ class SlackId(StrEnum):
     SEVERITY = "allhands.severity"
     TAGS = "allhands.tags"
     REPLY = "allhands.reply"
+    REPEATS = "allhands.repeats"  # merge into another card, or split a repeat out
     # modals (callback ids)
     CLOSE_VIEW = "allhands.close_view"
     HAND_OFF_VIEW = "allhands.hand_off_view"
     SEVERITY_VIEW = "allhands.severity_view"
     TAGS_VIEW = "allhands.tags_view"
     REPLY_VIEW = "allhands.reply_view"
+    REPEATS_VIEW = "allhands.repeats_view"
     LOG_VIEW = "allhands.log_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points
@@ -62,6 +64,8 @@ class Field(StrEnum):
     CUSTOMER = "customer"
     KIND = "kind"
     REPLY = "reply"
+    MERGE_INTO = "merge_into"
+    SPLIT_OUT = "split_out"
 
 
 def message_key(channel: str, ts: str) -> str:

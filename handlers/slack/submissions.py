@@ -53,6 +53,7 @@ class Submissions:
             SlackId.SEVERITY_VIEW,
             SlackId.LOG_VIEW,
             SlackId.REPLY_VIEW,
+            SlackId.REPEATS_VIEW,
         ):  # each handled later (handlers/slack/durable.py)
             app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
@@ -121,6 +122,25 @@ class Submissions:
             await ack(response_action="errors", errors={Field.TAGS.value: message})
             return
         await self._in.record(ack, body, context)
+
+    async def merge_or_split(self, body: Body, context: AsyncBoltContext) -> None:
+        origin, split, into = (
+            _origin(body),
+            _text(body, Field.SPLIT_OUT),
+            _text(body, Field.MERGE_INTO),
+        )
+        if not (split or into):
+            message = (
+                f"Nothing merged or split: type the card to merge {origin.ref} into, "
+                "or a repeat to split out."
+            )
+            await self._in.tell(context.user_id or "", origin.channel, message)
+            return
+        who, ref = await self._in.who(context), origin.ref
+        if split:
+            await self._in.core(self._in.desk.split, split, who)
+        if into:
+            await self._in.core(self._in.desk.merge, ref, into, who)
 
     async def edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
         who = await self._in.who(context)

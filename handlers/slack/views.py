@@ -99,6 +99,25 @@ def hand_off(item: Feedback, origin: Origin) -> View:
     return _modal(SlackId.HAND_OFF_VIEW, f"Hand off {item.ref}", blocks, origin=origin)
 
 
+def merge_or_split(item: Feedback, origin: Origin) -> View:
+    """Merge this card into another, or give a repeat on it a card of its own (either field)."""
+
+    def ref_input(field: Field, label: str, hint: str) -> InputBlock:
+        element = PlainTextInputElement(action_id=field, placeholder="FB-12", max_length=20)
+        return InputBlock(block_id=field, label=label, hint=hint, optional=True, element=element)
+
+    blocks: list[Block] = [
+        title_section(item),
+        ref_input(Field.MERGE_INTO, "Merge into", "Every customer, comment and event is kept."),
+        ref_input(
+            Field.SPLIT_OUT,
+            "Not the same problem",
+            "A repeat on this card, to get a card of its own.",
+        ),
+    ]
+    return _modal(SlackId.REPEATS_VIEW, f"Merge or split {item.ref}", blocks, origin=origin)
+
+
 def reply_to_customer(item: Feedback, origin: Origin) -> View:
     """What the customer will read; sent through the item's source (an email, threaded)."""
     to = item.customer.email or "the customer"

@@ -21,7 +21,15 @@ from bot.domain import Feedback, Identity, Platform, State
 from bot.errors import AllHandsError
 from bot.replies import Replies
 from bot.service import Desk
-from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card, plain, status_line
+from handlers.teams.cards import (
+    MERGE_INPUT,
+    RESOLUTION_INPUT,
+    SPLIT_INPUT,
+    Verb,
+    feedback_card,
+    plain,
+    status_line,
+)
 from handlers.teams.references import TeamsDirectory
 from handlers.teams.settings_card import settings_card, submitted
 
@@ -86,6 +94,8 @@ def execute(
         Verb.CLOSE: lambda: desk.close(ref, who, str(data.get(RESOLUTION_INPUT) or "")).item,
         Verb.REOPEN: lambda: desk.reopen(ref, who).item,
         Verb.REFRESH: lambda: desk.get(ref),
+        Verb.MERGE: lambda: _then_get(desk, ref, desk.merge(ref, _typed(data, MERGE_INPUT), who)),
+        Verb.SPLIT: lambda: _then_get(desk, ref, desk.split(_typed(data, SPLIT_INPUT), who)),
     }
     try:
         item = steps[verb]()
@@ -102,6 +112,15 @@ def execute(
     if shown.words:
         story = desk.privacy.story(stories.for_item(item))  # read with the email, then masked
     return card_response(feedback_card(shown.item, viewer, refresh, story))
+
+
+def _typed(data: Mapping[str, Any], input_id: str) -> str:
+    return str(data.get(input_id) or "").strip()
+
+
+def _then_get(desk: Desk, ref: str, _done: object) -> Feedback:
+    """The card clicked on, as it is after a change made to (or through) another item."""
+    return desk.get(ref)
 
 
 def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:

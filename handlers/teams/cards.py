@@ -27,6 +27,7 @@ from bot.domain import (
     State,
     can_unclaim,
     holder_name,
+    ref_for,
 )
 from bot.notes import follow_up
 from bot.ports.spikes import SpikeNotice
@@ -56,6 +57,10 @@ _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_~[]#>"})
 _MESSAGE_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_~[]#"})
 
 
+MERGE_INPUT = "merge_into"
+SPLIT_INPUT = "split_out"
+
+
 class Verb(StrEnum):
     """`Action.Execute` verbs; the invoke handler dispatches on these."""
 
@@ -67,6 +72,8 @@ class Verb(StrEnum):
     SHOW = "allhands.show"  # an earlier item of the customer's, named on the card
     SHOW_FULL = "allhands.show_full"  # the item's words unmasked, to the one who clicked
     RETRY_REPLY = "allhands.retry_reply"  # on a refused reply's note in the card's thread
+    MERGE = "allhands.merge"  # this card's items join the card of the item typed in
+    SPLIT = "allhands.split"  # the repeat typed in leaves this card for its own
 
 
 def plain(text: str, limit: int) -> str:
@@ -107,7 +114,12 @@ def feedback_card(
         "$schema": SCHEMA_URL,
         "version": VERSION,
         "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
-        "body": [*_body(item, story.account, body_chars), *_history(story.history)],
+        "body": [
+            *_body(item, story.account, body_chars),
+            *_repeats(item, story),
+            *_history(story.history),
+            *_listed("Similar items", story.similar),
+        ],
         "actions": actions,
     }
     user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
@@ -291,27 +303,39 @@ def _body(
     return body
 
 
+def _repeats(item: Feedback, story: CustomerStory) -> list[dict[str, Any]]:
+    """Who else reported this (on the card they joined), or where this card was merged."""
+    if item.duplicate_of:
+        text = f"🔗 Merged into {ref_for(item.duplicate_of)}"
+    elif story.repeats:
+        text = "🔁 " + plain(story.repeats.line(), 600)
+    else:
+        return []
+    return [{"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True}]
+
+
 def _history(history: History) -> list[dict[str, Any]]:
     """A "3 earlier items from this customer" line, then a line and a Show button each."""
     if not history.count:
         return []
     plural = "s" if history.count != 1 else ""
+    return _listed(f"{history.count} earlier item{plural} from this customer", history.shown)
+
+
+def _listed(head: str, items: Sequence[EarlierItem]) -> list[dict[str, Any]]:
+    """A bold heading line, then a line each and a Show button per item."""
+    if not items:
+        return []
     lines: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "text": f"{history.count} earlier item{plural} from this customer",
-            "weight": "Bolder",
-            "separator": True,
-            "wrap": True,
-        }
+        {"type": "TextBlock", "text": head, "weight": "Bolder", "separator": True, "wrap": True}
     ]
     lines += [
         {"type": "TextBlock", "text": earlier_line(e), "isSubtle": True, "wrap": True}
-        for e in history.shown
+        for e in items
     ]
     shows = [
         {"type": "Action.Execute", "title": e.ref, "verb": Verb.SHOW.value, "data": {"ref": e.ref}}
-        for e in history.shown
+        for e in items
     ]
     return [*lines, {"type": "ActionSet", "actions": shows}] if shows else lines
 
@@ -342,7 +366,30 @@ def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
         actions.append(_execute("Reopen", Verb.REOPEN, item))
     if item.url:
         actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
+    if item.duplicate_of is None:
+        actions.append(_merge_or_split(item))
     return actions
+
+
+def _merge_or_split(item: Feedback) -> dict[str, Any]:
+    """ "Merge into FB-…" and "Not the same problem" (a repeat on this card back to its own)."""
+
+    def ref_input(input_id: str, label: str) -> dict[str, Any]:
+        return {"type": "Input.Text", "id": input_id, "label": label, "placeholder": "FB-12"}
+
+    form = {
+        "type": "AdaptiveCard",
+        "version": VERSION,
+        "body": [
+            ref_input(MERGE_INPUT, f"Merge {item.ref}'s card into"),
+            ref_input(SPLIT_INPUT, "Not the same problem: give this repeat its own card"),
+        ],
+        "actions": [
+            _execute("Merge", Verb.MERGE, item),
+            _execute("Split out", Verb.SPLIT, item),
+        ],
+    }
+    return {"type": "Action.ShowCard", "title": "Merge or split…", "card": form}
 
 
 def _close(item: Feedback) -> dict[str, Any]:

@@ -483,4 +483,5 @@ class FeedbackRepository:
             source_status=row.source_status,
             links=links,
             sensitive_rule=row.sensitive_rule,
+            duplicate_of=getattr(row, "duplicate_of_id", None),  # a new row has none
         )

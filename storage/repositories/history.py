@@ -90,3 +90,25 @@ def _earlier(row: Any) -> EarlierItem:
         platform=Platform(platform or Platform.SYSTEM) if by else None,
         resolution=row.resolution if state is State.CLOSED else None,
     )
+
+
+def lines_of(session: Session, item_ids: Sequence[int]) -> dict[int, EarlierItem]:
+    """Items as a card line names them (similar items on a card), by id."""
+    closer, claimer = aliased(PersonRow, name="closer"), aliased(PersonRow, name="claimer")
+    item = FeedbackRow
+    rows = session.execute(
+        select(
+            item.id,
+            item.state,
+            func.coalesce(item.title, func.substr(item.body, 1, SUMMARY_CHARS)).label("summary"),
+            item.claimed_platform,
+            item.closed_platform,
+            func.substr(item.resolution, 1, SUMMARY_CHARS).label("resolution"),
+            *_person_columns(closer, "closer"),
+            *_person_columns(claimer, "claimer"),
+        )
+        .outerjoin(closer, closer.id == item.closed_by_id)
+        .outerjoin(claimer, claimer.id == item.claimed_by_id)
+        .where(item.id.in_(list(item_ids)))
+    ).all()
+    return {int(row.id): _earlier(row) for row in rows}

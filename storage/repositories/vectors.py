@@ -31,6 +31,14 @@ class VectorRepository:
             found.update({int(item_id): bytes(vector) for item_id, vector in rows})
         return found
 
+    def since(self, embedder: str, after_id: int) -> dict[int, bytes]:
+        rows = self._session.execute(
+            select(ItemVectorRow.feedback_id, ItemVectorRow.vector).where(
+                ItemVectorRow.embedder == embedder, ItemVectorRow.feedback_id > after_id
+            )
+        )
+        return {int(item_id): bytes(vector) for item_id, vector in rows}
+
     def put(self, embedder: str, dimensions: int, vectors: dict[int, bytes], now: datetime) -> None:
         rows = [
             {

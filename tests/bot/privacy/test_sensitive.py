@@ -33,6 +33,8 @@ from bot.notify import LogChanges
 from bot.ports.records import CardCopy, ListFilter, OutboxAction
 from bot.privacy.sensitive import on_card, stub_item, stub_line, webhook_without_words
 from bot.service import Desk
+from bot.signal.embedding import HashingEmbedder
+from bot.signal.repeats import Repeats
 from storage.uow import SqlStore
 from tests.support.builders import STORED_AT as NOW
 from tests.support.builders import draft, person, stored
@@ -275,3 +277,22 @@ def test_imported_history_is_marked_too_and_stays_out_of_the_digests_words(
     assert sorted(rules) == [("Export is slow", None), (WORDS, "Enterprise")]
     digest = build_digest(database, PLAN, date(2026, 3, 3), clock.now())
     assert [quote.text for quote in digest.quotes] == ["Export is slow"]
+
+
+def test_a_repeat_never_joins_across_a_sensitive_line(
+    database: SqlStore, clock: FakeClock, admin: Admin
+) -> None:
+    """The card a repeat joins quotes it: a sensitive item's words never join a broad card, nor
+    a broad item's a restricted one."""
+    router = ConfiguredRouter(database, StaticRouter(), [S, T])
+    desk = Desk(database, router, LogChanges(), clock, repeats=Repeats(HashingEmbedder()))
+    api = person("api", Platform.API)
+    broad = desk.ingest(draft(WORDS), api).item
+    again = desk.ingest(draft(WORDS), api).item
+    restricted = desk.ingest(draft(WORDS, tags=["enterprise"]), api).item
+    after = desk.ingest(draft(WORDS), api).item
+
+    assert again.duplicate_of == broad.id  # the same words join, as anywhere
+    assert restricted.duplicate_of is None
+    assert restricted.sensitive_rule == "Enterprise"
+    assert after.duplicate_of == broad.id

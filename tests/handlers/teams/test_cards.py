@@ -71,25 +71,28 @@ def text(card: dict[str, Any]) -> str:
     return "\n".join(b.get("text", "") for b in card["body"])
 
 
+MERGE = "Merge or split…"
+
+
 @pytest.mark.parametrize(
     ("item", "viewer", "expected"),
     [
-        (OPEN, None, ["allhands.claim", "Close…", "Open source", SHOW_FULL]),
-        (CLAIMED_IN_SLACK, None, ["Close…", "Open source", SHOW_FULL]),
-        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source", SHOW_FULL]),
-        (CLAIMED_IN_SLACK, ANA, ["allhands.unclaim", "Close…", "Open source", SHOW_FULL]),
-        (CLAIMED_IN_SLACK, LEAD, ["allhands.unclaim", "Close…", "Open source", SHOW_FULL]),
-        (CLOSED, ANA, ["allhands.reopen", "Open source", SHOW_FULL]),
+        (OPEN, None, ["allhands.claim", "Close…", "Open source", MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, None, ["Close…", "Open source", MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source", MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, ANA, ["allhands.unclaim", "Close…", "Open source", MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, LEAD, ["allhands.unclaim", "Close…", "Open source", MERGE, SHOW_FULL]),
+        (CLOSED, ANA, ["allhands.reopen", "Open source", MERGE, SHOW_FULL]),
         (
             replace(OPEN, url=None, title=None, tags=()),
             None,
-            ["allhands.claim", "Close…", SHOW_FULL],
+            ["allhands.claim", "Close…", MERGE, SHOW_FULL],
         ),
-        (replace(OPEN, body="Short"), None, ["allhands.claim", "Close…", "Open source"]),
+        (replace(OPEN, body="Short"), None, ["allhands.claim", "Close…", "Open source", MERGE]),
         (
             replace(OPEN, body="Short", text_masked=True),
             None,
-            ["allhands.claim", "Close…", "Open source", SHOW_FULL],
+            ["allhands.claim", "Close…", "Open source", MERGE, SHOW_FULL],
         ),
     ],
 )
