@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain import Platform
 from bot.service import Outcome
@@ -26,6 +26,7 @@ MODALS = {
     SlackId.SEVERITY: views.change_severity,
     SlackId.TAGS: views.edit_tags,
     SlackId.REPLY: views.reply_to_customer,
+    SlackId.LINK: views.link_issue,
 }
 
 
@@ -40,6 +41,7 @@ class CardActions:
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))
+        app.action(SlackId.OPEN_SOURCE)(_opened)
 
     async def change(self, body: Body, context: AsyncBoltContext) -> None:
         """Claim, unclaim or reopen from a button; on the card, the card's update answers."""
@@ -66,7 +68,6 @@ class CardActions:
         choice, _, ref = str(body["actions"][0]["selected_option"]["value"]).partition(":")
         if choice in MODALS:
             await self._modal(body, SlackId(choice), ref)
-        # OPEN_SOURCE: Slack opens the option's URL itself; the click needs no answer
 
     async def _show_full(self, body: Body, context: AsyncBoltContext) -> None:
         """The full text, to the clicker alone, if they claimed the item or lead (a refusal
@@ -83,6 +84,11 @@ class CardActions:
         origin = Origin(ref, channel_of(body) or "", str(container.get("message_ts") or ""))
         view = MODALS[choice](item, origin)
         await self._in.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def _opened(ack: AsyncAck) -> None:
+    """Slack opens the button's URL itself; the click only needs its ack."""
+    await ack()
 
 
 def who_id(context: AsyncBoltContext) -> str:

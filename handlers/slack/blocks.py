@@ -85,7 +85,7 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         shown = link_lines(item)[:FIX_LINES]
         fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
-    blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
+    blocks.append(ActionsBlock(elements=[*_buttons(item), *_open_source(item), _overflow(item)]))
     blocks += _history(story.history)
     return Message(fallback(item), blocks)
 
@@ -290,12 +290,18 @@ def _overflow(item: Feedback) -> OverflowMenuElement:
     def option(choice: SlackId, text: str, url: str | None = None) -> Option:
         return Option(value=f"{choice}:{item.ref}", text=text, url=url)
 
-    options = [option(SlackId.OPEN_SOURCE, "Open source", item.url)] if item.url else []
-    if item.state is not State.CLOSED:
-        options.append(option(SlackId.HAND_OFF, "Hand off to…"))
+    options = [option(SlackId.HAND_OFF, "Hand off to…")] if item.state is not State.CLOSED else []
     options += [option(SlackId.SEVERITY, "Change severity"), option(SlackId.TAGS, "Edit tags")]
-    options.append(option(SlackId.REPLY, "Reply to customer…"))  # Slack allows five
+    options.append(option(SlackId.REPLY, "Reply to customer…"))
+    options.append(option(SlackId.LINK, "Link issue…"))  # Slack allows five
     return OverflowMenuElement(action_id=SlackId.MORE, options=options)
+
+
+def _open_source(item: Feedback) -> list[ButtonElement]:
+    """A link button (the overflow menu has no room left for it): Slack opens the URL itself."""
+    if not item.url:
+        return []
+    return [ButtonElement(text="Open source", action_id=SlackId.OPEN_SOURCE, url=item.url)]
 
 
 def _edits(data: Mapping[str, object]) -> str:

@@ -28,6 +28,7 @@ def durable_handlers(
         SlackId.TAGS_VIEW: submissions.edit_tags,
         SlackId.LOG_VIEW: submissions.log,
         SlackId.REPLY_VIEW: submissions.reply,
+        SlackId.LINK_VIEW: submissions.link,
         SlackEvent.REACTION_ADDED: events.reaction_added,
         SlackEvent.REACTION_REMOVED: events.reaction_removed,
         SlackEvent.MESSAGE: events.message,

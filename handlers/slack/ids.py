@@ -24,12 +24,14 @@ class SlackId(StrEnum):
     SEVERITY = "allhands.severity"
     TAGS = "allhands.tags"
     REPLY = "allhands.reply"
+    LINK = "allhands.link"
     # modals (callback ids)
     CLOSE_VIEW = "allhands.close_view"
     HAND_OFF_VIEW = "allhands.hand_off_view"
     SEVERITY_VIEW = "allhands.severity_view"
     TAGS_VIEW = "allhands.tags_view"
     REPLY_VIEW = "allhands.reply_view"
+    LINK_VIEW = "allhands.link_view"
     LOG_VIEW = "allhands.log_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points
@@ -60,6 +62,7 @@ class Field(StrEnum):
     CUSTOMER = "customer"
     KIND = "kind"
     REPLY = "reply"
+    ISSUE_URL = "issue_url"
 
 
 def message_key(channel: str, ts: str) -> str:

@@ -17,9 +17,18 @@ from bot.admin import form as settings_form
 from bot.admin.configure import Admin
 from bot.customers.stories import CustomerStories
 from bot.domain import Feedback, Identity, State
-from bot.errors import AllHandsError
+from bot.errors import AllHandsError, Invalid
+from bot.replies import Replies
 from bot.service import Desk
-from handlers.teams.cards import RESOLUTION_INPUT, Verb, feedback_card, plain, status_line
+from handlers.teams.cards import (
+    ISSUE_INPUT,
+    REPLY_INPUT,
+    RESOLUTION_INPUT,
+    Verb,
+    feedback_card,
+    plain,
+    status_line,
+)
 from handlers.teams.references import TeamsDirectory
 from handlers.teams.settings_card import settings_card, submitted
 
@@ -81,6 +90,7 @@ def execute(
         Verb.UNCLAIM: lambda: desk.unclaim(ref, who).item,
         Verb.CLOSE: lambda: desk.close(ref, who, str(data.get(RESOLUTION_INPUT) or "")).item,
         Verb.REOPEN: lambda: desk.reopen(ref, who).item,
+        Verb.LINK: lambda: desk.link(ref, who, str(data.get(ISSUE_INPUT) or "")).item,
         Verb.REFRESH: lambda: desk.get(ref),
     }
     try:
@@ -95,6 +105,22 @@ def execute(
     refresh = [user_id] if mine else directory.refresh_ids(item)
     story = desk.privacy.story(stories.for_item(item))  # read with the email, then masked
     return card_response(feedback_card(desk.privacy.item(item), viewer, refresh, story))
+
+
+def reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """Send the card form's text to the customer; the answer, to the clicker alone, says it is
+    on its way, or why not (a refusal; no way back to the customer, with their words to copy).
+    Synchronous (database work); the bot calls it in a worker thread."""
+    text = str(data.get(REPLY_INPUT) or "")
+    try:
+        sent = replies.reply(str(data.get("ref", "")), who, text)
+    except Invalid as error:
+        if error.field != "ref":
+            return message_response(error.message)
+        return message_response(f"{error.message}\nYour reply:\n{text.strip()}")
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(f"Reply to {sent.item.customer.email or 'the customer'} on its way.")
 
 
 def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:

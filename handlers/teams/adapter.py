@@ -188,7 +188,13 @@ class TeamsAdapter:
         self.handle_recorded: Handle | None = None  # Teams answers invokes with the change made
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone, core.sources)
         self._bot = AllHandsBot(
-            core.desk, core.stories, console, directory, TeamsPeople(directory), reactions or {}
+            core.desk,
+            core.replies,
+            core.stories,
+            console,
+            directory,
+            TeamsPeople(directory),
+            reactions or {},
         )
         self._cloud = CloudAdapter(auth)
         self._cloud.on_turn_error = _log_turn_error

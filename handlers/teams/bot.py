@@ -27,6 +27,7 @@ from bot.customers.stories import CustomerStories
 from bot.domain import BODY_MAX_CHARS, Platform
 from bot.errors import AllHandsError
 from bot.intake import FeedbackDraft
+from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams import actions, commands
 from handlers.teams.cards import Verb, attachment
@@ -58,6 +59,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         desk: Desk,
+        replies: Replies,
         stories: CustomerStories,
         console: Console,
         directory: TeamsDirectory,
@@ -65,6 +67,7 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
         reactions: Mapping[str, Verb],
     ) -> None:
         self._desk = desk
+        self._replies = replies
         self._stories = stories
         self._console = console
         self._commands = CommandRunner(desk, console)
@@ -202,6 +205,8 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
         who = await self._people.identity(turn_context)
         if verb == SAVE_VERB:
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
+        if verb == Verb.REPLY:
+            return await asyncio.to_thread(actions.reply, self._replies, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
             actions.execute,

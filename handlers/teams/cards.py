@@ -37,6 +37,8 @@ VERSION = "1.5"
 BODY_PREVIEW_CHARS = 1_500
 NOTE_PREVIEW_CHARS = 300
 RESOLUTION_INPUT = "resolution"
+REPLY_INPUT = "reply"
+ISSUE_INPUT = "issue_url"
 EARLIER_SUMMARY_CHARS = 120
 FACT_LABEL_CHARS = 64
 REFRESH_USERS_MAX = 60  # Teams refreshes automatically for at most 60 listed users
@@ -63,6 +65,8 @@ class Verb(StrEnum):
     REFRESH = "allhands.refresh"
     SHOW = "allhands.show"  # an earlier item of the customer's, named on the card
     SHOW_FULL = "allhands.show_full"  # the item's words unmasked, to the one who clicked
+    REPLY = "allhands.reply"  # the card form's text, sent to the customer
+    LINK = "allhands.link"  # the card form's tracker issue URL, linked as the fix
 
 
 def plain(text: str, limit: int) -> str:
@@ -313,26 +317,35 @@ def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
         actions.append(_execute("Reopen", Verb.REOPEN, item))
     if item.url:
         actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
+    # Teams shows six actions at most: Claim or Unclaim, Close or Reopen, Open source, these two
+    # and Show full text.
+    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
+    actions.append(_form("Reply to customer…", reply, _execute("Send", Verb.REPLY, item)))
+    issue = _input(ISSUE_INPUT, "Issue URL", "https://github.com/org/repo/issues/12", False)
+    actions.append(_form("Link issue…", issue, _execute("Link", Verb.LINK, item)))
     return actions
 
 
 def _close(item: Feedback) -> dict[str, Any]:
-    form = {
-        "type": "AdaptiveCard",
-        "version": VERSION,
-        "body": [
-            {
-                "type": "Input.Text",
-                "id": RESOLUTION_INPUT,
-                "label": "Resolution (optional)",
-                "placeholder": "What was done, for the record",
-                "isMultiline": True,
-                "maxLength": 4000,
-            }
-        ],
-        "actions": [_execute("Close", Verb.CLOSE, item, style="destructive")],
+    resolution = _input(RESOLUTION_INPUT, "Resolution (optional)", "What was done, for the record")
+    return _form("Close…", resolution, _execute("Close", Verb.CLOSE, item, style="destructive"))
+
+
+def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) -> dict[str, Any]:
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "isMultiline": multiline,
+        "maxLength": 4000,
     }
-    return {"type": "Action.ShowCard", "title": "Close…", "card": form}
+
+
+def _form(title: str, field: dict[str, Any], submit: dict[str, Any]) -> dict[str, Any]:
+    """A button that opens a one-field form under the card; its button sends the field along."""
+    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field], "actions": [submit]}
+    return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
 def _execute(title: str, verb: Verb, item: Feedback, style: str | None = None) -> dict[str, Any]:
