@@ -60,6 +60,7 @@ class EventKind(StrEnum):
     FIX_REOPENED = "fix_reopened"  # a linked issue was opened again
     REPLIED = "replied"  # someone answered the customer through the item's source
     REPLY_FAILED = "reply_failed"  # the customer's mail server refused that answer
+    REPLY_HELD = "reply_held"  # an answer waits for a lead's approval
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -200,11 +201,17 @@ class Feedback:
         """A linked fix shipped and the customer has not been told yet."""
         return any(link.awaiting_reply for link in self.links)
 
+    @property
+    def reply_held(self) -> bool:
+        """A reply to the customer waits for a lead's approval (setting replies.approval)."""
+        return any(reply.status is ReplyStatus.AWAITING_APPROVAL for reply in self.replies)
+
 
 class ReplyStatus(StrEnum):
     PENDING = "pending"  # stored, waiting for the outbox to send it
     SENT = "sent"
     FAILED = "failed"  # refused for good; `allhands feedback reply-retry` sends it again
+    AWAITING_APPROVAL = "awaiting_approval"  # held until a lead approves (setting replies.approval)
 
 
 @dataclass(frozen=True, slots=True)

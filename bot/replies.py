@@ -33,13 +33,14 @@ from bot.domain import (
     Platform,
     ReplyStatus,
     State,
+    holder_name,
     id_from_ref,
 )
 from bot.errors import Conflict, Forbidden, Invalid
 from bot.intake import has_visible_text
 from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
-from bot.ports.replies import OutgoingEmail
+from bot.ports.replies import OutgoingEmail, StoredReply
 from bot.ports.store import Store, UnitOfWork
 from bot.service import COMMENT_MAX_CHARS, Desk
 from bot.sources.kinds import SourceKind
@@ -61,6 +62,15 @@ class Sent:
     item: Feedback
     reply_id: int
     message_id: str
+    held: bool = False  # waiting for a lead's approval (setting replies.approval)
+
+    @property
+    def told(self) -> str:
+        """What the person who replied is told, on any platform."""
+        to = self.item.customer.email or "the customer"
+        if self.held:
+            return f"Reply to {to} kept for a lead's approval: it goes once one approves it."
+        return f"Reply to {to} on its way."
 
 
 class Replies:
@@ -76,35 +86,80 @@ class Replies:
 
     def reply(self, ref: str, who: Identity, text: str) -> Sent:
         """Answer the item's customer: Forbidden unless the `replies` setting lets `who`;
-        Invalid when the item has no channel back to the customer."""
-        text = text.replace("\x00", "").strip()
-        if not has_visible_text(text):
-            raise Invalid("A reply needs some text.", "text")
-        if len(text) > COMMENT_MAX_CHARS:
-            raise Invalid(f"A reply is at most {COMMENT_MAX_CHARS} characters.", "text")
+        Invalid when the item has no channel back to the customer. With `replies.approval`,
+        anyone's but a lead's reply is held (nothing queued) until a lead approves it."""
+        text = _reply_text(text)
         item_id = item_id_of(ref)
         with self._db.write() as uow:
             now = self._clock.now()
             actor = Actor(uow.people.resolve(who, now), who.platform)
             item = load(uow, item_id)
             uow.feedback.lock(item_id)
-            self._may_reply(uow, item, actor)
+            held = self._may_reply(uow, item, actor).approval and not actor.person.is_lead
             email = self._email(uow, item, text)
-            reply_id = uow.replies.add(item_id, actor.person.id, Platform.EMAIL, email, now)
-            uow.feedback.add_comment(
-                item_id,
-                actor.person.id,
-                actor.platform,
-                f"Replied to the customer: {text}",
-                now,
-                None,
+            status = ReplyStatus.AWAITING_APPROVAL if held else ReplyStatus.PENDING
+            reply_id = uow.replies.add(item_id, actor.person.id, Platform.EMAIL, email, now, status)
+            said = (
+                "Reply for the customer, awaiting a lead's approval"
+                if held
+                else "Replied to the customer"
             )
-            self._queue(uow, item_id, reply_id, now)
-            data = {"reply_id": reply_id, "channel": Platform.EMAIL.value, "text": text[:500]}
-            logged = self._fanout.log_change(uow, item_id, EventKind.REPLIED, actor, now, data)
+            comment = f"{said}: {text}"
+            uow.feedback.add_comment(item_id, actor.person.id, actor.platform, comment, now, None)
+            data: dict[str, object] = {
+                "reply_id": reply_id,
+                "channel": Platform.EMAIL.value,
+                "text": text[:500],
+            }
+            if held:
+                data["leads"] = [holder_name(p) for p in uow.people.flagged(leads=True)]
+            else:
+                self._queue(uow, item_id, reply_id, now)
+            kind = EventKind.REPLY_HELD if held else EventKind.REPLIED
+            logged = self._fanout.log_change(uow, item_id, kind, actor, now, data)
             uow.sources.remember_keys(item.source, [email.message_id], item_id)
             self._fanout.commit(uow, [logged.change])
-            return Sent(logged.item, reply_id, email.message_id)
+            return Sent(logged.item, reply_id, email.message_id, held=held)
+
+    def held_text(self, ref: str, who: Identity) -> str:
+        """The words of the item's reply awaiting approval, for a lead to edit."""
+        item_id = item_id_of(ref)
+        with self._db.write() as uow:
+            actor = Actor(uow.people.resolve(who, self._clock.now()), who.platform)
+            return self._held(uow, item_id, actor).email.text
+
+    def approve(self, ref: str, who: Identity, text: str | None = None) -> Sent:
+        """A lead lets the item's held reply go (with `text`, as they edited it): it is queued
+        for the outbox like any other. Forbidden for anyone else."""
+        item_id = item_id_of(ref)
+        with self._db.write() as uow:
+            now = self._clock.now()
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            uow.feedback.lock(item_id)
+            held = self._held(uow, item_id, actor)
+            data: dict[str, object] = {"reply_id": held.id, "channel": Platform.EMAIL.value}
+            if text is not None:
+                edited = _reply_text(text)
+                uow.replies.set_text(held.id, edited, now)
+                data["text"] = edited[:500]
+            uow.replies.mark(held.id, ReplyStatus.PENDING, None, now)
+            self._queue(uow, item_id, held.id, now)
+            data["approved"] = True
+            logged = self._fanout.log_change(uow, item_id, EventKind.REPLIED, actor, now, data)
+            self._fanout.commit(uow, [logged.change])
+            return Sent(logged.item, held.id, held.email.message_id)
+
+    @staticmethod
+    def _held(uow: UnitOfWork, item_id: int, actor: Actor) -> StoredReply:
+        item = load(uow, item_id)
+        if not actor.person.is_lead:
+            raise Forbidden(
+                "Only support leads may approve replies to customers (setting replies.approval)."
+            )
+        held = uow.replies.awaiting_approval(item_id)
+        if held is None:
+            raise Conflict(f"{item.ref} has no reply awaiting approval.")
+        return held
 
     def retry(self, ref: str, who: Identity) -> Sent:
         """Send the item's last refused reply again (once more, with the same Message-ID)."""
@@ -159,11 +214,12 @@ class Replies:
 
     # ---- who, where, what ------------------------------------------------------------------
 
-    def _may_reply(self, uow: UnitOfWork, item: Feedback, actor: Actor) -> None:
+    def _may_reply(self, uow: UnitOfWork, item: Feedback, actor: Actor) -> RepliesConfig:
+        """The `replies` setting, once it lets `actor` answer the item's customer."""
         who = stored_setting(uow, "replies", SecretBox(None))
         assert isinstance(who, RepliesConfig)
         if actor.person.is_lead or who.who == "anyone":
-            return
+            return who
         if who.who == "leads":
             raise Forbidden(
                 "Only support leads may reply to customers (setting replies.who = leads)."
@@ -180,6 +236,7 @@ class Replies:
                 f"Only {holder.name}, who {role} {item.ref}, or a lead may reply to its customer "
                 "(setting replies.who = claimer)."
             )
+        return who
 
     def _email(self, uow: UnitOfWork, item: Feedback, text: str) -> OutgoingEmail:
         source = uow.sources.get(item.source)
@@ -225,6 +282,15 @@ class Replies:
         payload = {"reply_id": reply_id}
         channel = f"reply:{item_id}"
         uow.outbox.enqueue(Platform.EMAIL, channel, OutboxAction.REPLY, item_id, payload, now)
+
+
+def _reply_text(text: str) -> str:
+    text = text.replace("\x00", "").strip()
+    if not has_visible_text(text):
+        raise Invalid("A reply needs some text.", "text")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise Invalid(f"A reply is at most {COMMENT_MAX_CHARS} characters.", "text")
+    return text
 
 
 def item_id_of(ref: str) -> int:

@@ -85,6 +85,8 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         shown = link_lines(item)[:FIX_LINES]
         fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
+    if item.reply_held:
+        blocks += _held_reply(item)
     blocks.append(ActionsBlock(elements=[*_buttons(item), *_open_source(item), _overflow(item)]))
     blocks += _history(story.history)
     return Message(fallback(item), blocks)
@@ -295,6 +297,19 @@ def _overflow(item: Feedback) -> OverflowMenuElement:
     options.append(option(SlackId.REPLY, "Reply to customer…"))
     options.append(option(SlackId.LINK, "Link issue…"))  # Slack allows five
     return OverflowMenuElement(action_id=SlackId.MORE, options=options)
+
+
+def _held_reply(item: Feedback) -> list[Block]:
+    """A reply waiting for a lead: their Approve sends it, Edit… opens its words first."""
+    ref = item.ref
+    buttons = [
+        ButtonElement(
+            text="Approve reply", action_id=SlackId.APPROVE_REPLY, value=ref, style="primary"
+        ),
+        ButtonElement(text="Edit reply…", action_id=SlackId.EDIT_REPLY, value=ref),
+    ]
+    line = ":raised_hand: A reply to the customer waits for a lead's approval."
+    return [SectionBlock(text=verbatim(line)), ActionsBlock(elements=buttons)]
 
 
 def _open_source(item: Feedback) -> list[ButtonElement]:

@@ -29,6 +29,8 @@ def durable_handlers(
         SlackId.LOG_VIEW: submissions.log,
         SlackId.REPLY_VIEW: submissions.reply,
         SlackId.LINK_VIEW: submissions.link,
+        SlackId.APPROVE_REPLY: actions.approve_reply,
+        SlackId.EDIT_REPLY_VIEW: submissions.approve_edited,
         SlackEvent.REACTION_ADDED: events.reaction_added,
         SlackEvent.REACTION_REMOVED: events.reaction_removed,
         SlackEvent.MESSAGE: events.message,

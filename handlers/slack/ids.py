@@ -18,6 +18,8 @@ class SlackId(StrEnum):
     REOPEN = "allhands.reopen"
     SHOW_FULL = "allhands.show_full"
     MORE = "allhands.more"
+    APPROVE_REPLY = "allhands.approve_reply"  # a lead lets a held reply go
+    EDIT_REPLY = "allhands.edit_reply"  # a lead edits a held reply, then it goes
     # the overflow menu's options
     OPEN_SOURCE = "allhands.open_source"
     HAND_OFF = "allhands.hand_off"
@@ -32,6 +34,7 @@ class SlackId(StrEnum):
     TAGS_VIEW = "allhands.tags_view"
     REPLY_VIEW = "allhands.reply_view"
     LINK_VIEW = "allhands.link_view"
+    EDIT_REPLY_VIEW = "allhands.edit_reply_view"
     LOG_VIEW = "allhands.log_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points

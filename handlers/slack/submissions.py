@@ -54,6 +54,7 @@ class Submissions:
             SlackId.SEVERITY_VIEW,
             SlackId.LOG_VIEW,
             SlackId.REPLY_VIEW,
+            SlackId.EDIT_REPLY_VIEW,
         ):  # each handled later (handlers/slack/durable.py)
             app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
@@ -101,8 +102,13 @@ class Submissions:
                 f"{escape(error.message)}\nYour reply:\n{escape(text)}",
             )
             return
-        to = sent.item.customer.email or "the customer"
-        await self._in.tell(context.user_id or "", origin.channel, f"Reply to {to} on its way.")
+        await self._in.tell(context.user_id or "", origin.channel, escape(sent.told))
+
+    async def approve_edited(self, body: Body, context: AsyncBoltContext) -> None:
+        """A lead's edit of a held reply: sent as it now reads; the card's update answers."""
+        who = await self._in.who(context)
+        text = _text(body, Field.REPLY)
+        await self._in.core(self._in.replies.approve, _origin(body).ref, who, text)
 
     async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])

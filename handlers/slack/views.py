@@ -109,6 +109,17 @@ def reply_to_customer(item: Feedback, origin: Origin) -> View:
     return _modal(SlackId.REPLY_VIEW, title, blocks, origin=origin, submit="Send")
 
 
+def edit_reply(item: Feedback, origin: Origin, text: str) -> View:
+    """A held reply's words for a lead to change; Send approves it as it then reads."""
+    words = PlainTextInputElement(
+        multiline=True, max_length=COMMENT_MAX_CHARS, initial_value=text[:COMMENT_MAX_CHARS]
+    )
+    to = item.customer.email or "the customer"
+    blocks = _item_and_field(item, Field.REPLY, shorten(f"Reply to {to}", 150), words)
+    title = f"Approve reply on {item.ref}"
+    return _modal(SlackId.EDIT_REPLY_VIEW, title, blocks, origin=origin, submit="Send")
+
+
 def link_issue(item: Feedback, origin: Origin) -> View:
     """The tracker issue that fixes the item; its closing then shows on the card."""
     url = PlainTextInputElement(

@@ -21,10 +21,12 @@ from bot.errors import AllHandsError, Invalid
 from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams.cards import (
+    EDITED_REPLY_INPUT,
     ISSUE_INPUT,
     REPLY_INPUT,
     RESOLUTION_INPUT,
     Verb,
+    edit_reply_card,
     feedback_card,
     plain,
     status_line,
@@ -120,7 +122,32 @@ def reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeRes
         return message_response(f"{error.message}\nYour reply:\n{text.strip()}")
     except AllHandsError as error:
         return message_response(error.message)
-    return message_response(f"Reply to {sent.item.customer.email or 'the customer'} on its way.")
+    return message_response(sent.told)
+
+
+def approve_reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """A lead's Approve (or Send after Edit…): the held reply goes; anyone else is told no.
+    Synchronous (database work); the bot calls it in a worker thread."""
+    ref = str(data.get("ref", ""))
+    edited = data.get(EDITED_REPLY_INPUT)
+    try:
+        sent = replies.approve(ref, who, None if edited is None else str(edited))
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(f"Approved: {sent.told}")
+
+
+def edit_reply(
+    desk: Desk, replies: Replies, data: Mapping[str, Any], who: Identity
+) -> InvokeResponse:
+    """The held reply's words in a form, for the lead who clicked alone (an invoke's card is
+    shown to the clicker only); a refusal to anyone else."""
+    ref = str(data.get("ref", ""))
+    try:
+        text = replies.held_text(ref, who)
+    except AllHandsError as error:
+        return message_response(error.message)
+    return card_response(edit_reply_card(desk.privacy.item(desk.shown(ref)), text))
 
 
 def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:

@@ -52,6 +52,7 @@ READ_ONLY = {
     Verb.REFRESH,
     Verb.SHOW,
     Verb.SHOW_FULL,
+    Verb.EDIT_REPLY,
 }  # clicks that change nothing, answered every time
 
 
@@ -207,6 +208,11 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
         if verb == Verb.REPLY:
             return await asyncio.to_thread(actions.reply, self._replies, data, who)
+        if verb == Verb.APPROVE_REPLY:
+            return await asyncio.to_thread(actions.approve_reply, self._replies, data, who)
+        if verb == Verb.EDIT_REPLY:
+            edit = actions.edit_reply
+            return await asyncio.to_thread(edit, self._desk, self._replies, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
             actions.execute,

@@ -39,6 +39,7 @@ NOTE_PREVIEW_CHARS = 300
 RESOLUTION_INPUT = "resolution"
 REPLY_INPUT = "reply"
 ISSUE_INPUT = "issue_url"
+EDITED_REPLY_INPUT = "edited_reply"
 EARLIER_SUMMARY_CHARS = 120
 FACT_LABEL_CHARS = 64
 REFRESH_USERS_MAX = 60  # Teams refreshes automatically for at most 60 listed users
@@ -67,6 +68,8 @@ class Verb(StrEnum):
     SHOW_FULL = "allhands.show_full"  # the item's words unmasked, to the one who clicked
     REPLY = "allhands.reply"  # the card form's text, sent to the customer
     LINK = "allhands.link"  # the card form's tracker issue URL, linked as the fix
+    APPROVE_REPLY = "allhands.approve_reply"  # a lead lets a held reply go (edited, or not)
+    EDIT_REPLY = "allhands.edit_reply"  # a held reply's words, in a form for the lead alone
 
 
 def plain(text: str, limit: int) -> str:
@@ -107,7 +110,11 @@ def feedback_card(
         "$schema": SCHEMA_URL,
         "version": VERSION,
         "fallbackText": f"{item.ref}: {plain(item.title or item.body, 200)}",
-        "body": [*_body(item, story.account, body_chars), *_history(story.history)],
+        "body": [
+            *_body(item, story.account, body_chars),
+            *_held_reply(item),
+            *_history(story.history),
+        ],
         "actions": actions,
     }
     user_ids = list(dict.fromkeys(refresh_for))[:REFRESH_USERS_MAX]
@@ -264,6 +271,35 @@ def _body(
         {"type": "TextBlock", "text": plain(line, 300), "wrap": True} for line in link_lines(item)
     ]
     return body
+
+
+def _held_reply(item: Feedback) -> list[dict[str, Any]]:
+    """A reply waiting for a lead: their Approve sends it, Edit… answers them with its words."""
+    if not item.reply_held:
+        return []
+    buttons = [
+        _execute("Approve reply", Verb.APPROVE_REPLY, item, style="positive"),
+        _execute("Edit reply…", Verb.EDIT_REPLY, item),
+    ]
+    line = "✋ A reply to the customer waits for a lead's approval."
+    return [
+        {"type": "TextBlock", "text": line, "weight": "Bolder", "separator": True, "wrap": True},
+        {"type": "ActionSet", "actions": buttons},
+    ]
+
+
+def edit_reply_card(item: Feedback, text: str) -> dict[str, Any]:
+    """The form a lead gets (to themselves) from Edit…: Send approves the reply as it then reads."""
+    field = _input(EDITED_REPLY_INPUT, f"Reply on {item.ref}", "What the customer will read")
+    field["value"] = text
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "fallbackText": f"The reply on {item.ref}",
+        "body": [_header(item), field],
+        "actions": [_execute("Send", Verb.APPROVE_REPLY, item, style="positive")],
+    }
 
 
 def _history(history: History) -> list[dict[str, Any]]:

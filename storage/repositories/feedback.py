@@ -171,8 +171,7 @@ class FeedbackRepository:
         comments = self.comments(item_id) if with_comments else ()
         links = self._links.for_items([item_id]).get(item_id, ())
         item = self._to_domain(row, tuple(comments), links)
-        if not with_comments:
-            return item
+        # Always: a card shows a reply held for a lead's approval, with its buttons.
         replies = ReplyRepository(self._session, self._people).for_item(item_id)
         return replace(item, replies=tuple(replies))
 

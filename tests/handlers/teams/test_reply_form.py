@@ -20,6 +20,7 @@ from tests.support.replies import CUSTOMER, SUPPORT, email_thread
 from tests.support.smtp import RunningSmtp, running_smtp
 from tests.support.teams import (
     Post,
+    assert_valid_card,
     claim_invoke,
     install,
     posted_id,
@@ -80,3 +81,27 @@ async def test_a_refusal_is_told_to_the_clicker_and_nothing_is_sent(
     assert body["value"].startswith(f"Claim {item.ref} before replying")
     assert core.desk.get(item.ref).replies == ()
     assert smtp.sink.received == []
+
+
+async def test_a_held_reply_goes_only_when_a_lead_approves_it(
+    core: Core, post: Post, smtp: RunningSmtp
+) -> None:
+    item, card_id = await carded_thread(core, post)
+    core.admin.change("replies", {"who": "anyone", "approval": True}, None)
+    await post(claim_invoke("allhands.reply", item.ref, card_id, reply="Fixed in 4.2."))
+
+    refused = await post(claim_invoke("allhands.approve_reply", item.ref, card_id))
+    assert "Only support leads may approve" in (await refused.json())["value"]
+    core.admin.set_role("rido@example.com", "lead", True, None)
+    form = await post(claim_invoke("allhands.edit_reply", item.ref, card_id))
+    assert_valid_card(edit := (await form.json())["value"])
+    assert edit["body"][-1]["value"] == "Fixed in 4.2."
+    edited = claim_invoke("allhands.approve_reply", item.ref, card_id, edited_reply="Fixed: 4.2")
+    edited["id"] += ":edited"  # another click than the refused one
+    approved = await post(edited)
+
+    assert (await approved.json())["value"].startswith("Approved: Reply to")
+    await settle(core.db)
+    await eventually(lambda: len(smtp.sink.received) >= 1, what="the email")
+    (mail,) = smtp.sink.received
+    assert "Fixed: 4.2" in mail.get_payload()

@@ -1,0 +1,31 @@
+"""replies await a lead's approval
+
+A reply's status grows `awaiting_approval` (setting replies.approval), longer than its column.
+
+Revision ID: 0020
+Revises: 0012
+Create Date: 2026-12-02 14:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("replies") as batch:
+        batch.alter_column("status", existing_type=sa.String(length=16), type_=sa.String(length=32))
+
+
+def downgrade() -> None:
+    # A held reply's status does not fit the old column: it goes back to failed (sendable
+    # again with reply-retry) rather than being cut.
+    op.execute("UPDATE replies SET status = 'failed' WHERE status = 'awaiting_approval'")
+    with op.batch_alter_table("replies") as batch:
+        batch.alter_column("status", existing_type=sa.String(length=32), type_=sa.String(length=16))
