@@ -25,6 +25,8 @@ from bot.ports.clock import Clock, SystemClock
 from bot.ports.customers import CustomerLookup
 from bot.ports.store import Store
 from bot.replies import Replies
+from bot.satisfaction.links import SurveyLinks
+from bot.satisfaction.scores import Satisfaction
 from bot.service import Desk
 from bot.sources.intake import SourceIntake
 from bot.sources.mailboxes import Mailboxes, mailbox_lease
@@ -54,6 +56,7 @@ class Core:
     trackers: TrackerRegistry
     shipping: FixShipping
     replies: Replies
+    satisfaction: Satisfaction
 
     @classmethod
     def build(
@@ -86,6 +89,7 @@ class Core:
         desk = Desk(db, router, listeners, clock, webhooks)
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
+        survey = Satisfaction(desk, SurveyLinks(settings.sealing_key()), settings.public_url)
         return cls(
             settings,
             db,
@@ -105,7 +109,13 @@ class Core:
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
             TrackerRegistry(db, box, clock, settings.public_url),
             FixShipping(desk),
-            Replies(desk, settings.support_from, mail_server=settings.smtp_url is not None),
+            Replies(
+                desk,
+                settings.support_from,
+                mail_server=settings.smtp_url is not None,
+                survey=survey,
+            ),
+            survey,
         )
 
     def close(self) -> None:

@@ -61,6 +61,7 @@ class EventKind(StrEnum):
     REPLIED = "replied"  # someone answered the customer through the item's source
     REPLY_FAILED = "reply_failed"  # the customer's mail server refused that answer
     REPLY_HELD = "reply_held"  # an answer waits for a lead's approval
+    CSAT_RATED = "csat_rated"  # the customer scored the answer (1-5) from the reply's link
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -190,7 +191,8 @@ class Feedback:
     # This copy shows its title or body with personal data masked (`bot.privacy.shown`).
     text_masked: bool = False
     links: tuple[Link, ...] = field(default=())
-    replies: tuple[Reply, ...] = field(default=())  # read with the comments
+    replies: tuple[Reply, ...] = field(default=())
+    csat: int | None = None  # the customer's satisfaction score (1-5) from the reply's link
 
     @property
     def ref(self) -> str:

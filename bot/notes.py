@@ -43,6 +43,8 @@ def follow_up(item: Feedback, event: Event) -> str | None:
     if event.kind is EventKind.REPLIED:
         did = "approved the reply" if data.get("approved") else "replied"
         return f"✉️ {who} {did} to the customer by {data.get('channel', 'email')}."
+    if event.kind is EventKind.CSAT_RATED:
+        return f"⭐ The customer rated the answer {data.get('score')}/5."
     if event.kind is EventKind.REPLY_HELD:
         leads = data.get("leads")
         named = ", ".join(str(n) for n in leads) if isinstance(leads, list) and leads else "a lead"

@@ -42,6 +42,7 @@ from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
 from bot.ports.replies import OutgoingEmail, StoredReply
 from bot.ports.store import Store, UnitOfWork
+from bot.satisfaction.scores import Satisfaction
 from bot.service import COMMENT_MAX_CHARS, Desk
 from bot.sources.kinds import SourceKind
 
@@ -74,10 +75,19 @@ class Sent:
 
 
 class Replies:
-    def __init__(self, desk: Desk, support_from: str, *, mail_server: bool) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        support_from: str,
+        *,
+        mail_server: bool,
+        survey: Satisfaction | None = None,
+    ) -> None:
         """`support_from` is the address replies come from (`ALLHANDS_SUPPORT_FROM`);
-        `mail_server` says whether one is set to send them (`ALLHANDS_SMTP_URL`)."""
+        `mail_server` says whether one is set to send them (`ALLHANDS_SMTP_URL`); `survey`
+        makes the satisfaction link a reply on a closed item ends with (setting replies.csat)."""
         self._desk = desk
+        self._survey = survey
         self._mail_server = mail_server
         self._db: Store = desk.db
         self._clock: Clock = desk.clock
@@ -95,10 +105,10 @@ class Replies:
             actor = Actor(uow.people.resolve(who, now), who.platform)
             item = load(uow, item_id)
             uow.feedback.lock(item_id)
-            held = self._may_reply(uow, item, actor).approval and not actor.person.is_lead
-            email = self._email(uow, item, text)
-            status = ReplyStatus.AWAITING_APPROVAL if held else ReplyStatus.PENDING
-            reply_id = uow.replies.add(item_id, actor.person.id, Platform.EMAIL, email, now, status)
+            config = self._may_reply(uow, item, actor)
+            held = config.approval and not actor.person.is_lead
+            email = self._email(uow, item, text + self._question(item, config))
+            reply_id = uow.replies.add(item_id, actor.person.id, Platform.EMAIL, email, now)
             said = (
                 "Reply for the customer, awaiting a lead's approval"
                 if held
@@ -112,6 +122,7 @@ class Replies:
                 "text": text[:500],
             }
             if held:
+                uow.replies.mark(reply_id, ReplyStatus.AWAITING_APPROVAL, None, now)
                 data["leads"] = [holder_name(p) for p in uow.people.flagged(leads=True)]
             else:
                 self._queue(uow, item_id, reply_id, now)
@@ -237,6 +248,16 @@ class Replies:
                 "(setting replies.who = claimer)."
             )
         return who
+
+    def _question(self, item: Feedback, config: RepliesConfig) -> str:
+        """The satisfaction link a reply on a closed item ends with, when leads turned it on
+        and the app can sign and serve it (else left out, with a warning in the log)."""
+        if not config.csat or item.state is not State.CLOSED or self._survey is None:
+            return ""
+        if not self._survey.ready:
+            log.warning("replies.csat_link_left_out reason=no_secret_key_or_public_url")
+            return ""
+        return self._survey.question(item.id, config.csat_days)
 
     def _email(self, uow: UnitOfWork, item: Feedback, text: str) -> OutgoingEmail:
         source = uow.sources.get(item.source)

@@ -62,6 +62,7 @@ _ITEM = {
         "updated_at",
         "links",
         "fixed_awaiting_reply",
+        "csat",
     ],
     "properties": {
         "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
@@ -102,6 +103,12 @@ _ITEM = {
         "fixed_awaiting_reply": {
             "type": "boolean",
             "description": "A linked fix shipped and the customer has not been told yet.",
+        },
+        "csat": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": 5,
+            "description": "The customer's latest score from the reply's satisfaction link.",
         },
         "comments": {
             "type": "array",

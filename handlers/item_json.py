@@ -71,6 +71,7 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
             for link in item.links
         ],
         "fixed_awaiting_reply": item.fixed_awaiting_reply,
+        "csat": item.csat,
     }
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -120,6 +121,7 @@ class FeedbackRow(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     notify_customer: Mapped[bool] = mapped_column(Boolean, default=False)
     source_status: Mapped[str | None] = mapped_column(String(64))
+    csat: Mapped[int | None] = mapped_column(SmallInteger)  # the customer's latest score, 1-5
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

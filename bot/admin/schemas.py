@@ -222,6 +222,9 @@ class RepliesConfig(Strict):
 
     who: Literal["claimer", "anyone", "leads"] = "claimer"
     approval: bool = False
+    # A reply on a closed item ends with a one-question satisfaction link, valid this many days.
+    csat: bool = False
+    csat_days: int = Field(14, ge=1, le=90)
 
 
 SCHEMAS: dict[str, type[Strict]] = {

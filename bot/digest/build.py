@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
+from bot.digest.model import Count, Counts, Csat, DayVolume, Digest, Helper, OpenItem
 from bot.digest.period import DigestPlan, local_midnight
 from bot.digest.quotes import mix, pick_quotes, score
 from bot.digest.render import shorten
@@ -126,6 +126,10 @@ def build_digest(
             _masked(row, masker) for row in queries.arrivals(last_week_start, period.end, stride)
         ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
+        csat = Csat(
+            tuple(queries.csat_scores(week_start, period.end)),
+            tuple(queries.csat_scores(last_week_start, week_start)),
+        )
     vectors = item_vectors(db, embedder or default_embedder(), rows, now)
     themes = find_themes(rows, vectors, Windows(period.start, week_start, last_week_start), stride)
     scored = score(rows)
@@ -159,6 +163,7 @@ def build_digest(
         sampled=stride > 1,
         # Clusters are found afresh each day, so only tags, fixed words, compete as moves.
         shifts=biggest_shifts(counts, [t for t in themes if t.source == "tag"], sentiment, before),
+        csat=csat,
     )
 
 

@@ -135,6 +135,15 @@ class Shift:
 
 
 @dataclass(frozen=True, slots=True)
+class Csat:
+    """Customers' satisfaction scores (1-5, each item's latest) given in the 7 days to the
+    period's end and in the 7 days before."""
+
+    this_week: tuple[int, ...] = ()
+    last_week: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DayVolume:
     """One local day for the chart: new items by kind, and the open backlog at its end."""
 
@@ -186,6 +195,7 @@ class Digest:
     sampled: bool
     shifts: tuple[Shift, ...]
     executive: bool = False
+    csat: Csat = Csat()
 
     @property
     def quiet(self) -> bool:

@@ -43,13 +43,7 @@ class ReplyRepository(Protocol):
     """Replies to customers, with the email each one sends."""
 
     def add(
-        self,
-        item_id: int,
-        author_id: int,
-        channel: str,
-        email: OutgoingEmail,
-        now: datetime,
-        status: ReplyStatus = ReplyStatus.PENDING,
+        self, item_id: int, author_id: int, channel: str, email: OutgoingEmail, now: datetime
     ) -> int: ...
 
     def get(self, reply_id: int) -> StoredReply | None: ...

@@ -406,6 +406,10 @@ class DigestQueries(Protocol):
         has claimed now."""
         ...
 
+    def csat_scores(self, start: datetime, end: datetime) -> list[int]:
+        """Each item's latest satisfaction score given in [start, end)."""
+        ...
+
 
 class VectorRepository(Protocol):
     """Items' text vectors per embedder (float32 bytes), stored beside the items: themes read

@@ -274,7 +274,8 @@ def _facts(item: Feedback) -> str:
         else (item.severity.value)
     )
     source = item.source + (f": {item.source_status}" if item.source_status else "")
-    return f"{escape(one_line(who_said, 300))} · {escape(source)} · {severity} · {received}"
+    rated = f" · :star: {item.csat}/5" if item.csat else ""
+    return f"{escape(one_line(who_said, 300))} · {escape(source)} · {severity} · {received}{rated}"
 
 
 def _buttons(item: Feedback) -> list[ButtonElement]:

@@ -256,6 +256,7 @@ def _body(
         ("Area", item.product_area),
         ("Tags", ", ".join(item.tags) or None),
         ("Source", item.source + (f" ({item.source_status})" if item.source_status else "")),
+        ("Satisfaction", f"{item.csat}/5" if item.csat else None),
     ]
     body.append(
         {

@@ -1,6 +1,7 @@
-"""replies await a lead's approval
+"""replies await a lead's approval; the customer's satisfaction score
 
-A reply's status grows `awaiting_approval` (setting replies.approval), longer than its column.
+A reply's status grows `awaiting_approval` (setting replies.approval), longer than its column;
+an item keeps the customer's latest score (1-5) from the reply's satisfaction link.
 
 Revision ID: 0020
 Revises: 0012
@@ -20,12 +21,16 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("replies") as batch:
-        batch.alter_column("status", existing_type=sa.String(length=16), type_=sa.String(length=32))
+        batch.alter_column("status", existing_type=sa.String(length=16), type_=sa.String(32))
+    with op.batch_alter_table("feedback") as batch:
+        batch.add_column(sa.Column("csat", sa.SmallInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feedback") as batch:
+        batch.drop_column("csat")
     # A held reply's status does not fit the old column: it goes back to failed (sendable
     # again with reply-retry) rather than being cut.
     op.execute("UPDATE replies SET status = 'failed' WHERE status = 'awaiting_approval'")
     with op.batch_alter_table("replies") as batch:
-        batch.alter_column("status", existing_type=sa.String(length=32), type_=sa.String(length=16))
+        batch.alter_column("status", existing_type=sa.String(length=32), type_=sa.String(16))

@@ -124,6 +124,7 @@ class FeedbackRepository:
             claimed_at=None,
             closed_at=None,
             source_status=None,
+            csat=None,
             **values,
         )
         return self._to_domain(row, ())
@@ -340,6 +341,9 @@ class FeedbackRepository:
         values = {"source_status": status[:64]}
         return self._guarded_update(item_id, list(State), values, now)
 
+    def set_csat(self, item_id: int, score: int, now: datetime) -> bool:
+        return self._guarded_update(item_id, list(State), {"csat": score}, now)
+
     def add_comment(
         self,
         item_id: int,
@@ -457,4 +461,5 @@ class FeedbackRepository:
             comments=comments,
             source_status=row.source_status,
             links=links,
+            csat=row.csat,
         )

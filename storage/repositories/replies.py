@@ -20,19 +20,13 @@ class ReplyRepository:
         self._people = people
 
     def add(
-        self,
-        item_id: int,
-        author_id: int,
-        channel: str,
-        email: OutgoingEmail,
-        now: datetime,
-        status: ReplyStatus = ReplyStatus.PENDING,
+        self, item_id: int, author_id: int, channel: str, email: OutgoingEmail, now: datetime
     ) -> int:
         row = ReplyRow(
             feedback_id=item_id,
             author_id=author_id,
             channel=channel,
-            status=status.value,
+            status=ReplyStatus.PENDING.value,
             message_id=email.message_id,
             sender=email.sender,
             recipient=email.to,
