@@ -27,8 +27,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # SQLite drops a column by copying the table, which loses the expression index: it is made
+    # again afterwards (0006 made it).
+    op.drop_index("ix_feedback_customer", table_name="feedback")
     with op.batch_alter_table("feedback") as batch:
         batch.drop_column("csat")
+    op.create_index("ix_feedback_customer", "feedback", [sa.text("lower(customer_email)"), "id"])
     # A held reply's status does not fit the old column: it goes back to failed (sendable
     # again with reply-retry) rather than being cut.
     op.execute("UPDATE replies SET status = 'failed' WHERE status = 'awaiting_approval'")
