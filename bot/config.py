@@ -143,7 +143,8 @@ class Settings(BaseSettings):
         None,
         validation_alias="ALLHANDS_SECRET_KEY",
         description="Key that seals source secrets, credentials and webhook signing secrets in "
-        "the database (32 url-safe base64 bytes); else read from ALLHANDS_SECRET_KEY_FILE.",
+        "the database (32 url-safe base64 bytes), and from which satisfaction links' signing key "
+        "is derived; else read from ALLHANDS_SECRET_KEY_FILE.",
     )
     secret_key_file: str = Field(
         "./allhands.key",

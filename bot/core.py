@@ -28,6 +28,8 @@ from bot.ports.store import Store
 from bot.privacy.erasure import Erasure
 from bot.privacy.retention import Retention
 from bot.replies import Replies
+from bot.satisfaction.links import SurveyLinks
+from bot.satisfaction.scores import Satisfaction
 from bot.service import Desk
 from bot.signal.embedding import default_embedder
 from bot.signal.repeats import Repeats
@@ -61,6 +63,7 @@ class Core:
     replies: Replies
     erasure: Erasure
     retention: Retention
+    satisfaction: Satisfaction
 
     @classmethod
     def build(
@@ -96,6 +99,7 @@ class Core:
         inbox = Inbox(db, clock)
         sources = SourceRegistry(db, box, clock, settings.public_url)
         admin = Admin(db, clock, box)
+        survey = Satisfaction(desk, SurveyLinks(settings.sealing_key()), settings.public_url)
         return cls(
             settings,
             db,
@@ -115,9 +119,15 @@ class Core:
             SharedBuckets(db, clock, settings.api_rate, settings.api_burst),
             TrackerRegistry(db, box, clock, settings.public_url),
             FixShipping(desk),
-            Replies(desk, settings.support_from, mail_server=settings.smtp_url is not None),
+            Replies(
+                desk,
+                settings.support_from,
+                mail_server=settings.smtp_url is not None,
+                survey=survey,
+            ),
             Erasure(db, clock),
             Retention(db, admin, clock),
+            survey,
         )
 
     def close(self) -> None:

@@ -63,6 +63,8 @@ class EventKind(StrEnum):
     REPEATED = "repeated"  # another customer said the same: their item attached to this card
     SPLIT = "split"  # a repeat taken back out to a card of its own
     MERGED = "merged"  # this card's items moved onto another card
+    REPLY_HELD = "reply_held"  # an answer waits for a lead's approval
+    CSAT_RATED = "csat_rated"  # the customer scored the answer (1-5) from the reply's link
 
 
 # The bot itself, when it acts on its own (nudges, reminders).
@@ -196,6 +198,7 @@ class Feedback:
     # The sensitive route that restricted it when it arrived (`bot.privacy.sensitive`).
     sensitive_rule: str | None = None
     duplicate_of: int | None = None  # a repeat: the item whose card it attached to
+    csat: int | None = None  # the customer's satisfaction score (1-5) from the reply's link
 
     @property
     def ref(self) -> str:
@@ -206,11 +209,17 @@ class Feedback:
         """A linked fix shipped and the customer has not been told yet."""
         return any(link.awaiting_reply for link in self.links)
 
+    @property
+    def reply_held(self) -> bool:
+        """A reply to the customer waits for a lead's approval (setting replies.approval)."""
+        return any(reply.status is ReplyStatus.AWAITING_APPROVAL for reply in self.replies)
+
 
 class ReplyStatus(StrEnum):
     PENDING = "pending"  # stored, waiting for the outbox to send it
     SENT = "sent"
     FAILED = "failed"  # refused for good; `allhands feedback reply-retry` sends it again
+    AWAITING_APPROVAL = "awaiting_approval"  # held until a lead approves (setting replies.approval)
 
 
 @dataclass(frozen=True, slots=True)

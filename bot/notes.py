@@ -11,7 +11,8 @@ from bot.domain import Event, EventKind, Feedback, State
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
     reminder, the source changing the conversation's status, the customer editing what they
-    wrote, a linked fix shipping or reopening, a reply to the customer and its refusal), else
+    wrote, a linked fix shipping or reopening, a reply to the customer, held for a lead's
+    approval or refused), else
     None."""
     data = event.data
     if event.kind is EventKind.NUDGED:
@@ -48,9 +49,19 @@ def follow_up(item: Feedback, event: Event) -> str | None:
         return f"🔗 {data.get('from')} and its customers were merged into this card."
     if event.kind is EventKind.MERGED:
         return f"🔗 Merged into {data.get('into')}: its customers are counted there now."
+    who = event.actor.name if event.actor else "Someone"
     if event.kind is EventKind.REPLIED:
-        who = event.actor.name if event.actor else "Someone"
-        return f"✉️ {who} replied to the customer by {data.get('channel', 'email')}."
+        did = "approved the reply" if data.get("approved") else "replied"
+        return f"✉️ {who} {did} to the customer by {data.get('channel', 'email')}."
+    if event.kind is EventKind.CSAT_RATED:
+        return f"⭐ The customer rated the answer {data.get('score')}/5."
+    if event.kind is EventKind.REPLY_HELD:
+        leads = data.get("leads")
+        named = ", ".join(str(n) for n in leads) if isinstance(leads, list) and leads else "a lead"
+        return (
+            f"✋ {who}'s reply to the customer waits for {named} to approve it: "
+            "Approve or Edit it on the card."
+        )
     if event.kind is EventKind.REPLY_FAILED:
         return (
             f"⚠️ The reply to the customer was refused: {data.get('error')}. "

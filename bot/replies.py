@@ -40,14 +40,16 @@ from bot.domain import (
     Platform,
     ReplyStatus,
     State,
+    holder_name,
     id_from_ref,
 )
 from bot.errors import Conflict, Forbidden, Invalid
 from bot.intake import has_visible_text
 from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
-from bot.ports.replies import Outgoing, OutgoingEmail, VendorReply, key_of
+from bot.ports.replies import Outgoing, OutgoingEmail, StoredReply, VendorReply, key_of
 from bot.ports.store import Store, UnitOfWork
+from bot.satisfaction.scores import Satisfaction
 from bot.service import COMMENT_MAX_CHARS, Desk
 from bot.sources.kinds import SourceKind
 
@@ -79,13 +81,30 @@ class Sent:
     reply_id: int
     message_id: str  # the email's Message-ID, or the vendor reply's marker
     to: str  # where it goes, for people to read: an address, or a source and its ticket
+    held: bool = False  # waiting for a lead's approval (setting replies.approval)
+
+    @property
+    def told(self) -> str:
+        """What the person who replied is told, on any platform."""
+        if self.held:
+            return f"Reply to {self.to} kept for a lead's approval: it goes once one approves it."
+        return f"Reply to {self.to} on its way."
 
 
 class Replies:
-    def __init__(self, desk: Desk, support_from: str, *, mail_server: bool) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        support_from: str,
+        *,
+        mail_server: bool,
+        survey: Satisfaction | None = None,
+    ) -> None:
         """`support_from` is the address replies come from (`ALLHANDS_SUPPORT_FROM`);
-        `mail_server` says whether one is set to send them (`ALLHANDS_SMTP_URL`)."""
+        `mail_server` says whether one is set to send them (`ALLHANDS_SMTP_URL`); `survey`
+        makes the satisfaction link a reply on a closed item ends with (setting replies.csat)."""
         self._desk = desk
+        self._survey = survey
         self._mail_server = mail_server
         self._db: Store = desk.db
         self._clock: Clock = desk.clock
@@ -94,36 +113,80 @@ class Replies:
 
     def reply(self, ref: str, who: Identity, text: str) -> Sent:
         """Answer the item's customer: Forbidden unless the `replies` setting lets `who`;
-        Invalid when the item has no channel back to the customer."""
-        text = text.replace("\x00", "").strip()
-        if not has_visible_text(text):
-            raise Invalid("A reply needs some text.", "text")
-        if len(text) > COMMENT_MAX_CHARS:
-            raise Invalid(f"A reply is at most {COMMENT_MAX_CHARS} characters.", "text")
+        Invalid when the item has no channel back to the customer. With `replies.approval`,
+        anyone's but a lead's reply is held (nothing queued) until a lead approves it."""
+        text = _reply_text(text)
         item_id = item_id_of(ref)
         with self._db.write() as uow:
             now = self._clock.now()
             actor = Actor(uow.people.resolve(who, now), who.platform)
             item = load(uow, item_id)
             uow.feedback.lock(item_id)
-            self._may_reply(uow, item, actor)
-            channel, outgoing = self._outgoing(uow, item, text)
+            config = self._may_reply(uow, item, actor)
+            held = config.approval and not actor.person.is_lead
+            words = text + self._question(item, config)
+            channel, outgoing = self._outgoing(uow, item, words)
             reply_id = uow.replies.add(item_id, actor.person.id, channel, outgoing, now)
-            uow.feedback.add_comment(
-                item_id,
-                actor.person.id,
-                actor.platform,
-                f"Replied to the customer: {text}",
-                now,
-                None,
+            said = (
+                "Reply for the customer, awaiting a lead's approval"
+                if held
+                else "Replied to the customer"
             )
-            self._queue(uow, item_id, reply_id, now)
-            data = {"reply_id": reply_id, "channel": channel, "text": text[:500]}
-            logged = self._fanout.log_change(uow, item_id, EventKind.REPLIED, actor, now, data)
+            comment = f"{said}: {text}"
+            uow.feedback.add_comment(item_id, actor.person.id, actor.platform, comment, now, None)
+            data: dict[str, object] = {"reply_id": reply_id, "channel": channel, "text": text[:500]}
+            if held:
+                uow.replies.mark(reply_id, ReplyStatus.AWAITING_APPROVAL, None, now)
+                data["leads"] = [holder_name(p) for p in uow.people.flagged(leads=True)]
+            else:
+                self._queue(uow, item_id, reply_id, now)
+            kind = EventKind.REPLY_HELD if held else EventKind.REPLIED
+            logged = self._fanout.log_change(uow, item_id, kind, actor, now, data)
             if isinstance(outgoing, OutgoingEmail):  # the customer's answer joins the item
                 uow.sources.remember_keys(item.source, [outgoing.message_id], item_id)
             self._fanout.commit(uow, [logged.change])
-            return Sent(logged.item, reply_id, key_of(outgoing), addressee(outgoing))
+            return Sent(logged.item, reply_id, key_of(outgoing), addressee(outgoing), held=held)
+
+    def held_text(self, ref: str, who: Identity) -> str:
+        """The words of the item's reply awaiting approval, for a lead to edit."""
+        item_id = item_id_of(ref)
+        with self._db.write() as uow:
+            actor = Actor(uow.people.resolve(who, self._clock.now()), who.platform)
+            return self._held(uow, item_id, actor).outgoing.text
+
+    def approve(self, ref: str, who: Identity, text: str | None = None) -> Sent:
+        """A lead lets the item's held reply go (with `text`, as they edited it): it is queued
+        for the outbox like any other. Forbidden for anyone else."""
+        item_id = item_id_of(ref)
+        with self._db.write() as uow:
+            now = self._clock.now()
+            actor = Actor(uow.people.resolve(who, now), who.platform)
+            uow.feedback.lock(item_id)
+            held = self._held(uow, item_id, actor)
+            data: dict[str, object] = {"reply_id": held.id, "channel": channel_of(held.outgoing)}
+            if text is not None:
+                edited = _reply_text(text)
+                uow.replies.set_text(held.id, edited, now)
+                data["text"] = edited[:500]
+            uow.replies.mark(held.id, ReplyStatus.PENDING, None, now)
+            self._queue(uow, item_id, held.id, now)
+            data["approved"] = True
+            logged = self._fanout.log_change(uow, item_id, EventKind.REPLIED, actor, now, data)
+            self._fanout.commit(uow, [logged.change])
+            outgoing = held.outgoing
+            return Sent(logged.item, held.id, key_of(outgoing), addressee(outgoing))
+
+    @staticmethod
+    def _held(uow: UnitOfWork, item_id: int, actor: Actor) -> StoredReply:
+        item = load(uow, item_id)
+        if not actor.person.is_lead:
+            raise Forbidden(
+                "Only support leads may approve replies to customers (setting replies.approval)."
+            )
+        held = uow.replies.awaiting_approval(item_id)
+        if held is None:
+            raise Conflict(f"{item.ref} has no reply awaiting approval.")
+        return held
 
     def retry(self, ref: str, who: Identity) -> Sent:
         """Send the item's last refused reply again (once more, with the same Message-ID or
@@ -180,11 +243,12 @@ class Replies:
 
     # ---- who, where, what ------------------------------------------------------------------
 
-    def _may_reply(self, uow: UnitOfWork, item: Feedback, actor: Actor) -> None:
+    def _may_reply(self, uow: UnitOfWork, item: Feedback, actor: Actor) -> RepliesConfig:
+        """The `replies` setting, once it lets `actor` answer the item's customer."""
         who = stored_setting(uow, "replies", SecretBox(None))
         assert isinstance(who, RepliesConfig)
         if actor.person.is_lead or who.who == "anyone":
-            return
+            return who
         if who.who == "leads":
             raise Forbidden(
                 "Only support leads may reply to customers (setting replies.who = leads)."
@@ -201,6 +265,17 @@ class Replies:
                 f"Only {holder.name}, who {role} {item.ref}, or a lead may reply to its customer "
                 "(setting replies.who = claimer)."
             )
+        return who
+
+    def _question(self, item: Feedback, config: RepliesConfig) -> str:
+        """The satisfaction link a reply on a closed item ends with, when leads turned it on
+        and the app can sign and serve it (else left out, with a warning in the log)."""
+        if not config.csat or item.state is not State.CLOSED or self._survey is None:
+            return ""
+        if not self._survey.ready:
+            log.warning("replies.csat_link_left_out reason=no_secret_key_or_public_url")
+            return ""
+        return self._survey.question(item.id, config.csat_days)
 
     def _outgoing(self, uow: UnitOfWork, item: Feedback, text: str) -> tuple[str, Outgoing]:
         """The reply's channel (`email`, or the source's kind) and what it sends; Invalid when
@@ -260,6 +335,20 @@ def addressee(outgoing: Outgoing) -> str:
     if isinstance(outgoing, OutgoingEmail):
         return outgoing.to
     return f"{outgoing.source} ({outgoing.target})"
+
+
+def channel_of(outgoing: Outgoing) -> str:
+    """The channel a reply goes by, as its events name it: email, or its source's name."""
+    return Platform.EMAIL.value if isinstance(outgoing, OutgoingEmail) else outgoing.source
+
+
+def _reply_text(text: str) -> str:
+    text = text.replace("\x00", "").strip()
+    if not has_visible_text(text):
+        raise Invalid("A reply needs some text.", "text")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise Invalid(f"A reply is at most {COMMENT_MAX_CHARS} characters.", "text")
+    return text
 
 
 def item_id_of(ref: str) -> int:

@@ -68,6 +68,7 @@ _ITEM = {
         "links",
         "fixed_awaiting_reply",
         "duplicate_of",
+        "csat",
     ],
     "properties": {
         "ref": {"type": "string", "pattern": "^FB-[0-9]+$"},
@@ -110,6 +111,12 @@ _ITEM = {
             "description": "A linked fix shipped and the customer has not been told yet.",
         },
         "duplicate_of": _DUPLICATE_OF,
+        "csat": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": 5,
+            "description": "The customer's latest score from the reply's satisfaction link.",
+        },
         "comments": {
             "type": "array",
             "items": {

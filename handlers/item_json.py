@@ -72,6 +72,7 @@ def item_json(item: Feedback, *, with_comments: bool = False) -> dict[str, Any]:
         ],
         "fixed_awaiting_reply": item.fixed_awaiting_reply,
         "duplicate_of": ref_for(item.duplicate_of) if item.duplicate_of else None,
+        "csat": item.csat,
     }
     if with_comments:
         data["comments"] = [_comment(c) for c in item.comments]

@@ -19,6 +19,7 @@ from handlers.cli.context import ConfigError
 from handlers.metrics_access import MetricsAccess
 from handlers.observability import ANSWERING_KEY, MIDDLEWARES, Answering, Metrics
 from handlers.rate_limit import TokenBuckets
+from handlers.satisfaction_http import SatisfactionPage
 from handlers.slack.adapter import SlackAdapter
 from handlers.sources_http import SourcesApi
 from handlers.teams.adapter import TeamsAdapter
@@ -89,6 +90,7 @@ def build_server(core: Core, adapters: list[ChatAdapter], *, work: bool = True) 
     source_limits = TokenBuckets(core.settings.source_rate, core.settings.source_burst)
     SourcesApi(core.sources, core.source_intake, source_limits).mount(app)
     TrackersApi(core.trackers, core.shipping).mount(app)
+    SatisfactionPage(core.satisfaction).mount(app)
     for adapter in adapters:
         adapter.mount(app)
     core.listeners.add(CountChanges())

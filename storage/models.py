@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -121,6 +122,7 @@ class FeedbackRow(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     notify_customer: Mapped[bool] = mapped_column(Boolean, default=False)
     source_status: Mapped[str | None] = mapped_column(String(64))
+    csat: Mapped[int | None] = mapped_column(SmallInteger)  # the customer's latest score, 1-5
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -479,7 +481,7 @@ class ReplyRow(Base):
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     sender: Mapped[str] = mapped_column(String(320))

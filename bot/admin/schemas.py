@@ -246,9 +246,14 @@ class PrivacyConfig(Strict):
 
 class RepliesConfig(Strict):
     """Who may answer a customer from a card: whoever holds the item, or closed it
-    (`claimer`), `anyone`, or `leads` only. Leads may always reply."""
+    (`claimer`), `anyone`, or `leads` only. Leads may always reply. With `approval`, a reply
+    by anyone but a lead waits for a lead to approve (or edit) it before it is sent."""
 
     who: Literal["claimer", "anyone", "leads"] = "claimer"
+    approval: bool = False
+    # A reply on a closed item ends with a one-question satisfaction link, valid this many days.
+    csat: bool = False
+    csat_days: int = Field(14, ge=1, le=90)
 
 
 SCHEMAS: dict[str, type[Strict]] = {

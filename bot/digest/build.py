@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.digest.fixes import fix_loop
-from bot.digest.model import Count, Counts, DayVolume, Digest, Helper, OpenItem
+from bot.digest.model import Count, Counts, Csat, DayVolume, Digest, Helper, OpenItem
 from bot.digest.period import DigestPlan, local_midnight
 from bot.digest.quotes import mix, pick_quotes, score
 from bot.digest.render import shorten
@@ -130,6 +130,10 @@ def build_digest(
         ]
         waiting, oldest = queries.waiting(period.end, OLDEST_OPEN)
         fixes = fix_loop(queries.issue_links(week_start), week_start, masker)
+        csat = Csat(
+            tuple(queries.csat_scores(week_start, period.end)),
+            tuple(queries.csat_scores(last_week_start, week_start)),
+        )
     if privacy.sensitive_elsewhere == "nothing":
         oldest = [row for row in oldest if row.sensitive_rule is None]
     vectors = item_vectors(db, embedder or default_embedder(), rows, now)
@@ -166,6 +170,7 @@ def build_digest(
         # Clusters are found afresh each day, so only tags, fixed words, compete as moves.
         shifts=biggest_shifts(counts, [t for t in themes if t.source == "tag"], sentiment, before),
         fixes=fixes,
+        csat=csat,
     )
 
 

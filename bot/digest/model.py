@@ -164,6 +164,15 @@ NO_FIXES = FixLoop(0, 0, ())
 
 
 @dataclass(frozen=True, slots=True)
+class Csat:
+    """Customers' satisfaction scores (1-5, each item's latest) given in the 7 days to the
+    period's end and in the 7 days before."""
+
+    this_week: tuple[int, ...] = ()
+    last_week: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DayVolume:
     """One local day for the chart: new items by kind, and the open backlog at its end."""
 
@@ -216,6 +225,7 @@ class Digest:
     shifts: tuple[Shift, ...]
     executive: bool = False
     fixes: FixLoop = NO_FIXES
+    csat: Csat = Csat()
 
     @property
     def quiet(self) -> bool:

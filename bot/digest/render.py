@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest.model import (
     Count,
+    Csat,
     Digest,
     FixLoop,
     Helper,
@@ -117,10 +118,30 @@ def waiting_heading(digest: Digest) -> str:
 
 
 def medians(digest: Digest) -> str:
-    return (
+    """The times to claim and close, and the customers' satisfaction when any answered."""
+    line = (
         f"Median time to claim {duration(digest.median_minutes_to_claim)}"
         f" · to close {duration(digest.median_minutes_to_close)}"
     )
+    return f"{line} · {satisfaction}" if (satisfaction := csat_text(digest.csat)) else line
+
+
+def csat_text(csat: Csat) -> str | None:
+    """Satisfaction 4.3/5 this week (6 answers; last week 3.9/5 from 4)"""
+    if not (csat.this_week or csat.last_week):
+        return None
+    text = f"Satisfaction {_average(csat.this_week)} this week ({_answers(csat.this_week)}"
+    if csat.last_week:
+        text += f"; last week {_average(csat.last_week)} from {len(csat.last_week)}"
+    return text + ")"
+
+
+def _average(scores: tuple[int, ...]) -> str:
+    return f"{sum(scores) / len(scores):.1f}/5" if scores else "none"
+
+
+def _answers(scores: tuple[int, ...]) -> str:
+    return f"{len(scores)} answer{'s' if len(scores) != 1 else ''}"
 
 
 def all_hands(digest: Digest) -> str:
@@ -326,6 +347,10 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                 }
                 for i in digest.fixes.top
             ],
+        },
+        "csat": {
+            "this_week": list(digest.csat.this_week),
+            "last_week": list(digest.csat.last_week),
         },
         "volume": [
             {

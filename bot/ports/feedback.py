@@ -130,6 +130,10 @@ class FeedbackRepository(Protocol):
         """The status the item's source gives its conversation (e.g. Zendesk "solved")."""
         ...
 
+    def set_csat(self, item_id: int, score: int, now: datetime) -> bool:
+        """The customer's satisfaction score (1-5), replacing any earlier one."""
+        ...
+
     def add_comment(
         self,
         item_id: int,

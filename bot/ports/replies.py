@@ -80,6 +80,14 @@ class ReplyRepository(Protocol):
 
     def last_failed(self, item_id: int) -> StoredReply | None: ...
 
+    def awaiting_approval(self, item_id: int) -> StoredReply | None:
+        """The item's oldest reply held for a lead's approval."""
+        ...
+
+    def set_text(self, reply_id: int, text: str, now: datetime) -> None:
+        """A lead's edit of a held reply, before it is sent."""
+        ...
+
     def thread(self, item_id: int, source: str) -> list[str]:
         """The Message-IDs of the later emails on the item from `source`, oldest first (the
         first email's is the item's external id)."""

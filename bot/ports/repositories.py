@@ -424,6 +424,10 @@ class DigestQueries(Protocol):
         """Links to issues open now, and (unless None) to issues closed since `closed_since`."""
         ...
 
+    def csat_scores(self, start: datetime, end: datetime) -> list[int]:
+        """Each item's latest satisfaction score given in [start, end)."""
+        ...
+
 
 class VectorRepository(Protocol):
     """Items' text vectors per embedder (float32 bytes), stored beside the items: themes read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain import Platform
 from bot.service import Outcome
@@ -27,6 +27,7 @@ MODALS = {
     SlackId.TAGS: views.edit_tags,
     SlackId.REPLY: views.reply_to_customer,
     SlackId.REPEATS: views.merge_or_split,
+    SlackId.LINK: views.link_issue,
 }
 
 
@@ -42,6 +43,24 @@ class CardActions:
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))
+        app.action(SlackId.OPEN_SOURCE)(_opened)
+        app.action(SlackId.APPROVE_REPLY)(self._in.record)  # done later by `approve_reply`
+        app.action(SlackId.EDIT_REPLY)(self._in.acked(self._edit_reply))
+
+    async def approve_reply(self, body: Body, context: AsyncBoltContext) -> None:
+        """A lead's Approve: the held reply is queued; the card's update answers. Anyone
+        else is told no, alone."""
+        ref = str(body["actions"][0]["value"])
+        who = await self._in.who(context)
+        await self._in.core(self._in.replies.approve, ref, who)
+
+    async def _edit_reply(self, body: Body, context: AsyncBoltContext) -> None:
+        """The held reply's words in a modal, for a lead (anyone else is told no, alone)."""
+        ref = str(body["actions"][0]["value"])
+        text = await self._in.core(self._in.replies.held_text, ref, await self._in.who(context))
+        item = await self._in.core(self._in.desk.shown, ref)
+        view = views.edit_reply(item, _origin(body, ref), text)
+        await self._in.client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def change(self, body: Body, context: AsyncBoltContext) -> None:
         """Claim, unclaim or reopen from a button; on the card, the card's update answers."""
@@ -76,7 +95,6 @@ class CardActions:
         choice, _, ref = str(body["actions"][0]["selected_option"]["value"]).partition(":")
         if choice in MODALS:
             await self._modal(body, SlackId(choice), ref)
-        # OPEN_SOURCE: Slack opens the option's URL itself; the click needs no answer
 
     async def _show_full(self, body: Body, context: AsyncBoltContext) -> None:
         """The full text, to the clicker alone, if they claimed the item or lead (a refusal
@@ -89,10 +107,18 @@ class CardActions:
 
     async def _modal(self, body: Body, choice: SlackId, ref: str) -> None:
         item = await self._in.core(self._in.desk.shown, ref)
-        container = body.get("container") or {}
-        origin = Origin(ref, channel_of(body) or "", str(container.get("message_ts") or ""))
-        view = MODALS[choice](item, origin)
+        view = MODALS[choice](item, _origin(body, ref))
         await self._in.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def _opened(ack: AsyncAck) -> None:
+    """Slack opens the button's URL itself; the click only needs its ack."""
+    await ack()
+
+
+def _origin(body: Body, ref: str) -> Origin:
+    container = body.get("container") or {}
+    return Origin(ref, channel_of(body) or "", str(container.get("message_ts") or ""))
 
 
 def who_id(context: AsyncBoltContext) -> str:

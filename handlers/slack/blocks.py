@@ -89,7 +89,9 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         shown = link_lines(item)[:FIX_LINES]
         fixes = "\n".join(f":link: {escape(one_line(line, FIX_CHARS))}" for line in shown)
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
-    blocks.append(ActionsBlock(elements=[*_buttons(item), _overflow(item)]))
+    if item.reply_held:
+        blocks += _held_reply(item)
+    blocks.append(ActionsBlock(elements=[*_buttons(item), *_open_source(item), _overflow(item)]))
     blocks += _history(story.history)
     blocks += _listed("Similar items", story.similar)
     return Message(fallback(item), blocks)
@@ -317,7 +319,8 @@ def _facts(item: Feedback) -> str:
         else (item.severity.value)
     )
     source = item.source + (f": {item.source_status}" if item.source_status else "")
-    return f"{escape(one_line(who_said, 300))} · {escape(source)} · {severity} · {received}"
+    rated = f" · :star: {item.csat}/5" if item.csat else ""
+    return f"{escape(one_line(who_said, 300))} · {escape(source)} · {severity} · {received}{rated}"
 
 
 def _buttons(item: Feedback) -> list[ButtonElement]:
@@ -335,11 +338,10 @@ def _overflow(item: Feedback) -> OverflowMenuElement:
     def option(choice: SlackId, text: str, url: str | None = None) -> Option:
         return Option(value=f"{choice}:{item.ref}", text=text, url=url)
 
-    options = [option(SlackId.OPEN_SOURCE, "Open source", item.url)] if item.url else []
-    if item.state is not State.CLOSED:
-        options.append(option(SlackId.HAND_OFF, "Hand off to…"))
+    options = [option(SlackId.HAND_OFF, "Hand off to…")] if item.state is not State.CLOSED else []
     options += [option(SlackId.SEVERITY, "Change severity"), option(SlackId.TAGS, "Edit tags")]
-    options.append(option(SlackId.REPLY, "Reply to customer…"))  # Slack allows five
+    options.append(option(SlackId.REPLY, "Reply to customer…"))
+    options.append(option(SlackId.LINK, "Link issue…"))  # Slack allows five
     return OverflowMenuElement(action_id=SlackId.MORE, options=options)
 
 
@@ -347,6 +349,26 @@ def _merge_or_split(item: Feedback) -> OverflowMenuElement:
     """Beside the state line, as the card's own menu holds Slack's five options already."""
     option = Option(value=f"{SlackId.REPEATS}:{item.ref}", text="Merge or split…")
     return OverflowMenuElement(action_id=SlackId.MORE, options=[option])
+
+
+def _held_reply(item: Feedback) -> list[Block]:
+    """A reply waiting for a lead: their Approve sends it, Edit… opens its words first."""
+    ref = item.ref
+    buttons = [
+        ButtonElement(
+            text="Approve reply", action_id=SlackId.APPROVE_REPLY, value=ref, style="primary"
+        ),
+        ButtonElement(text="Edit reply…", action_id=SlackId.EDIT_REPLY, value=ref),
+    ]
+    line = ":raised_hand: A reply to the customer waits for a lead's approval."
+    return [SectionBlock(text=verbatim(line)), ActionsBlock(elements=buttons)]
+
+
+def _open_source(item: Feedback) -> list[ButtonElement]:
+    """A link button (the overflow menu has no room left for it): Slack opens the URL itself."""
+    if not item.url:
+        return []
+    return [ButtonElement(text="Open source", action_id=SlackId.OPEN_SOURCE, url=item.url)]
 
 
 def _edits(data: Mapping[str, object]) -> str:

@@ -19,6 +19,8 @@ class SlackId(StrEnum):
     SHOW_FULL = "allhands.show_full"
     MORE = "allhands.more"
     RETRY_REPLY = "allhands.retry_reply"  # on a refused reply's note in the card's thread
+    APPROVE_REPLY = "allhands.approve_reply"  # a lead lets a held reply go
+    EDIT_REPLY = "allhands.edit_reply"  # a lead edits a held reply, then it goes
     # the overflow menu's options
     OPEN_SOURCE = "allhands.open_source"
     HAND_OFF = "allhands.hand_off"
@@ -26,6 +28,7 @@ class SlackId(StrEnum):
     TAGS = "allhands.tags"
     REPLY = "allhands.reply"
     REPEATS = "allhands.repeats"  # merge into another card, or split a repeat out
+    LINK = "allhands.link"
     # modals (callback ids)
     CLOSE_VIEW = "allhands.close_view"
     HAND_OFF_VIEW = "allhands.hand_off_view"
@@ -33,6 +36,8 @@ class SlackId(StrEnum):
     TAGS_VIEW = "allhands.tags_view"
     REPLY_VIEW = "allhands.reply_view"
     REPEATS_VIEW = "allhands.repeats_view"
+    LINK_VIEW = "allhands.link_view"
+    EDIT_REPLY_VIEW = "allhands.edit_reply_view"
     LOG_VIEW = "allhands.log_view"
     CONFIG_VIEW = "allhands.config_view"
     # entry points
@@ -66,6 +71,7 @@ class Field(StrEnum):
     REPLY = "reply"
     MERGE_INTO = "merge_into"
     SPLIT_OUT = "split_out"
+    ISSUE_URL = "issue_url"
 
 
 def message_key(channel: str, ts: str) -> str:

@@ -1,5 +1,5 @@
 """Modal submissions: close with a resolution (told to the customer when asked), hand off,
-change severity or tags, log a message, reply to the customer.
+change severity or tags, log a message, reply to the customer, link the fix.
 
 Each is recorded and acked (which closes the modal), and then calls the Desk; the card's update
 and its thread note then come from the outbox, like every other change.
@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import Feedback, Identity, Kind, Severity
 from bot.errors import Invalid
 from bot.intake import CustomerIn, FeedbackDraft
+from bot.trackers.issues import issue_at
 from handlers.slack.blocks import hand_off_story
 from handlers.slack.ids import Field, SlackId, message_key
 from handlers.slack.inbound import Body, Inbound
@@ -54,9 +55,11 @@ class Submissions:
             SlackId.LOG_VIEW,
             SlackId.REPLY_VIEW,
             SlackId.REPEATS_VIEW,
+            SlackId.EDIT_REPLY_VIEW,
         ):  # each handled later (handlers/slack/durable.py)
             app.view(view_id)(self._in.record)
         app.view(SlackId.TAGS_VIEW)(self._tags_checked)
+        app.view(SlackId.LINK_VIEW)(self._link_checked)
 
     async def close(self, body: Body, context: AsyncBoltContext) -> None:
         tell = bool(_value(body, Field.TELL_CUSTOMER).get("selected_options"))
@@ -107,8 +110,13 @@ class Submissions:
                 f"{escape(error.message)}\nYour reply:\n{escape(text)}",
             )
             return
-        told = f"Reply to {escape(sent.to)} on its way."
-        await self._in.tell(context.user_id or "", origin.channel, told)
+        await self._in.tell(context.user_id or "", origin.channel, escape(sent.told))
+
+    async def approve_edited(self, body: Body, context: AsyncBoltContext) -> None:
+        """A lead's edit of a held reply: sent as it now reads; the card's update answers."""
+        who = await self._in.who(context)
+        text = _text(body, Field.REPLY)
+        await self._in.core(self._in.replies.approve, _origin(body).ref, who, text)
 
     async def severity(self, body: Body, context: AsyncBoltContext) -> None:
         chosen = Severity(_value(body, Field.SEVERITY)["selected_option"]["value"])
@@ -141,6 +149,22 @@ class Submissions:
             await self._in.core(self._in.desk.split, split, who)
         if into:
             await self._in.core(self._in.desk.merge, ref, into, who)
+
+    async def _link_checked(self, ack: AsyncAck, body: Body, context: AsyncBoltContext) -> None:
+        """The URL is checked before the ack, so one that names no issue keeps the modal open
+        with the shapes that do."""
+        try:
+            issue_at(_text(body, Field.ISSUE_URL))
+        except Invalid as error:
+            await ack(response_action="errors", errors={Field.ISSUE_URL.value: error.message})
+            return
+        await self._in.record(ack, body, context)
+
+    async def link(self, body: Body, context: AsyncBoltContext) -> None:
+        """The card's update (its "Fix: …" line) and thread note come from the outbox."""
+        who = await self._in.who(context)
+        url = _text(body, Field.ISSUE_URL)
+        await self._in.core(self._in.desk.link, _origin(body).ref, who, url)
 
     async def edit_tags(self, body: Body, context: AsyncBoltContext) -> None:
         who = await self._in.who(context)

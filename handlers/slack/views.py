@@ -27,6 +27,7 @@ from bot.admin.form import FIELDS, FormField
 from bot.commands.answers import READ_ONLY
 from bot.domain import Feedback, Kind, Severity
 from bot.service import COMMENT_MAX_CHARS
+from bot.trackers.issues import URL_MAX_CHARS
 from handlers.slack.blocks import SECTION_CHARS, title_section, verbatim
 from handlers.slack.ids import Field, SlackId
 from handlers.slack.text import escaped_preview, shorten
@@ -121,18 +122,39 @@ def merge_or_split(item: Feedback, origin: Origin) -> View:
 def reply_to_customer(item: Feedback, origin: Origin) -> View:
     """What the customer will read; sent through the item's source (an email, threaded)."""
     to = item.customer.email or "the customer"
-    blocks: list[Block] = [
-        title_section(item),
-        InputBlock(
-            block_id=Field.REPLY,
-            label=shorten(f"Reply to {to}", 150),
-            element=PlainTextInputElement(
-                action_id=Field.REPLY, multiline=True, max_length=COMMENT_MAX_CHARS
-            ),
-        ),
-    ]
+    text = PlainTextInputElement(multiline=True, max_length=COMMENT_MAX_CHARS)
+    blocks = _item_and_field(item, Field.REPLY, shorten(f"Reply to {to}", 150), text)
     title = f"Reply on {item.ref}"
     return _modal(SlackId.REPLY_VIEW, title, blocks, origin=origin, submit="Send")
+
+
+def edit_reply(item: Feedback, origin: Origin, text: str) -> View:
+    """A held reply's words for a lead to change; Send approves it as it then reads."""
+    words = PlainTextInputElement(
+        multiline=True, max_length=COMMENT_MAX_CHARS, initial_value=text[:COMMENT_MAX_CHARS]
+    )
+    to = item.customer.email or "the customer"
+    blocks = _item_and_field(item, Field.REPLY, shorten(f"Reply to {to}", 150), words)
+    title = f"Approve reply on {item.ref}"
+    return _modal(SlackId.EDIT_REPLY_VIEW, title, blocks, origin=origin, submit="Send")
+
+
+def link_issue(item: Feedback, origin: Origin) -> View:
+    """The tracker issue that fixes the item; its closing then shows on the card."""
+    url = PlainTextInputElement(
+        placeholder="https://github.com/org/repo/issues/12", max_length=URL_MAX_CHARS
+    )
+    label = "Issue URL (GitHub, GitLab, Jira or Linear)"
+    blocks = _item_and_field(item, Field.ISSUE_URL, label, url)
+    return _modal(SlackId.LINK_VIEW, f"Link the fix for {item.ref}", blocks, origin=origin)
+
+
+def _item_and_field(
+    item: Feedback, field: Field, label: str, element: PlainTextInputElement
+) -> list[Block]:
+    """The item's title over one text field (its block and action ids both `field`)."""
+    element.action_id = field
+    return [title_section(item), InputBlock(block_id=field, label=label, element=element)]
 
 
 def change_severity(item: Feedback, origin: Origin) -> View:

@@ -18,14 +18,18 @@ from bot.admin.configure import Admin
 from bot.customers.stories import CustomerStories
 from bot.customers.story import NO_STORY
 from bot.domain import Feedback, Identity, Platform, State
-from bot.errors import AllHandsError
+from bot.errors import AllHandsError, Invalid
 from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams.cards import (
+    EDITED_REPLY_INPUT,
+    ISSUE_INPUT,
     MERGE_INPUT,
+    REPLY_INPUT,
     RESOLUTION_INPUT,
     SPLIT_INPUT,
     Verb,
+    edit_reply_card,
     feedback_card,
     plain,
     status_line,
@@ -93,6 +97,7 @@ def execute(
         Verb.UNCLAIM: lambda: desk.unclaim(ref, who).item,
         Verb.CLOSE: lambda: desk.close(ref, who, str(data.get(RESOLUTION_INPUT) or "")).item,
         Verb.REOPEN: lambda: desk.reopen(ref, who).item,
+        Verb.LINK: lambda: desk.link(ref, who, str(data.get(ISSUE_INPUT) or "")).item,
         Verb.REFRESH: lambda: desk.get(ref),
         Verb.MERGE: lambda: _then_get(desk, ref, desk.merge(ref, _typed(data, MERGE_INPUT), who)),
         Verb.SPLIT: lambda: _then_get(desk, ref, desk.split(_typed(data, SPLIT_INPUT), who)),
@@ -121,6 +126,47 @@ def _typed(data: Mapping[str, Any], input_id: str) -> str:
 def _then_get(desk: Desk, ref: str, _done: object) -> Feedback:
     """The card clicked on, as it is after a change made to (or through) another item."""
     return desk.get(ref)
+
+
+def reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """Send the card form's text to the customer; the answer, to the clicker alone, says it is
+    on its way, or why not (a refusal; no way back to the customer, with their words to copy).
+    Synchronous (database work); the bot calls it in a worker thread."""
+    text = str(data.get(REPLY_INPUT) or "")
+    try:
+        sent = replies.reply(str(data.get("ref", "")), who, text)
+    except Invalid as error:
+        if error.field != "ref":
+            return message_response(error.message)
+        return message_response(f"{error.message}\nYour reply:\n{text.strip()}")
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(sent.told)
+
+
+def approve_reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """A lead's Approve (or Send after Edit…): the held reply goes; anyone else is told no.
+    Synchronous (database work); the bot calls it in a worker thread."""
+    ref = str(data.get("ref", ""))
+    edited = data.get(EDITED_REPLY_INPUT)
+    try:
+        sent = replies.approve(ref, who, None if edited is None else str(edited))
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(f"Approved: {sent.told}")
+
+
+def edit_reply(
+    desk: Desk, replies: Replies, data: Mapping[str, Any], who: Identity
+) -> InvokeResponse:
+    """The held reply's words in a form, for the lead who clicked alone (an invoke's card is
+    shown to the clicker only); a refusal to anyone else."""
+    ref = str(data.get("ref", ""))
+    try:
+        text = replies.held_text(ref, who)
+    except AllHandsError as error:
+        return message_response(error.message)
+    return card_response(edit_reply_card(desk.privacy.item(desk.shown(ref)), text))
 
 
 def _show_full(desk: Desk, stories: CustomerStories, ref: str, who: Identity) -> InvokeResponse:

@@ -189,12 +189,12 @@ class TeamsAdapter:
         console = Console(core.admin, core.router, lambda: core.digest.plan().zone, core.sources)
         self._bot = AllHandsBot(
             core.desk,
+            core.replies,
             core.stories,
             console,
             directory,
             TeamsPeople(directory),
             reactions or {},
-            core.replies,
         )
         self._cloud = CloudAdapter(auth)
         self._cloud.on_turn_error = _log_turn_error

@@ -52,6 +52,7 @@ READ_ONLY = {
     Verb.REFRESH,
     Verb.SHOW,
     Verb.SHOW_FULL,
+    Verb.EDIT_REPLY,
 }  # clicks that change nothing, answered every time
 
 
@@ -59,12 +60,12 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         desk: Desk,
+        replies: Replies,
         stories: CustomerStories,
         console: Console,
         directory: TeamsDirectory,
         people: TeamsPeople,
         reactions: Mapping[str, Verb],
-        replies: Replies,
     ) -> None:
         self._desk = desk
         self._replies = replies
@@ -210,6 +211,13 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return await asyncio.to_thread(actions.save_settings, self._console.admin, data, who)
         if verb == Verb.RETRY_REPLY:
             return await asyncio.to_thread(actions.retry_reply, self._replies, data, who)
+        if verb == Verb.REPLY:
+            return await asyncio.to_thread(actions.reply, self._replies, data, who)
+        if verb == Verb.APPROVE_REPLY:
+            return await asyncio.to_thread(actions.approve_reply, self._replies, data, who)
+        if verb == Verb.EDIT_REPLY:
+            edit = actions.edit_reply
+            return await asyncio.to_thread(edit, self._desk, self._replies, data, who)
         user_id = turn_context.activity.from_property.id
         return await asyncio.to_thread(
             actions.execute,

@@ -41,6 +41,9 @@ NOTE_PREVIEW_CHARS = 300
 ALERT_HEADLINE_CHARS = 150
 ALERT_LINE_CHARS = 500
 RESOLUTION_INPUT = "resolution"
+REPLY_INPUT = "reply"
+ISSUE_INPUT = "issue_url"
+EDITED_REPLY_INPUT = "edited_reply"
 EARLIER_SUMMARY_CHARS = 120
 FACT_LABEL_CHARS = 64
 REFRESH_USERS_MAX = 60  # Teams refreshes automatically for at most 60 listed users
@@ -74,6 +77,10 @@ class Verb(StrEnum):
     RETRY_REPLY = "allhands.retry_reply"  # on a refused reply's note in the card's thread
     MERGE = "allhands.merge"  # this card's items join the card of the item typed in
     SPLIT = "allhands.split"  # the repeat typed in leaves this card for its own
+    REPLY = "allhands.reply"  # the card form's text, sent to the customer
+    LINK = "allhands.link"  # the card form's tracker issue URL, linked as the fix
+    APPROVE_REPLY = "allhands.approve_reply"  # a lead lets a held reply go (edited, or not)
+    EDIT_REPLY = "allhands.edit_reply"  # a held reply's words, in a form for the lead alone
 
 
 def plain(text: str, limit: int) -> str:
@@ -117,6 +124,7 @@ def feedback_card(
         "body": [
             *_body(item, story.account, body_chars),
             *_repeats(item, story),
+            *_held_reply(item),
             *_history(story.history),
             *_listed("Similar items", story.similar),
         ],
@@ -286,6 +294,7 @@ def _body(
         ("Area", item.product_area),
         ("Tags", ", ".join(item.tags) or None),
         ("Source", item.source + (f" ({item.source_status})" if item.source_status else "")),
+        ("Satisfaction", f"{item.csat}/5" if item.csat else None),
     ]
     body.append(
         {
@@ -312,6 +321,35 @@ def _repeats(item: Feedback, story: CustomerStory) -> list[dict[str, Any]]:
     else:
         return []
     return [{"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True}]
+
+
+def _held_reply(item: Feedback) -> list[dict[str, Any]]:
+    """A reply waiting for a lead: their Approve sends it, Edit… answers them with its words."""
+    if not item.reply_held:
+        return []
+    buttons = [
+        _execute("Approve reply", Verb.APPROVE_REPLY, item, style="positive"),
+        _execute("Edit reply…", Verb.EDIT_REPLY, item),
+    ]
+    line = "✋ A reply to the customer waits for a lead's approval."
+    return [
+        {"type": "TextBlock", "text": line, "weight": "Bolder", "separator": True, "wrap": True},
+        {"type": "ActionSet", "actions": buttons},
+    ]
+
+
+def edit_reply_card(item: Feedback, text: str) -> dict[str, Any]:
+    """The form a lead gets (to themselves) from Edit…: Send approves the reply as it then reads."""
+    field = _input(EDITED_REPLY_INPUT, f"Reply on {item.ref}", "What the customer will read")
+    field["value"] = text
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "fallbackText": f"The reply on {item.ref}",
+        "body": [_header(item), field],
+        "actions": [_execute("Send", Verb.APPROVE_REPLY, item, style="positive")],
+    }
 
 
 def _history(history: History) -> list[dict[str, Any]]:
@@ -366,6 +404,12 @@ def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
         actions.append(_execute("Reopen", Verb.REOPEN, item))
     if item.url:
         actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
+    # Teams shows six actions at most: Claim or Unclaim, Close or Reopen, Open source, these two
+    # and Show full text; Merge or split… goes in the card's "…" menu (a secondary action).
+    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
+    actions.append(_form("Reply to customer…", reply, _execute("Send", Verb.REPLY, item)))
+    issue = _input(ISSUE_INPUT, "Issue URL", "https://github.com/org/repo/issues/12", False)
+    actions.append(_form("Link issue…", issue, _execute("Link", Verb.LINK, item)))
     if item.duplicate_of is None:
         actions.append(_merge_or_split(item))
     return actions
@@ -389,26 +433,34 @@ def _merge_or_split(item: Feedback) -> dict[str, Any]:
             _execute("Split out", Verb.SPLIT, item),
         ],
     }
-    return {"type": "Action.ShowCard", "title": "Merge or split…", "card": form}
+    return {
+        "type": "Action.ShowCard",
+        "title": "Merge or split…",
+        "card": form,
+        "mode": "secondary",
+    }
 
 
 def _close(item: Feedback) -> dict[str, Any]:
-    form = {
-        "type": "AdaptiveCard",
-        "version": VERSION,
-        "body": [
-            {
-                "type": "Input.Text",
-                "id": RESOLUTION_INPUT,
-                "label": "Resolution (optional)",
-                "placeholder": "What was done, for the record",
-                "isMultiline": True,
-                "maxLength": 4000,
-            }
-        ],
-        "actions": [_execute("Close", Verb.CLOSE, item, style="destructive")],
+    resolution = _input(RESOLUTION_INPUT, "Resolution (optional)", "What was done, for the record")
+    return _form("Close…", resolution, _execute("Close", Verb.CLOSE, item, style="destructive"))
+
+
+def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) -> dict[str, Any]:
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "placeholder": placeholder,
+        "isMultiline": multiline,
+        "maxLength": 4000,
     }
-    return {"type": "Action.ShowCard", "title": "Close…", "card": form}
+
+
+def _form(title: str, field: dict[str, Any], submit: dict[str, Any]) -> dict[str, Any]:
+    """A button that opens a one-field form under the card; its button sends the field along."""
+    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field], "actions": [submit]}
+    return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
 def _execute(title: str, verb: Verb, item: Feedback, style: str | None = None) -> dict[str, Any]:

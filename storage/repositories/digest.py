@@ -106,6 +106,19 @@ class DigestQueries:
         )
         return [(EventKind(kind), float(minutes)) for kind, minutes in rows]
 
+    def csat_scores(self, start: datetime, end: datetime) -> list[int]:
+        rows = self._session.execute(
+            select(EventRow.feedback_id, EventRow.data)
+            .where(
+                EventRow.kind == EventKind.CSAT_RATED.value,
+                EventRow.at >= start,
+                EventRow.at < end,
+            )
+            .order_by(EventRow.at, EventRow.id)
+        )
+        latest = {item_id: int(data["score"]) for item_id, data in rows}
+        return list(latest.values())
+
     def arrivals(self, start: datetime, end: datetime, stride: int) -> list[ThemeRow]:
         """Items that arrived in [start, end); with stride n > 1 only every n-th id (a sample)."""
         query = select(

@@ -142,6 +142,7 @@ class FeedbackRepository:
             closed_at=None,
             source_status=None,
             sensitive_rule=None,
+            csat=None,
             **values,
         )
         return self._to_domain(row, ())
@@ -198,8 +199,7 @@ class FeedbackRepository:
         comments = self.comments(item_id) if with_comments else ()
         links = self._links.for_items([item_id]).get(item_id, ())
         item = self._to_domain(row, tuple(comments), links)
-        if not with_comments:
-            return item
+        # Always: a card shows a reply held for a lead's approval, with its buttons.
         replies = ReplyRepository(self._session, self._people).for_item(item_id)
         return replace(item, replies=tuple(replies))
 
@@ -365,6 +365,9 @@ class FeedbackRepository:
         values = {"source_status": status[:64]}
         return self._guarded_update(item_id, list(State), values, now)
 
+    def set_csat(self, item_id: int, score: int, now: datetime) -> bool:
+        return self._guarded_update(item_id, list(State), {"csat": score}, now)
+
     def add_comment(
         self,
         item_id: int,
@@ -484,4 +487,5 @@ class FeedbackRepository:
             links=links,
             sensitive_rule=row.sensitive_rule,
             duplicate_of=getattr(row, "duplicate_of_id", None),  # a new row has none
+            csat=row.csat,
         )

@@ -7,6 +7,7 @@ conversation or review it answers in `recipient`; its `channel` is the source's 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -59,13 +60,24 @@ class ReplyRepository:
         ]
 
     def last_failed(self, item_id: int) -> StoredReply | None:
+        return self._one(item_id, ReplyStatus.FAILED, ReplyRow.id.desc())
+
+    def awaiting_approval(self, item_id: int) -> StoredReply | None:
+        return self._one(item_id, ReplyStatus.AWAITING_APPROVAL, ReplyRow.id)
+
+    def _one(self, item_id: int, status: ReplyStatus, order: Any) -> StoredReply | None:
         row = self._session.scalars(
             select(ReplyRow)
-            .where(ReplyRow.feedback_id == item_id, ReplyRow.status == ReplyStatus.FAILED.value)
-            .order_by(ReplyRow.id.desc())
+            .where(ReplyRow.feedback_id == item_id, ReplyRow.status == status.value)
+            .order_by(order)
             .limit(1)
         ).first()
         return _stored(row) if row else None
+
+    def set_text(self, reply_id: int, text: str, now: datetime) -> None:
+        self._session.execute(
+            update(ReplyRow).where(ReplyRow.id == reply_id).values(text=text, updated_at=now)
+        )
 
     def thread(self, item_id: int, source: str) -> list[str]:
         prefix = f"{source}:<"

@@ -134,8 +134,8 @@ def test_previews_show_the_card_as_posted_now(db_url: str, refs: dict[str, str])
     buttons = [e["action_id"] for e in slack["blocks"][-1]["elements"]]
     assert buttons == ["allhands.unclaim", "allhands.close", "allhands.more"]
     assert teams["body"][-1]["text"].startswith("Closed by Bo: <!channel\\> @everyone \\*bold")
-    actions = [a.get("verb") or a["title"] for a in teams["actions"]]
-    assert actions == ["allhands.reopen", "Merge or split…"]
+    verbs = [a.get("verb") or a["title"] for a in teams["actions"]]
+    assert verbs == ["allhands.reopen", "Reply to customer…", "Link issue…", "Merge or split…"]
 
 
 def test_text_preview_reads_like_the_card(db_url: str, refs: dict[str, str]) -> None:

@@ -173,3 +173,31 @@ async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
         lambda: [r.status for r in core.desk.get(item.ref).replies] == [ReplyStatus.SENT] * 2,
         what="both replies recorded as sent",
     )
+
+
+async def test_a_held_reply_waits_for_a_leads_approve_on_the_card(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, smtp: RunningSmtp
+) -> None:
+    item = await email_thread(core)
+    await eventually(lambda: len(slack.cards(CARDS)) == 1, what="the card")
+    core.admin.set_role("cat@example.com", "lead", True, None)
+    core.admin.change("replies", {"who": "anyone", "approval": True}, None)
+    ts = slack.cards(CARDS)[0].ts
+
+    await reply_from_card(slack, sender, item.ref, ts, "Fixed in 4.2.")
+    (told,) = await slack.wait_for("chat.postEphemeral")
+    assert "kept for a lead's approval" in told.args["text"]
+    await eventually(
+        lambda: any(SlackId.APPROVE_REPLY in str(c.args) for c in slack.calls_to("chat.update")),
+        what="the card with Approve reply",
+    )
+
+    await sender.interactive(block_action(SlackId.APPROVE_REPLY, item.ref, "UBEN", message_ts=ts))
+    (_, refused) = await slack.wait_for("chat.postEphemeral", 2)
+    assert "Only support leads may approve" in refused.args["text"]
+    await sender.interactive(block_action(SlackId.APPROVE_REPLY, item.ref, "UCAT", message_ts=ts))
+
+    await eventually(lambda: len(smtp.sink.received) == 1, what="the email")
+    (reply,) = core.desk.get(item.ref).replies
+    assert reply.by.email == "ana@example.com"
+    assert reply.status.value in ("pending", "sent")

@@ -141,15 +141,31 @@ def test_buttons_follow_the_state() -> None:
         return [e["action_id"] for e in row["elements"]]
 
     holder = Holder(ANA, Platform.SLACK, NOW)
-    assert actions(_item("x")) == ["allhands.claim", "allhands.close", "allhands.more"]
+    source = "allhands.open_source"  # a link button: the menu's five options are taken
+    assert actions(_item("x")) == ["allhands.claim", "allhands.close", source, "allhands.more"]
     assert actions(_item("x", state=State.CLAIMED, claimed=holder)) == [
         "allhands.unclaim",
         "allhands.close",
+        source,
         "allhands.more",
     ]
-    assert actions(_item("x", state=State.CLOSED, closed=holder)) == [
+    assert actions(_item("x", state=State.CLOSED, closed=holder, url=None)) == [
         "allhands.reopen",
         "allhands.more",
+    ]
+
+
+def test_the_menu_holds_at_most_five_options() -> None:
+    def options(item: Feedback) -> list[str]:
+        (row,) = [b for b in _serialised(card(item, {}).blocks) if b["type"] == "actions"]
+        return [o["text"]["text"] for o in row["elements"][-1]["options"]]
+
+    assert options(_item("x")) == [
+        "Hand off to…",
+        "Change severity",
+        "Edit tags",
+        "Reply to customer…",
+        "Link issue…",
     ]
 
 

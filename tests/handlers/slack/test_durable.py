@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.core import Core
 from bot.domain import Platform, State
 from handlers.server import build_server, chat_adapters
-from handlers.slack.ids import SlackEvent, SlackId, durable_id
+from handlers.slack.ids import Field, SlackEvent, SlackId, durable_id
 from tests.support.eventually import eventually
 from tests.support.realdata import needs_realdata
 from tests.support.slack_payloads import SlackSender, block_action, event, view_submission
@@ -38,6 +38,13 @@ def test_the_key_is_read_off_each_kind_of_recorded_body() -> None:
         durable_id(block_action("allhands.nothing", "FB-1", "UANA", message_ts="1.2"))
 
 
+VALID = {
+    SlackId.LINK_VIEW: {
+        Field.ISSUE_URL: {"type": "plain_text_input", "value": "https://github.com/a/b/issues/1"}
+    }
+}
+
+
 async def test_every_id_a_listener_records_has_its_handler(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,7 +62,8 @@ async def test_every_id_a_listener_records_has_its_handler(
         sender = SlackSender(client)
         for slack_id in SlackId:
             await sender.interactive(block_action(slack_id, "FB-1", "UANA", message_ts="1.2"))
-            await sender.interactive(view_submission(slack_id, {}, "{}", "UANA"))
+            values = VALID.get(slack_id, {})  # a form checked before it is recorded
+            await sender.interactive(view_submission(slack_id, values, "{}", "UANA"))
         for number, name in enumerate(EVENT_FILES.values()):
             await sender.event(event(name, f"Ev{number}"))
     assert {durable_id(body) for body in recorded} == set(table)

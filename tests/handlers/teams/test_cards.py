@@ -60,6 +60,7 @@ CLOSED = replace(
 )
 
 
+REPLY, LINK = "Reply to customer…", "Link issue…"  # forms under the card
 SHOW_FULL = "allhands.show_full"  # the body is cut (or masked): its full text is a click away
 
 
@@ -77,22 +78,34 @@ MERGE = "Merge or split…"
 @pytest.mark.parametrize(
     ("item", "viewer", "expected"),
     [
-        (OPEN, None, ["allhands.claim", "Close…", "Open source", MERGE, SHOW_FULL]),
-        (CLAIMED_IN_SLACK, None, ["Close…", "Open source", MERGE, SHOW_FULL]),
-        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source", MERGE, SHOW_FULL]),
-        (CLAIMED_IN_SLACK, ANA, ["allhands.unclaim", "Close…", "Open source", MERGE, SHOW_FULL]),
-        (CLAIMED_IN_SLACK, LEAD, ["allhands.unclaim", "Close…", "Open source", MERGE, SHOW_FULL]),
-        (CLOSED, ANA, ["allhands.reopen", "Open source", MERGE, SHOW_FULL]),
+        (OPEN, None, ["allhands.claim", "Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, None, ["Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL]),
+        (CLAIMED_IN_SLACK, BO, ["Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL]),
+        (
+            CLAIMED_IN_SLACK,
+            ANA,
+            ["allhands.unclaim", "Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL],
+        ),
+        (
+            CLAIMED_IN_SLACK,
+            LEAD,
+            ["allhands.unclaim", "Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL],
+        ),
+        (CLOSED, ANA, ["allhands.reopen", "Open source", REPLY, LINK, MERGE, SHOW_FULL]),
         (
             replace(OPEN, url=None, title=None, tags=()),
             None,
-            ["allhands.claim", "Close…", MERGE, SHOW_FULL],
+            ["allhands.claim", "Close…", REPLY, LINK, MERGE, SHOW_FULL],
         ),
-        (replace(OPEN, body="Short"), None, ["allhands.claim", "Close…", "Open source", MERGE]),
+        (
+            replace(OPEN, body="Short"),
+            None,
+            ["allhands.claim", "Close…", "Open source", REPLY, LINK, MERGE],
+        ),
         (
             replace(OPEN, body="Short", text_masked=True),
             None,
-            ["allhands.claim", "Close…", "Open source", MERGE, SHOW_FULL],
+            ["allhands.claim", "Close…", "Open source", REPLY, LINK, MERGE, SHOW_FULL],
         ),
     ],
 )

@@ -1,0 +1,1 @@
+"""Did it work? A one-question satisfaction link in the reply, and the customer's score."""
