@@ -1,7 +1,7 @@
 """Fixtures every test shares; what they build comes from tests/support.
 
 Every storage-backed test runs on SQLite and on PostgreSQL: `db_url` is parametrised by engine,
-and each test gets a fresh database cloned from a migrated template. Directories and modules
+and each test gets an empty database at the newest schema. Directories and modules
 that need a differently configured core override `core_settings` (or `clock`), never `core`.
 """
 
@@ -28,7 +28,7 @@ from tests.support.clock import FakeClock
 from tests.support.core import make_core
 from tests.support.databases import (
     ENGINES,
-    fresh_postgres_url,
+    PostgresDatabases,
     fresh_sqlite_url,
     migrated_postgres_template,
     migrated_sqlite,
@@ -36,6 +36,7 @@ from tests.support.databases import (
 from tests.support.doubles import RecordingListener
 from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
+from tests.support.pacing import quick_posts, quick_stops
 from tests.support.slack import with_people
 from tests.support.teams import keep_local, with_rido
 
@@ -61,6 +62,14 @@ def _logging_as_before() -> Iterator[None]:
         logging.getLogger(name).setLevel(level)
 
 
+@pytest.fixture(autouse=True)
+def _quick_waits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests wait for cards, not for Slack's pacing (`real_pacing` tests keep the real second),
+    and a server stops without waiting out its signal listener's second."""
+    quick_posts(request, monkeypatch)
+    quick_stops(monkeypatch)
+
+
 # ---- databases ------------------------------------------------------------------------------
 
 
@@ -74,13 +83,20 @@ def pg_template() -> Iterator[str]:
     yield from migrated_postgres_template()
 
 
+@pytest.fixture(scope="session")
+def pg_databases(pg_template: str) -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(pg_template)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=ENGINES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A migrated, empty database on each engine."""
     if request.param == "sqlite":
         yield fresh_sqlite_url(sqlite_template, tmp_path)
         return
-    yield from fresh_postgres_url(request.getfixturevalue("pg_template"))
+    yield from request.getfixturevalue("pg_databases").lend()
 
 
 @pytest.fixture

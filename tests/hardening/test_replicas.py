@@ -25,7 +25,7 @@ from bot.service import Desk, IngestRequest
 from storage.db import create_db_engine
 from storage.uow import SqlStore
 from tests.support.builders import person
-from tests.support.databases import fresh_postgres_url, needs_postgres
+from tests.support.databases import needs_postgres
 
 ITEMS = 1_000
 ACTIONS = 2_000
@@ -73,7 +73,7 @@ class SharedPlatform:
 
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    yield from fresh_postgres_url(request.getfixturevalue("pg_template"))
+    yield from request.getfixturevalue("pg_databases").lend()
 
 
 def test_three_replicas_deliver_everything_once_and_in_order(pg_url: str) -> None:

@@ -1,7 +1,8 @@
-"""The databases tests run on: a migrated SQLite file, a fresh PostgreSQL database cloned from a
-migrated template, or a PostgreSQL server of the test's own that it may stop and start.
+"""The databases tests run on: a migrated SQLite file, an empty PostgreSQL database cloned from a
+migrated template (and emptied for reuse), or a PostgreSQL server of the test's own that it may
+stop and start.
 
-PostgreSQL comes from ALLHANDS_TEST_POSTGRES_URL (an admin URL; `.ci/run` starts a throwaway
+PostgreSQL comes from ALLHANDS_TEST_POSTGRES_URL (a superuser URL; `.ci/run` starts a throwaway
 server and sets it); ALLHANDS_REQUIRE_POSTGRES=1 turns a missing one into failures.
 """
 
@@ -14,10 +15,12 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from storage.db import upgrade
 
@@ -64,18 +67,91 @@ def migrated_postgres_template() -> Iterator[str]:
     admin.dispose()
 
 
-def fresh_postgres_url(template: str) -> Iterator[str]:
-    """The URL of a new database cloned from `template`, dropped at the end."""
-    name = f"allhands_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
+class PostgresDatabases:
+    """Databases cloned from a migrated template, each emptied after a test for the next one.
+
+    Cloning takes a second or more on a busy machine, emptying a tenth of that; a test still
+    starts on an empty database at the newest schema, with every id sequence back at its start.
+    A database the test left at another schema version (a migration test) is dropped instead.
+    """
+
+    def __init__(self, template: str) -> None:
+        self._template = template
+        self._admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self._idle: list[str] = []
+        self._all: list[str] = []
+        with self._engine(template) as engine, engine.connect() as connection:
+            self._version = connection.execute(text(VERSION)).scalar_one()
+            self._emptying = str(connection.execute(text(EMPTYING)).scalar_one())
+
+    def lend(self) -> Iterator[str]:
+        """The URL of an empty database for one test; emptied (or dropped) when it is done."""
+        name = self._idle.pop() if self._idle else self._clone()
+        try:
+            yield self.url(name)
+        finally:
+            self._give_back(name)
+
+    def url(self, name: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        for name in list(self._all):
+            self._drop(name)
+        self._admin.dispose()
+
+    def _clone(self) -> str:
+        name = f"allhands_test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"'))
+        self._all.append(name)
+        return name
+
+    def _give_back(self, name: str) -> None:
+        with self._admin.connect() as connection:  # whatever the test left connected
+            connection.execute(text(OTHERS_OFF), {"name": name})
+        with self._engine(name) as engine, engine.begin() as connection:
+            reusable = (
+                connection.execute(text(VERSIONED)).scalar_one()
+                and connection.execute(text(VERSION)).scalar_one_or_none() == self._version
+            )
+            if reusable:
+                connection.exec_driver_sql(self._emptying)
+        if reusable:
+            self._idle.append(name)
+        else:
+            self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        with self._admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        self._all.remove(name)
+
+    @contextmanager
+    def _engine(self, name: str) -> Iterator[Engine]:
+        engine = create_engine(self.url(name), poolclass=NullPool)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+VERSIONED = "SELECT to_regclass('alembic_version') IS NOT NULL"
+VERSION = "SELECT version_num FROM alembic_version"
+# The script that empties every table and restarts every sequence. Foreign keys are not
+# checked meanwhile (as the superuser the tests connect as may), so the order is moot.
+EMPTYING = """
+SELECT 'SET LOCAL session_replication_role = replica; '
+    || (SELECT string_agg(format('DELETE FROM %I;', tablename), ' ') FROM pg_tables
+        WHERE schemaname = 'public' AND tablename <> 'alembic_version')
+    || ' '
+    || (SELECT coalesce(string_agg(format('ALTER SEQUENCE %I RESTART;', sequencename), ' '), '')
+        FROM pg_sequences WHERE schemaname = 'public')
+"""
+OTHERS_OFF = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = :name AND pid <> pg_backend_pid()"
+)
 
 
 # ---- a PostgreSQL server of the test's own ------------------------------------------------

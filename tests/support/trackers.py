@@ -12,12 +12,10 @@ import json
 import time
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.core import Core
 from bot.domain import Identity, Platform
-from handlers.slack import poster as slack_poster
 from handlers.sources.base import hmac_hex
 from tests.support.builders import API, draft
 from tests.support.eventually import eventually
@@ -33,7 +31,6 @@ CLAIMERS = [
     ("UCAI", "Cai Wen", "cai@example.com"),
 ]
 GITLAB_ISSUE = "https://gitlab.example.com/acme/app/-/issues/23"
-QUICK_POST_SECONDS = 0.01
 
 
 def slack_person(user_id: str, name: str, email: str) -> Identity:
@@ -43,12 +40,6 @@ def slack_person(user_id: str, name: str, email: str) -> Identity:
 def add_claimers(slack: FakeSlackApi) -> None:
     for user_id, name, email in CLAIMERS:
         slack.add_user(user_id, name, email)
-
-
-def quick_posts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slack's one post per second per channel, shrunk: these tests wait for cards after their
-    thread notes, not for the pacing (`tests/handlers/slack/test_pacing.py` tests that)."""
-    monkeypatch.setattr(slack_poster, "POST_INTERVAL_SECONDS", QUICK_POST_SECONDS)
 
 
 async def linked_and_claimed(core: Core, slack: FakeSlackApi, url: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""The real server with Slack on (against the fake Web API, its posts paced quickly), three
-claimers known to Slack, and the trackers a module names registered with one secret."""
+"""The real server with Slack on (against the fake Web API), three claimers known to Slack, and
+the trackers a module names registered with one secret."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.support.clock import FakeClock
 from tests.support.core import make_core
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.slack import slack_settings
-from tests.support.trackers import SECRET, add_claimers, quick_posts
+from tests.support.trackers import SECRET, add_claimers
 
 
 @pytest.fixture
@@ -26,9 +26,8 @@ def trackers() -> dict[str, str]:
 
 
 @pytest.fixture
-def core_settings(slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def core_settings(slack: FakeSlackApi) -> dict[str, Any]:
     add_claimers(slack)
-    quick_posts(monkeypatch)
     return slack_settings(slack) | {"ALLHANDS_SECRET_KEY": new_key()}
 
 

@@ -27,6 +27,8 @@ from tests.support.eventually import PATIENCE, eventually
 from tests.support.fakes.slack_api import FakeSlackApi
 from tests.support.slack_payloads import CARDS
 
+pytestmark = pytest.mark.real_pacing  # the app's own pacer, should a test here use it
+
 INTERVAL = 0.25  # Slack's "one message per second per channel", shrunk
 BUSY = "C0BUSY"
 
