@@ -34,7 +34,7 @@ from handlers.server import build_server
 from tests.support.builders import API, draft, person
 from tests.support.clock import FakeClock, VirtualTime
 from tests.support.core import make_core
-from tests.support.databases import fresh_postgres_url, needs_postgres
+from tests.support.databases import PostgresDatabases, needs_postgres
 from tests.support.eventually import eventually
 from tests.support.fakes.connector import FakeConnector
 from tests.support.fakes.slack_api import FakeSlackApi
@@ -53,9 +53,9 @@ SENDS_BEFORE_DEATH = 3
 
 
 @pytest.fixture
-def db_url(pg_template: str) -> Iterator[str]:
+def db_url(pg_databases: PostgresDatabases) -> Iterator[str]:
     """PostgreSQL only: three replicas share it (SQLite is covered by tests/privacy)."""
-    yield from fresh_postgres_url(pg_template)
+    yield from pg_databases.lend()
 
 
 @pytest.fixture
