@@ -5,9 +5,9 @@ restricts never reach a broad channel, the digest or an untrusted webhook.
 The surfaces: cards, thread notes and command answers on Slack (the fake Web API) and Teams
 (the real CloudAdapter against the fake Bot Connector), the answers to card clicks, outbound
 webhooks' receivers, the digest in every format, and the logs at DEBUG. The database keeps every
-word. (There is no search and no CSV export yet: when they come, they need the masker too, and
-must show a sensitive item only as its stub.) The restricted channels and a trusted webhook do
-get a sensitive item's words, so the test would see them if they leaked.
+word. (Search results in chat are masked and never list a sensitive item: tests/bot/signal/
+test_search.py checks both; there is no CSV export.) The restricted channels and a trusted
+webhook do get a sensitive item's words, so the test would see them if they leaked.
 """
 
 from __future__ import annotations
