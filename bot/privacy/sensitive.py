@@ -67,8 +67,9 @@ class CardView(NamedTuple):
 
 
 def on_card(item: Feedback, copy: CardCopy | None) -> CardView:
-    """The item as one copy of its card shows it: whole only in a restricted copy."""
-    words = copy is not None and shows_words(item, copy)
+    """The item as one copy of its card shows it: a sensitive item whole only in a restricted
+    copy (a stub on an unknown one); any other item whole everywhere."""
+    words = shows_words(item, copy) if copy is not None else item.sensitive_rule is None
     return CardView(item if words else outside(item), words)
 
 

@@ -132,7 +132,7 @@ def test_config_show_without_a_key_shows_every_setting(db_url: str) -> None:
         "webhooks",
     ]
     assert every["timeouts"]["claim_minutes"]["urgent"] == 15
-    assert every["replies"] == {"who": "claimer"}
+    assert every["replies"] == {"who": "claimer", "approval": False, "csat": False, "csat_days": 14}
 
 
 def test_config_set_routes_reports_every_mistake_at_once(db_url: str, tmp_path: Path) -> None:

@@ -69,6 +69,8 @@ class ServerProcess:
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack_api_url,
+            # as the test's own core has it (tests/conftest.py turns repeats off by default)
+            "ALLHANDS_REPEATS": os.environ.get("ALLHANDS_REPEATS", "true"),
         }
         self._workdir = workdir  # not the project root, whose .env would be read
         self._log = workdir / f"{verb[0]}-{self.port}.log"
