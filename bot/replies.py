@@ -49,6 +49,7 @@ from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
 from bot.ports.replies import Outgoing, OutgoingEmail, StoredReply, VendorReply, key_of
 from bot.ports.store import Store, UnitOfWork
+from bot.privacy.scrub import refresh_cards
 from bot.satisfaction.scores import Satisfaction
 from bot.service import COMMENT_MAX_CHARS, Desk
 from bot.sources.kinds import SourceKind
@@ -203,6 +204,7 @@ class Replies:
             self._may_reply(uow, item, actor)
             uow.replies.mark(failed.id, ReplyStatus.PENDING, None, now)
             self._queue(uow, item_id, failed.id, now)
+            refresh_cards(uow, [item_id], now)  # its refusal leaves the card
             uow.commit()
             return Sent(item, failed.id, key_of(failed.outgoing), addressee(failed.outgoing))
 

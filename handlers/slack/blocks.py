@@ -91,6 +91,9 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     if item.reply_held:
         blocks += _held_reply(item)
+    if refusal := notes.refusal_line(item):
+        retry = ButtonElement(text="Retry", action_id=SlackId.RETRY_REPLY, value=item.ref)
+        blocks += [SectionBlock(text=verbatim(escape(refusal)), accessory=retry)]
     blocks.append(ActionsBlock(elements=[*_buttons(item), *_open_source(item), _overflow(item)]))
     blocks += _history(story.history)
     blocks += _listed("Similar items", story.similar)

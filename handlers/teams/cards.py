@@ -29,7 +29,7 @@ from bot.domain import (
     holder_name,
     ref_for,
 )
-from bot.notes import follow_up
+from bot.notes import follow_up, refusal_line
 from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 
@@ -125,6 +125,7 @@ def feedback_card(
             *_body(item, story.account, body_chars),
             *_repeats(item, story),
             *_held_reply(item),
+            *_refused_reply(item),
             *_history(story.history),
             *_listed("Similar items", story.similar),
         ],
@@ -335,6 +336,19 @@ def _held_reply(item: Feedback) -> list[dict[str, Any]]:
     return [
         {"type": "TextBlock", "text": line, "weight": "Bolder", "separator": True, "wrap": True},
         {"type": "ActionSet", "actions": buttons},
+    ]
+
+
+def _refused_reply(item: Feedback) -> list[dict[str, Any]]:
+    """The reason the customer's reply was refused, with Retry (the card's own actions are at
+    Teams' limit, so it sits in the body)."""
+    refusal = refusal_line(item)
+    if refusal is None:
+        return []
+    retry = _execute("Retry", Verb.RETRY_REPLY, item, style="positive")
+    return [
+        {"type": "TextBlock", "text": plain(refusal, 400), "separator": True, "wrap": True},
+        {"type": "ActionSet", "actions": [retry]},
     ]
 
 
