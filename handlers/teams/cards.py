@@ -41,6 +41,7 @@ NOTE_PREVIEW_CHARS = 300
 ALERT_HEADLINE_CHARS = 150
 ALERT_LINE_CHARS = 500
 RESOLUTION_INPUT = "resolution"
+TELL_INPUT = "tell_customer"  # the close form's toggle: the resolution goes to the customer
 REPLY_INPUT = "reply"
 ISSUE_INPUT = "issue_url"
 EDITED_REPLY_INPUT = "edited_reply"
@@ -457,7 +458,15 @@ def _merge_or_split(item: Feedback) -> dict[str, Any]:
 
 def _close(item: Feedback) -> dict[str, Any]:
     resolution = _input(RESOLUTION_INPUT, "Resolution (optional)", "What was done, for the record")
-    return _form("Close…", resolution, _execute("Close", Verb.CLOSE, item, style="destructive"))
+    tell = {
+        "type": "Input.Toggle",
+        "id": TELL_INPUT,
+        "title": "Tell the customer (they get the resolution as a reply)",
+        "valueOn": "true",
+        "valueOff": "false",
+    }
+    close = _execute("Close", Verb.CLOSE, item, style="destructive")
+    return _form("Close…", resolution, close, tell)
 
 
 def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) -> dict[str, Any]:
@@ -471,9 +480,12 @@ def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) 
     }
 
 
-def _form(title: str, field: dict[str, Any], submit: dict[str, Any]) -> dict[str, Any]:
-    """A button that opens a one-field form under the card; its button sends the field along."""
-    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field], "actions": [submit]}
+def _form(
+    title: str, field: dict[str, Any], submit: dict[str, Any], *more: dict[str, Any]
+) -> dict[str, Any]:
+    """A button that opens a form under the card (a field, and `more` inputs after it); its
+    button sends them along."""
+    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field, *more], "actions": [submit]}
     return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
