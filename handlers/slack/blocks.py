@@ -219,6 +219,17 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
     return Message(text, blocks)
 
 
+def direct_message(text: str, reply_ref: str | None) -> Message:
+    """A direct message from the bot; with `reply_ref`, a button opening that item's Reply to
+    customer… modal."""
+    escaped = escape(text)
+    blocks: list[Block] = [SectionBlock(text=verbatim(escaped))]
+    if reply_ref is not None:
+        reply = ButtonElement(text="Reply to customer…", action_id=SlackId.REPLY, value=reply_ref)
+        blocks.append(ActionsBlock(elements=[reply]))
+    return Message(escaped, blocks)
+
+
 def urgent_mention(item: Feedback, group_id: str) -> Message:
     """The thread message that pages a user group for an urgent item.
 

@@ -421,8 +421,7 @@ def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
         actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
     # Teams shows six actions at most: Claim or Unclaim, Close or Reopen, Open source, these two
     # and Show full text; Merge or split… goes in the card's "…" menu (a secondary action).
-    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
-    actions.append(_form("Reply to customer…", reply, _execute("Send", Verb.REPLY, item)))
+    actions.append(_reply_form(item.ref))
     issue = _input(ISSUE_INPUT, "Issue URL", "https://github.com/org/repo/issues/12", False)
     actions.append(_form("Link issue…", issue, _execute("Link", Verb.LINK, item)))
     if item.duplicate_of is None:
@@ -489,12 +488,29 @@ def _form(
     return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
+def _reply_form(ref: str) -> dict[str, Any]:
+    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
+    return _form("Reply to customer…", reply, _execute_on("Send", Verb.REPLY, ref))
+
+
+def direct_card(text: str, reply_ref: str) -> dict[str, Any]:
+    """A direct message that lets its reader answer the customer of `reply_ref` (a fix shipped
+    for them), with the card's own Reply to customer… form."""
+    card = message_card([plain(text, BODY_MAX_CHARS)])
+    card["actions"] = [_reply_form(reply_ref)]
+    return card
+
+
 def _execute(title: str, verb: Verb, item: Feedback, style: str | None = None) -> dict[str, Any]:
+    return _execute_on(title, verb, item.ref, style)
+
+
+def _execute_on(title: str, verb: Verb, ref: str, style: str | None = None) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Execute",
         "title": title,
         "verb": verb.value,
-        "data": {"ref": item.ref},
+        "data": {"ref": ref},
     }
     if style:
         action["style"] = style

@@ -2,8 +2,8 @@
 sent there reaches the customer by email or on their Zendesk ticket (the server's outbox), and
 an item with no way back tells the person so, with their words to copy. A vendor's refusal is
 noted in the card's thread and on the card itself with its words and Retry, which posts it
-once; closing with "tell
-the customer" sends the resolution the same way."""
+once; closing with "tell the customer" sends the resolution the same way. A fix-shipped direct
+message's Reply to customer… button opens the same modal."""
 
 from __future__ import annotations
 
@@ -212,3 +212,21 @@ async def test_a_held_reply_waits_for_a_leads_approve_on_the_card(
     (reply,) = core.desk.get(item.ref).replies
     assert reply.by.email == "ana@example.com"
     assert reply.status.value in ("pending", "sent")
+
+
+async def test_the_fix_shipped_messages_button_opens_the_reply_modal(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, smtp: RunningSmtp
+) -> None:
+    item = await email_thread(core)
+    core.admin.change("replies", {"who": "anyone"}, None)
+    dm_button = block_action(SlackId.REPLY, item.ref, "UANA", message_ts="5.5", channel="DUANA")
+
+    await sender.interactive(dm_button)
+
+    (opened,) = await slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == SlackId.REPLY_VIEW
+    values = {Field.REPLY: {"type": "plain_text_input", "value": "The fix shipped today."}}
+    metadata = opened.args["view"]["private_metadata"]
+    await sender.interactive(view_submission(SlackId.REPLY_VIEW, values, metadata, "UANA"))
+    await eventually(lambda: len(smtp.sink.received) == 1, what="the email")
+    assert "The fix shipped today." in smtp.sink.received[0].get_payload()
