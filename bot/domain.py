@@ -214,6 +214,13 @@ class Feedback:
         """A reply to the customer waits for a lead's approval (setting replies.approval)."""
         return any(reply.status is ReplyStatus.AWAITING_APPROVAL for reply in self.replies)
 
+    @property
+    def refused_reply(self) -> Reply | None:
+        """The latest reply to the customer, while it stands refused: the card shows why, with
+        Retry."""
+        latest = self.replies[-1] if self.replies else None
+        return latest if latest is not None and latest.status is ReplyStatus.FAILED else None
+
 
 class ReplyStatus(StrEnum):
     PENDING = "pending"  # stored, waiting for the outbox to send it

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from bot.domain import Event, EventKind, Feedback, State
 
+REFUSAL_CHARS = 300  # of a refused reply's reason on the card; the thread note has it all
+
 
 def follow_up(item: Feedback, event: Event) -> str | None:
     """The thread line for what the bot saw happen on its own (a nudge, an escalation, a
@@ -68,6 +70,18 @@ def follow_up(item: Feedback, event: Event) -> str | None:
             f"Retry sends it again (or `allhands feedback reply-retry {item.ref}`)."
         )
     return None
+
+
+def refusal_line(item: Feedback) -> str | None:
+    """The card's line while the item's latest reply stands refused: the vendor's or mail
+    server's reason on one line, cut."""
+    refused = item.refused_reply
+    if refused is None:
+        return None
+    reason = " ".join((refused.error or "no reason given").split())
+    if len(reason) > REFUSAL_CHARS:
+        reason = reason[: REFUSAL_CHARS - 1].rstrip() + "…"
+    return f"⚠️ Reply to the customer refused: {reason}"
 
 
 def urgent_call(item: Feedback) -> str:

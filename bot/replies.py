@@ -43,14 +43,15 @@ from bot.domain import (
     holder_name,
     id_from_ref,
 )
-from bot.errors import Conflict, Forbidden, Invalid
+from bot.errors import AllHandsError, Conflict, Forbidden, Invalid
 from bot.intake import has_visible_text
 from bot.ports.clock import Clock
 from bot.ports.records import OutboxAction
 from bot.ports.replies import Outgoing, OutgoingEmail, StoredReply, VendorReply, key_of
 from bot.ports.store import Store, UnitOfWork
+from bot.privacy.scrub import refresh_cards
 from bot.satisfaction.scores import Satisfaction
-from bot.service import COMMENT_MAX_CHARS, Desk
+from bot.service import COMMENT_MAX_CHARS, Desk, Outcome
 from bot.sources.kinds import SourceKind
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,16 @@ class Sent:
         if self.held:
             return f"Reply to {self.to} kept for a lead's approval: it goes once one approves it."
         return f"Reply to {self.to} on its way."
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """An item closed, and what the person who closed it hears of telling its customer (None
+    when nobody asked to tell them): on its way, held for a lead, or why it could not go (the
+    item closed all the same), with their words to copy."""
+
+    outcome: Outcome
+    told: str | None = None
 
 
 class Replies:
@@ -147,6 +158,19 @@ class Replies:
             self._fanout.commit(uow, [logged.change])
             return Sent(logged.item, reply_id, key_of(outgoing), addressee(outgoing), held=held)
 
+    def close(self, ref: str, who: Identity, resolution: str | None, *, tell: bool) -> Closed:
+        """Close the item; with `tell`, its resolution is what the customer is told, as a
+        reply from `who` (Invalid before closing when there is no resolution to tell)."""
+        if tell and not (resolution or "").strip():
+            raise Invalid("Telling the customer needs a resolution to tell them.", "resolution")
+        outcome = self._desk.close(ref, who, resolution, notify_customer=tell)
+        if not tell or not resolution:
+            return Closed(outcome)
+        try:
+            return Closed(outcome, self.reply(ref, who, resolution).told)
+        except AllHandsError as error:
+            return Closed(outcome, f"{error.message}\nYour reply:\n{resolution}")
+
     def held_text(self, ref: str, who: Identity) -> str:
         """The words of the item's reply awaiting approval, for a lead to edit."""
         item_id = item_id_of(ref)
@@ -203,6 +227,7 @@ class Replies:
             self._may_reply(uow, item, actor)
             uow.replies.mark(failed.id, ReplyStatus.PENDING, None, now)
             self._queue(uow, item_id, failed.id, now)
+            refresh_cards(uow, [item_id], now)  # its refusal leaves the card
             uow.commit()
             return Sent(item, failed.id, key_of(failed.outgoing), addressee(failed.outgoing))
 

@@ -382,7 +382,10 @@ class OutboxWorker:
         if messenger is None or not isinstance(email, str) or not isinstance(text, str):
             log.warning("outbox.direct_unsendable id=%s platform=%s", message.id, message.platform)
             return
-        if not await messenger.send_direct(email, text):
+        reply_ref = message.payload.get("reply_ref")
+        if not await messenger.send_direct(
+            email, text, reply_ref if isinstance(reply_ref, str) else None
+        ):
             log.info("outbox.direct_nobody id=%s platform=%s", message.id, message.platform)
 
     async def _send_reply(self, message: OutboxMessage) -> None:

@@ -112,13 +112,14 @@ class QueueMessenger(Protocol):
 
 
 class DirectMessenger(Protocol):
-    """Sends one person (by email) a plain direct message; the outbox's DIRECT messages."""
+    """Sends one person (by email) a direct message; the outbox's DIRECT messages."""
 
     platform: Platform
 
-    async def send_direct(self, email: str, text: str) -> bool:
+    async def send_direct(self, email: str, text: str, reply_ref: str | None = None) -> bool:
         """False when nobody with this email is known on the platform. Raises
-        `bot.errors.DeliveryError` on failure."""
+        `bot.errors.DeliveryError` on failure. With `reply_ref` (an item's ref) the message
+        offers to reply to that item's customer."""
         ...
 
 

@@ -26,8 +26,8 @@ NOT_YOURS = "Only whoever claimed {ref} or a support lead can see its full text.
 
 
 def masked_item(item: Feedback, masker: Masker) -> Feedback:
-    """A copy of `item` whose words (title, body, comments, resolution, the customer's name
-    and email) have their personal data masked."""
+    """A copy of `item` whose words (title, body, comments, resolution, refused replies'
+    reasons, the customer's name and email) have their personal data masked."""
     title, body = masker.mask_optional(item.title), masker.mask(item.body)
     customer = replace(
         item.customer,
@@ -41,6 +41,7 @@ def masked_item(item: Feedback, masker: Masker) -> Feedback:
         resolution=masker.mask_optional(item.resolution),
         customer=customer,
         comments=tuple(replace(c, text=masker.mask(c.text)) for c in item.comments),
+        replies=tuple(replace(r, error=masker.mask_optional(r.error)) for r in item.replies),
         text_masked=item.text_masked or title != item.title or body != item.body,
     )
 

@@ -2,7 +2,8 @@
 it changes, in one transaction with the delivery's id, so a repeated delivery does nothing.
 
 A shipped fix puts the item in "fixed, awaiting reply" and sends its claimer, and whoever logged
-it in chat, one direct message each through the outbox, so the customer hears of the fix.
+it in chat, one direct message each through the outbox, with a Reply to customer button, so
+the customer hears of the fix.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _tell(
         platform = _reachable_on(uow, person, used)
         if person.email is None or platform is None:
             continue
-        payload = {"email": person.email, "text": text}
+        payload = {"email": person.email, "text": text, "reply_ref": item.ref}
         channel = f"dm:{person.email}"
         uow.outbox.enqueue(platform, channel, OutboxAction.DIRECT, item.id, payload, now)
 

@@ -173,10 +173,18 @@ def feedback_unclaim(ctx: Context, ref: str, as_email: str, note: str | None) ->
 @click.argument("ref")
 @AS_OPTION
 @NOTE_OPTION
+@click.option("--tell", is_flag=True, help="Send the resolution (--note) to the customer too.")
 @click.pass_obj
-def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None) -> None:
-    """Close an item; --note is the resolution (what was done for the customer)."""
-    _act(ctx, ref, as_email, note, "closed")
+def feedback_close(ctx: Context, ref: str, as_email: str, note: str | None, tell: bool) -> None:
+    """Close an item; --note is the resolution (what was done for the customer), and --tell
+    sends it to them as a reply."""
+    if not tell:
+        _act(ctx, ref, as_email, note, "closed")
+        return
+    closed = ctx.core.replies.close(ref, cli_identity(as_email), note, tell=True)
+    _report(closed.outcome, "closed")
+    if closed.told:
+        click.echo(closed.told)
 
 
 @feedback.command("reopen")

@@ -41,6 +41,7 @@ class CardActions:
             app.action(action_id)(self._in.record)
         app.action(SlackId.RETRY_REPLY)(self._in.record)
         app.action(SlackId.CLOSE)(self._in.acked(self._open_modal))
+        app.action(SlackId.REPLY)(self._in.acked(self._open_modal))  # a fix-shipped DM's button
         app.action(SlackId.SHOW_FULL)(self._in.acked(self._show_full))
         app.action(SlackId.MORE)(self._in.acked(self._more))
         app.action(SlackId.OPEN_SOURCE)(_opened)

@@ -91,6 +91,9 @@ def card(item: Feedback, mentions: Mentions, story: CustomerStory = NO_STORY) ->
         blocks.append(ContextBlock(elements=[verbatim(fixes)]))
     if item.reply_held:
         blocks += _held_reply(item)
+    if refusal := notes.refusal_line(item):
+        retry = ButtonElement(text="Retry", action_id=SlackId.RETRY_REPLY, value=item.ref)
+        blocks += [SectionBlock(text=verbatim(escape(refusal)), accessory=retry)]
     blocks.append(ActionsBlock(elements=[*_buttons(item), *_open_source(item), _overflow(item)]))
     blocks += _history(story.history)
     blocks += _listed("Similar items", story.similar)
@@ -214,6 +217,17 @@ def note(item: Feedback, event: Event, mentions: Mentions) -> Message | None:
         retry = ButtonElement(text="Retry", action_id=SlackId.RETRY_REPLY, value=item.ref)
         blocks.append(ActionsBlock(elements=[retry]))
     return Message(text, blocks)
+
+
+def direct_message(text: str, reply_ref: str | None) -> Message:
+    """A direct message from the bot; with `reply_ref`, a button opening that item's Reply to
+    customer… modal."""
+    escaped = escape(text)
+    blocks: list[Block] = [SectionBlock(text=verbatim(escaped))]
+    if reply_ref is not None:
+        reply = ButtonElement(text="Reply to customer…", action_id=SlackId.REPLY, value=reply_ref)
+        blocks.append(ActionsBlock(elements=[reply]))
+    return Message(escaped, blocks)
 
 
 def urgent_mention(item: Feedback, group_id: str) -> Message:

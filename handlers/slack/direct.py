@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.domain import Platform
 from bot.errors import DeliveryError
-from handlers.slack.text import escape
+from handlers.slack.blocks import direct_message
 
 NOT_FOUND = "users_not_found"
 GIVE_UP = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive"}
@@ -52,12 +52,14 @@ class SlackDirect:
             raise delivery_error(error) from error
         return str(opened["channel"]["id"])
 
-    async def send_direct(self, email: str, text: str) -> bool:
-        """The `DirectMessenger` port: plain text, escaped, in the person's DM."""
+    async def send_direct(self, email: str, text: str, reply_ref: str | None = None) -> bool:
+        """The `DirectMessenger` port: plain text, escaped, in the person's DM; with
+        `reply_ref`, the card's Reply to customer… button (its modal) beneath."""
         channel = await self.direct_channel(email)
         if channel is None:
             return False
-        await self.post(channel, text=escape(text))
+        message = direct_message(text, reply_ref)
+        await self.post(channel, text=message.text, blocks=message.blocks)
         return True
 
     async def post(self, channel: str, **message: Any) -> dict[str, Any]:

@@ -66,9 +66,9 @@ class Submissions:
         resolution = _text(body, Field.RESOLUTION)
         who = await self._in.who(context)
         origin = _origin(body)
-        await self._in.core(self._in.desk.close, origin.ref, who, resolution, notify_customer=tell)
-        if tell and resolution:  # the resolution is what the customer is told
-            await self._answer(context, origin, who, resolution)
+        closed = await self._in.core(self._in.replies.close, origin.ref, who, resolution, tell=tell)
+        if closed.told:  # the resolution is what the customer is told
+            await self._in.tell(context.user_id or "", origin.channel, escape(closed.told))
 
     async def hand_off(self, body: Body, context: AsyncBoltContext) -> None:
         origin = _origin(body)

@@ -144,6 +144,18 @@ def reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeRes
     return message_response(sent.told)
 
 
+def close_telling(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
+    """Close from the card form with "tell the customer" on: the resolution goes to them as a
+    reply; the answer, to the clicker alone, says so (the card's update follows from the
+    outbox). Synchronous (database work); the bot calls it in a worker thread."""
+    resolution = str(data.get(RESOLUTION_INPUT) or "")
+    try:
+        closed = replies.close(str(data.get("ref", "")), who, resolution, tell=True)
+    except AllHandsError as error:
+        return message_response(error.message)
+    return message_response(closed.told or f"Closed {closed.outcome.item.ref}.")
+
+
 def approve_reply(replies: Replies, data: Mapping[str, Any], who: Identity) -> InvokeResponse:
     """A lead's Approve (or Send after Edit…): the held reply goes; anyone else is told no.
     Synchronous (database work); the bot calls it in a worker thread."""

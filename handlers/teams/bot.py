@@ -30,7 +30,7 @@ from bot.intake import FeedbackDraft
 from bot.replies import Replies
 from bot.service import Desk
 from handlers.teams import actions, commands
-from handlers.teams.cards import Verb, attachment
+from handlers.teams.cards import TELL_INPUT, Verb, attachment
 from handlers.teams.people import TeamsPeople
 from handlers.teams.references import TeamsDirectory, thread_root
 from handlers.teams.settings_card import SAVE_VERB
@@ -213,6 +213,8 @@ class AllHandsBot(TeamsActivityHandler):  # type: ignore[misc]
             return await asyncio.to_thread(actions.retry_reply, self._replies, data, who)
         if verb == Verb.REPLY:
             return await asyncio.to_thread(actions.reply, self._replies, data, who)
+        if verb == Verb.CLOSE and data.get(TELL_INPUT) == "true":
+            return await asyncio.to_thread(actions.close_telling, self._replies, data, who)
         if verb == Verb.APPROVE_REPLY:
             return await asyncio.to_thread(actions.approve_reply, self._replies, data, who)
         if verb == Verb.EDIT_REPLY:

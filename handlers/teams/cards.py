@@ -29,7 +29,7 @@ from bot.domain import (
     holder_name,
     ref_for,
 )
-from bot.notes import follow_up
+from bot.notes import follow_up, refusal_line
 from bot.ports.spikes import SpikeNotice
 from bot.trackers.issues import link_lines
 
@@ -41,6 +41,7 @@ NOTE_PREVIEW_CHARS = 300
 ALERT_HEADLINE_CHARS = 150
 ALERT_LINE_CHARS = 500
 RESOLUTION_INPUT = "resolution"
+TELL_INPUT = "tell_customer"  # the close form's toggle: the resolution goes to the customer
 REPLY_INPUT = "reply"
 ISSUE_INPUT = "issue_url"
 EDITED_REPLY_INPUT = "edited_reply"
@@ -125,6 +126,7 @@ def feedback_card(
             *_body(item, story.account, body_chars),
             *_repeats(item, story),
             *_held_reply(item),
+            *_refused_reply(item),
             *_history(story.history),
             *_listed("Similar items", story.similar),
         ],
@@ -338,6 +340,19 @@ def _held_reply(item: Feedback) -> list[dict[str, Any]]:
     ]
 
 
+def _refused_reply(item: Feedback) -> list[dict[str, Any]]:
+    """The reason the customer's reply was refused, with Retry (the card's own actions are at
+    Teams' limit, so it sits in the body)."""
+    refusal = refusal_line(item)
+    if refusal is None:
+        return []
+    retry = _execute("Retry", Verb.RETRY_REPLY, item, style="positive")
+    return [
+        {"type": "TextBlock", "text": plain(refusal, 400), "separator": True, "wrap": True},
+        {"type": "ActionSet", "actions": [retry]},
+    ]
+
+
 def edit_reply_card(item: Feedback, text: str) -> dict[str, Any]:
     """The form a lead gets (to themselves) from Edit…: Send approves the reply as it then reads."""
     field = _input(EDITED_REPLY_INPUT, f"Reply on {item.ref}", "What the customer will read")
@@ -406,8 +421,7 @@ def _actions(item: Feedback, viewer: Person | None) -> list[dict[str, Any]]:
         actions.append({"type": "Action.OpenUrl", "title": "Open source", "url": item.url})
     # Teams shows six actions at most: Claim or Unclaim, Close or Reopen, Open source, these two
     # and Show full text; Merge or split… goes in the card's "…" menu (a secondary action).
-    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
-    actions.append(_form("Reply to customer…", reply, _execute("Send", Verb.REPLY, item)))
+    actions.append(_reply_form(item.ref))
     issue = _input(ISSUE_INPUT, "Issue URL", "https://github.com/org/repo/issues/12", False)
     actions.append(_form("Link issue…", issue, _execute("Link", Verb.LINK, item)))
     if item.duplicate_of is None:
@@ -443,7 +457,15 @@ def _merge_or_split(item: Feedback) -> dict[str, Any]:
 
 def _close(item: Feedback) -> dict[str, Any]:
     resolution = _input(RESOLUTION_INPUT, "Resolution (optional)", "What was done, for the record")
-    return _form("Close…", resolution, _execute("Close", Verb.CLOSE, item, style="destructive"))
+    tell = {
+        "type": "Input.Toggle",
+        "id": TELL_INPUT,
+        "title": "Tell the customer (they get the resolution as a reply)",
+        "valueOn": "true",
+        "valueOff": "false",
+    }
+    close = _execute("Close", Verb.CLOSE, item, style="destructive")
+    return _form("Close…", resolution, close, tell)
 
 
 def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) -> dict[str, Any]:
@@ -457,18 +479,38 @@ def _input(input_id: str, label: str, placeholder: str, multiline: bool = True) 
     }
 
 
-def _form(title: str, field: dict[str, Any], submit: dict[str, Any]) -> dict[str, Any]:
-    """A button that opens a one-field form under the card; its button sends the field along."""
-    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field], "actions": [submit]}
+def _form(
+    title: str, field: dict[str, Any], submit: dict[str, Any], *more: dict[str, Any]
+) -> dict[str, Any]:
+    """A button that opens a form under the card (a field, and `more` inputs after it); its
+    button sends them along."""
+    form = {"type": "AdaptiveCard", "version": VERSION, "body": [field, *more], "actions": [submit]}
     return {"type": "Action.ShowCard", "title": title, "card": form}
 
 
+def _reply_form(ref: str) -> dict[str, Any]:
+    reply = _input(REPLY_INPUT, "Reply to the customer", "What the customer will read", True)
+    return _form("Reply to customer…", reply, _execute_on("Send", Verb.REPLY, ref))
+
+
+def direct_card(text: str, reply_ref: str) -> dict[str, Any]:
+    """A direct message that lets its reader answer the customer of `reply_ref` (a fix shipped
+    for them), with the card's own Reply to customer… form."""
+    card = message_card([plain(text, BODY_MAX_CHARS)])
+    card["actions"] = [_reply_form(reply_ref)]
+    return card
+
+
 def _execute(title: str, verb: Verb, item: Feedback, style: str | None = None) -> dict[str, Any]:
+    return _execute_on(title, verb, item.ref, style)
+
+
+def _execute_on(title: str, verb: Verb, ref: str, style: str | None = None) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Execute",
         "title": title,
         "verb": verb.value,
-        "data": {"ref": item.ref},
+        "data": {"ref": ref},
     }
     if style:
         action["style"] = style

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.ports.clock import Clock
 from bot.ports.store import Store
 from handlers.teams.adapter import authentication
-from handlers.teams.cards import message_safe
+from handlers.teams.cards import attachment, direct_card, message_safe
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.references import TeamsDirectory
 
@@ -56,9 +56,14 @@ class TeamsMessenger(TeamsPoster):
             lambda c: c.conversations.send_to_conversation(channel, activity),
         )
 
-    async def send_direct(self, email: str, text: str) -> bool:
-        """The `DirectMessenger` port: plain text, made safe as a message, 1:1."""
-        activity = Activity(type=ActivityTypes.message, text=message_safe(text))
+    async def send_direct(self, email: str, text: str, reply_ref: str | None = None) -> bool:
+        """The `DirectMessenger` port, 1:1: plain text made safe as a message, or with
+        `reply_ref` a card with the item's Reply to customer… form."""
+        if reply_ref is None:
+            activity = Activity(type=ActivityTypes.message, text=message_safe(text))
+        else:
+            card = attachment(direct_card(text, reply_ref))
+            activity = Activity(type=ActivityTypes.message, attachments=[card])
         return await self.send_to_email(email, activity)
 
     async def send_to_email(self, email: str, activity: Activity) -> bool:

@@ -1,8 +1,9 @@
 """Replying from a Slack card: "Reply to customer…" in the card's menu opens a modal; what is
 sent there reaches the customer by email or on their Zendesk ticket (the server's outbox), and
 an item with no way back tells the person so, with their words to copy. A vendor's refusal is
-noted in the card's thread with its words and Retry, which posts it once; closing with "tell
-the customer" sends the resolution the same way."""
+noted in the card's thread and on the card itself with its words and Retry, which posts it
+once; closing with "tell the customer" sends the resolution the same way. A fix-shipped direct
+message's Reply to customer… button opens the same modal."""
 
 from __future__ import annotations
 
@@ -148,12 +149,22 @@ async def test_a_refusal_is_noted_with_retry_and_closing_tells_the_customer(
             if SlackId.RETRY_REPLY in json.dumps(call.args.get("blocks") or [])
         ]
 
+    def card_update() -> str:
+        updates = [c.args for c in slack.calls_to("chat.update") if c.args.get("ts") == ts]
+        return json.dumps(updates[-1]["blocks"]) if updates else ""
+
     await eventually(lambda: len(retry_note()) == 1, what="the refusal's note")
     (note,) = retry_note()
     assert note["thread_ts"] == ts
     assert "Zendesk answered 422: Status: closed prevents ticket update" in note["text"]
-    await sender.interactive(block_action(SlackId.RETRY_REPLY, item.ref, "UANA", message_ts="9.9"))
+    await eventually(lambda: "refused" in card_update(), what="the card showing the refusal")
+    refused = card_update()
+    assert "Reply to the customer refused: Zendesk answered 422: Status: closed" in refused
+    assert SlackId.RETRY_REPLY in refused
+    await sender.interactive(block_action(SlackId.RETRY_REPLY, item.ref, "UANA", message_ts=ts))
     await eventually(lambda: len(zendesk.replies) == 1, what="the reply posted again")
+    await eventually(lambda: "refused" not in card_update(), what="the card without it")
+    assert SlackId.RETRY_REPLY not in card_update()
 
     resolution = {
         Field.RESOLUTION: {"type": "plain_text_input", "value": "Shipped in 4.2 today."},
@@ -201,3 +212,21 @@ async def test_a_held_reply_waits_for_a_leads_approve_on_the_card(
     (reply,) = core.desk.get(item.ref).replies
     assert reply.by.email == "ana@example.com"
     assert reply.status.value in ("pending", "sent")
+
+
+async def test_the_fix_shipped_messages_button_opens_the_reply_modal(
+    core: Core, slack: FakeSlackApi, sender: SlackSender, smtp: RunningSmtp
+) -> None:
+    item = await email_thread(core)
+    core.admin.change("replies", {"who": "anyone"}, None)
+    dm_button = block_action(SlackId.REPLY, item.ref, "UANA", message_ts="5.5", channel="DUANA")
+
+    await sender.interactive(dm_button)
+
+    (opened,) = await slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == SlackId.REPLY_VIEW
+    values = {Field.REPLY: {"type": "plain_text_input", "value": "The fix shipped today."}}
+    metadata = opened.args["view"]["private_metadata"]
+    await sender.interactive(view_submission(SlackId.REPLY_VIEW, values, metadata, "UANA"))
+    await eventually(lambda: len(smtp.sink.received) == 1, what="the email")
+    assert "The fix shipped today." in smtp.sink.received[0].get_payload()

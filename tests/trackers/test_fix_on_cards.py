@@ -1,5 +1,6 @@
 """What every card shows of a linked fix, in Slack, Teams and the terminal preview: "Fix
-shipped: TITLE" once the issue closed, "Fix reopened: TITLE" after it opened again."""
+shipped: TITLE" once the issue closed, "Fix reopened: TITLE" after it opened again; the Teams
+direct message of a shipped fix carries the Reply to customer… form."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app import build_core, cli
 from bot.config import Settings
 from bot.domain import LinkStatus
 from bot.trackers.issues import IssueChange
-from handlers.teams.cards import plain
+from handlers.teams.cards import Verb, direct_card, plain
 from tests.support.builders import API, draft, person
 from tests.support.realdata import realdata_json
 
@@ -51,3 +52,17 @@ def test_every_card_says_what_became_of_the_fix(db_url: str, status: LinkStatus,
     texts = [str(block.get("text")) for block in teams["body"]]
     assert any(plain(line, 300) in text for text in texts)  # markdown neutralised, as all text
     jsonschema.validate(teams, realdata_json("teams", "schemas", "adaptive-card-1.5.json"))
+
+
+def test_the_teams_fix_shipped_message_offers_the_reply_form() -> None:
+    card = direct_card(f"🚀 The fix for FB-7 shipped: {TITLE} ({ISSUE}).", "FB-7")
+
+    jsonschema.validate(card, realdata_json("teams", "schemas", "adaptive-card-1.5.json"))
+    assert plain(TITLE, 300) in card["body"][0]["text"]
+    (form,) = card["actions"]
+    (send,) = form["card"]["actions"]
+    assert (form["title"], send["verb"], send["data"]) == (
+        "Reply to customer…",
+        Verb.REPLY,
+        {"ref": "FB-7"},
+    )

@@ -1,7 +1,8 @@
 """POST /trackers/NAME end to end with GitHub's real `issues` payloads, signed GitHub's way: a
 closed issue marks every item linked to it fixed-awaiting-reply, its card says "Fix shipped",
-and each item's claimer gets one direct message; the same delivery again does nothing; a
-wrong signature is 401 with nothing changed; a reopened issue says so on the cards.
+and each item's claimer gets one direct message with a Reply to customer… button; the same
+delivery again does nothing; a wrong signature is 401 with nothing changed; a reopened issue
+says so on the cards.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.core import Core
 from bot.domain import EventKind, LinkStatus
 from bot.ports.records import OutboxAction
 from handlers.item_json import item_json
+from handlers.slack.ids import SlackId
 from handlers.trackers_http import DELIVERY_LIMIT_BYTES
 from storage.models import OutboxRow
 from tests.support.builders import draft
@@ -71,6 +73,8 @@ async def test_a_closed_issue_marks_three_linked_items_fixed_and_dms_each_claime
     dm = next(c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "DUANA")
     assert refs[0] in dm.args["text"]
     assert issue["title"] in dm.args["text"]
+    (_, buttons) = dm.args["blocks"]
+    assert [(b["action_id"], b["value"]) for b in buttons["elements"]] == [(SlackId.REPLY, refs[0])]
 
 
 async def test_the_same_delivery_again_does_nothing(

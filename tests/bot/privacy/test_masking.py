@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.admin.schemas import validate
+from bot.domain import Person, Reply, ReplyStatus
 from bot.errors import Invalid
+from bot.notes import refusal_line
 from bot.privacy.masking import PATTERN_MAX_CHARS, BadPattern, Masker, Personal
+from bot.privacy.shown import masked_item
+from tests.support.builders import STORED_AT, stored
 
 MASKER = Masker()
 
@@ -166,3 +170,22 @@ def test_json_has_every_string_masked_and_the_rest_kept() -> None:
         "b": {"c": "+44 •••• 958"},
         "d": True,
     }
+
+
+def test_a_refused_replys_reason_is_masked_for_the_card() -> None:
+    refused = Reply(
+        Person(1, "Ana", "ana@example.com"),
+        STORED_AT,
+        "email",
+        ReplyStatus.FAILED,
+        "550 mailbox jane.doe@example.com is full",
+    )
+
+    shown = masked_item(stored(replies=(refused,)), MASKER)
+
+    assert shown.refused_reply is not None
+    assert shown.refused_reply.error == "550 mailbox j•••@example.com is full"
+    assert (
+        refusal_line(shown)
+        == "⚠️ Reply to the customer refused: 550 mailbox j•••@example.com is full"
+    )

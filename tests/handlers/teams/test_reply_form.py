@@ -1,9 +1,11 @@
 """Replying from a Teams card: "Reply to customer…" opens a form under the card; its Send
 (a real `adaptiveCard/action` invoke through the real adapter) reaches the customer by email
-once, even when Teams delivers the click twice; a refusal is told to the clicker alone."""
+once, even when Teams delivers the click twice; a refusal is told to the clicker alone. The
+Close… form's "tell the customer" toggle sends the resolution the same way."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 
 from bot.admin.secrets import new_key
 from bot.core import Core
-from bot.domain import Feedback
+from bot.domain import Feedback, State
+from handlers.teams.cards import RESOLUTION_INPUT, TELL_INPUT, Verb, feedback_card
 from tests.support.eventually import eventually
 from tests.support.fakes.connector import FakeConnector
 from tests.support.outbox import settle
@@ -105,3 +108,27 @@ async def test_a_held_reply_goes_only_when_a_lead_approves_it(
     await eventually(lambda: len(smtp.sink.received) >= 1, what="the email")
     (mail,) = smtp.sink.received
     assert "Fixed: 4.2" in mail.get_payload()
+
+
+async def test_closing_with_tell_the_customer_sends_the_resolution(
+    core: Core, post: Post, smtp: RunningSmtp
+) -> None:
+    item, card_id = await carded_thread(core, post)
+    core.admin.change("replies", {"who": "anyone"}, None)
+    close_form = json.dumps(feedback_card(item))
+    assert f'"type": "Input.Toggle", "id": "{TELL_INPUT}"' in close_form
+    data = {RESOLUTION_INPUT: "Shipped in 4.2 today.", TELL_INPUT: "true"}
+
+    answer = await post(claim_invoke(Verb.CLOSE, item.ref, card_id, **data))
+
+    assert (await answer.json())["value"] == f"Reply to {CUSTOMER} on its way."
+    closed = core.desk.get(item.ref)
+    assert (closed.state, closed.resolution, closed.notify_customer) == (
+        State.CLOSED,
+        "Shipped in 4.2 today.",
+        True,
+    )
+    await settle(core.db)
+    await eventually(lambda: len(smtp.sink.received) >= 1, what="the email")
+    (mail,) = smtp.sink.received
+    assert "Shipped in 4.2 today." in mail.get_payload()

@@ -1,6 +1,7 @@
 """A reply to a customer who wrote in Intercom, refused by Intercom: the card's thread in Teams
-gets the refusal's words on a card with Retry; a click posts the reply once in the customer's
-conversation, and the same click delivered again posts nothing more."""
+gets the refusal's words on a card with Retry, and so does the item's card until it is sent; a
+click posts the reply once in the customer's conversation, and the same click delivered again
+posts nothing more."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ def retry_cards(connector: FakeConnector) -> list[dict[str, Any]]:
     ]
 
 
+def latest_card(connector: FakeConnector, card_id: str) -> dict[str, Any]:
+    """The item's card as its latest update left it."""
+    updates = [call.body for call in connector.sent("PUT") if call.path.endswith(card_id)]
+    content: dict[str, Any] = updates[-1]["attachments"][0]["content"]
+    return content
+
+
 async def test_retry_on_the_refusal_posts_the_reply_once(
     core: Core, post: Post, connector: FakeConnector, intercom: FakeIntercom
 ) -> None:
@@ -69,6 +77,11 @@ async def test_retry_on_the_refusal_posts_the_reply_once(
     (note,) = retry_cards(connector)
     assert_valid_card(note)
     assert "Intercom answered 422: Conversation is closed" in note["body"][0]["text"]
+    await settle(core.db)
+    refused = latest_card(connector, card_id)
+    assert_valid_card(refused)
+    assert "Reply to the customer refused: Intercom answered 422" in str(refused["body"])
+    assert Verb.RETRY_REPLY in str(refused["body"])
     click = claim_invoke(Verb.RETRY_REPLY, item.ref, card_id)
     answers = []
     for _ in range(2):  # Teams may deliver the same click twice
@@ -83,3 +96,4 @@ async def test_retry_on_the_refusal_posts_the_reply_once(
     ]
     assert [(r.target, r.text) for r in intercom.replies] == [(conversation, f"<p>{TEXT}</p>")]
     assert [r.status for r in core.desk.get(item.ref).replies] == [ReplyStatus.SENT]
+    assert Verb.RETRY_REPLY not in str(latest_card(connector, card_id))
