@@ -298,7 +298,7 @@ class Replies:
         if not config.csat or item.state is not State.CLOSED or self._survey is None:
             return ""
         if not self._survey.ready:
-            log.warning("replies.csat_link_left_out reason=no_secret_key_or_public_url")
+            log.warning("replies.csat_link_left_out reason=unsigned_or_no_public_url")
             return ""
         return self._survey.question(item.id, config.csat_days)
 
