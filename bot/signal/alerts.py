@@ -168,7 +168,8 @@ class SpikeAlerts:
             if copy is None or alert is None:
                 return None
             newest = uow.feedback.get(alert.newest_id) if alert.newest_id else None
-            quote = newest.body if newest else None
+            # a sensitive item's words stay in its restricted channel: no quote of it here
+            quote = newest.body if newest and newest.sensitive_rule is None else None
         return copy, spike_notice(alert, quote, self._privacy.masker())
 
     def _posted(self, copy_id: int, posted: PostedCard) -> None:

@@ -125,6 +125,27 @@ async def test_thirty_items_in_an_hour_after_a_quiet_month_make_one_alert_update
     assert pending(core.db) == 0
 
 
+async def test_a_sensitive_newest_item_is_counted_but_never_quoted(
+    core: Core, worker: OutboxWorker, slack: FakeSlackApi, clock: FakeClock
+) -> None:
+    quiet_month(core, clock)
+    for n in range(9):
+        ingest(core, n)
+    words = "Our lawyer writes about the breach"
+    draft = FeedbackDraft(source="email", body=words, tags=["cards"])
+    sensitive = core.desk.ingest(draft, API).item
+    with core.db.write() as uow:
+        uow.feedback.mark_sensitive(sensitive.id, "Legal")
+        uow.commit()
+    watch(core).run(clock.now())
+    await worker.drain_once()
+
+    (post,), _ = slack_alerts(slack)
+    assert "10 items tagged #cards today" in post.args["text"]
+    assert "lawyer" not in str(post.args)
+    assert sensitive.ref not in str(post.args)
+
+
 async def test_a_rate_limited_alert_waits_for_retry_after_and_posts_once(
     core: Core, worker: OutboxWorker, slack: FakeSlackApi, clock: FakeClock
 ) -> None:
