@@ -20,7 +20,8 @@ def earlier_by_customer(
 ) -> dict[int, History]:
     """One query for a whole round of cards: each item joined to its customer's earlier
     items (`ix_feedback_customer`: lower-cased email, then id), ranked newest first and
-    counted by a window, so only the `shown` newest leave the database."""
+    counted by a window, so only the `shown` newest leave the database. Sensitive items are
+    left out: a card in a broad channel would name them."""
     this, earlier = aliased(FeedbackRow, name="this"), aliased(FeedbackRow, name="earlier")
     ranked = (
         select(
@@ -43,6 +44,7 @@ def earlier_by_customer(
             and_(
                 func.lower(earlier.customer_email) == func.lower(this.customer_email),
                 earlier.id < this.id,
+                earlier.sensitive_rule.is_(None),  # its words stay in its restricted channel
             ),
         )
         .where(this.id.in_(list(item_ids)), this.customer_email != "")
@@ -93,7 +95,8 @@ def _earlier(row: Any) -> EarlierItem:
 
 
 def lines_of(session: Session, item_ids: Sequence[int]) -> dict[int, EarlierItem]:
-    """Items as a card line names them (similar items on a card), by id."""
+    """Items as a card line names them (similar items on a card), by id; a sensitive item
+    never, as the card may be in a broad channel."""
     closer, claimer = aliased(PersonRow, name="closer"), aliased(PersonRow, name="claimer")
     item = FeedbackRow
     rows = session.execute(
@@ -109,6 +112,6 @@ def lines_of(session: Session, item_ids: Sequence[int]) -> dict[int, EarlierItem
         )
         .outerjoin(closer, closer.id == item.closed_by_id)
         .outerjoin(claimer, claimer.id == item.claimed_by_id)
-        .where(item.id.in_(list(item_ids)))
+        .where(item.id.in_(list(item_ids)), item.sensitive_rule.is_(None))
     ).all()
     return {int(row.id): _earlier(row) for row in rows}

@@ -296,3 +296,21 @@ def test_a_repeat_never_joins_across_a_sensitive_line(
     assert restricted.duplicate_of is None
     assert restricted.sensitive_rule == "Enterprise"
     assert after.duplicate_of == broad.id
+
+
+def test_a_customer_s_sensitive_item_is_never_named_on_their_other_cards(
+    database: SqlStore, clock: FakeClock, admin: Admin
+) -> None:
+    desk = _desk(database, clock)
+    api = person("api", Platform.API)
+    customer = {"email": "dana@example.com"}
+    first = desk.ingest(draft("Invoice question", customer=customer), api).item
+    desk.ingest(draft(WORDS, tags=["enterprise"], customer=customer), api)
+    latest = desk.ingest(draft("App crashes on login", customer=customer), api).item
+
+    with database.read() as uow:
+        history = uow.feedback.earlier_by_customer([latest.id], 5)[latest.id]
+        named = uow.repeats.lines([first.id, first.id + 1])
+    assert history.count == 1
+    assert [line.ref for line in history.shown] == [first.ref]
+    assert list(named) == [first.id]  # a similar-items line never names the sensitive one
